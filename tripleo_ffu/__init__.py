@@ -1,0 +1,1 @@
+"""Fast-forward upgrade commands for TripleO overclouds."""

@@ -1,0 +1,1 @@
+"""The undercloud lab: a real Heat, MariaDB and SSH holding a Newton overcloud."""

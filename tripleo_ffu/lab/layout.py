@@ -1,0 +1,93 @@
+"""Where a lab keeps its files, and the small state it remembers between runs."""
+
+import json
+import os
+
+DEFAULT_LAB_DIR = os.path.join('~', 'tripleo-ffu-lab')
+STACK_NAME = 'overcloud'
+
+
+def default_lab_dir():
+    return os.path.expanduser(os.environ.get('TRIPLEO_FFU_LAB_DIR',
+                                             DEFAULT_LAB_DIR))
+
+
+class Lab:
+    """Paths of one lab, all under its root directory."""
+
+    def __init__(self, root):
+        self.root = os.path.abspath(os.path.expanduser(root))
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    @property
+    def state_file(self):
+        return self.path('lab.json')
+
+    @property
+    def run_dir(self):
+        return self.path('run')
+
+    @property
+    def log_dir(self):
+        return self.path('logs')
+
+    @property
+    def heat_venv(self):
+        return self.path('heat-venv')
+
+    @property
+    def nodes_dir(self):
+        return self.path('nodes')
+
+    @property
+    def stackrc(self):
+        return self.path('stackrc')
+
+    @property
+    def lab_environment(self):
+        """Environment file with the lab's addresses, as the deploy used it."""
+        return self.path('lab-environment.yaml')
+
+    @property
+    def passwords_environment(self):
+        return self.path('passwords.yaml')
+
+    @property
+    def ssh_key(self):
+        """Private key the overcloud nodes accept (what `run` uses)."""
+        return self.path('ssh', 'id_lab')
+
+    def node_root(self, hostname):
+        return os.path.join(self.nodes_dir, hostname)
+
+    def exists(self):
+        return os.path.exists(self.state_file)
+
+    def make_dirs(self):
+        for directory in (self.root, self.run_dir, self.log_dir,
+                          self.nodes_dir, self.path('ssh')):
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            os.chmod(directory, 0o700)
+
+    def load_state(self):
+        try:
+            with open(self.state_file) as state:
+                return json.load(state)
+        except FileNotFoundError:
+            return {}
+
+    def save_state(self, state):
+        write_private(self.state_file, json.dumps(state, indent=2,
+                                                  sort_keys=True) + '\n')
+
+
+def write_private(path, text):
+    """Write a file only its owner can read (it may hold secrets)."""
+    tmp = path + '.tmp'
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as out:
+        out.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -1,0 +1,80 @@
+"""The lab's sshd: the overcloud nodes' SSH, on a loopback port."""
+
+import getpass
+import os
+
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import procs
+
+NAME = 'sshd'
+SSHD = '/usr/sbin/sshd'
+
+
+def _ssh_path(lab, name):
+    return lab.path('ssh', name)
+
+
+def host_key(lab):
+    return _ssh_path(lab, 'ssh_host_ed25519_key')
+
+
+def ensure_keys(lab):
+    """Host key for the nodes, and the client key that `run` will use."""
+    for key, comment in ((host_key(lab), 'tripleo-ffu lab node host key'),
+                         (lab.ssh_key, 'tripleo-ffu lab admin key')):
+        if not os.path.exists(key):
+            procs.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
+                       '-C', comment, '-f', key], 'ssh-keygen for ' + key)
+    with open(lab.ssh_key + '.pub') as pub:
+        layout.write_private(_ssh_path(lab, 'authorized_keys'), pub.read())
+
+
+def host_public_key(lab):
+    with open(host_key(lab) + '.pub') as pub:
+        return ' '.join(pub.read().split()[:2])
+
+
+def write_config(lab, port):
+    config = '\n'.join([
+        'Port %d' % port,
+        'ListenAddress 127.0.0.1',
+        'HostKey ' + host_key(lab),
+        'PidFile ' + os.path.join(lab.run_dir, 'sshd-daemon.pid'),
+        'AuthorizedKeysFile ' + _ssh_path(lab, 'authorized_keys'),
+        'AllowUsers ' + getpass.getuser(),
+        'PermitRootLogin prohibit-password',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        # The lab dir may sit under a world-writable /tmp, which
+        # StrictModes would refuse; the files themselves are 0600.
+        'StrictModes no',
+        'PrintMotd no',
+        'MaxSessions 100',
+        'MaxStartups 100:30:200',
+        'Subsystem sftp internal-sftp',
+        '',
+    ])
+    path = _ssh_path(lab, 'sshd_config')
+    layout.write_private(path, config)
+    return path
+
+
+def start(lab, port):
+    if procs.running_pid(lab, NAME):
+        return False
+    ensure_keys(lab)
+    config = write_config(lab, port)
+    if os.geteuid() == 0:
+        # sshd running as root wants its privilege separation directory.
+        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
+    procs.run([SSHD, '-t', '-f', config], 'checking ' + config)
+    procs.start(lab, NAME, [SSHD, '-D', '-e', '-f', config])
+    procs.wait_until(lambda: procs.port_open(port), 30,
+                     'sshd on 127.0.0.1:%d' % port, lab, NAME)
+    return True
+
+
+def stop(lab):
+    return procs.stop(lab, NAME, timeout=10)
