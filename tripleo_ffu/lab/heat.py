@@ -1,6 +1,7 @@
 """The lab's Heat: heat-all (API + engine) with noauth, on loopback."""
 
 import configparser
+import datetime
 import io
 import json
 import os
@@ -34,6 +35,11 @@ def config_text(lab, heat_port, db_port, db_password):
         'DEFAULT': {
             'transport_url': 'fake://',
             'keystone_backend': FAKE_KEYSTONE,
+            # Without Keystone there are no trusts to store: keep the
+            # request's credentials, as tripleoclient's ephemeral Heat does.
+            'deferred_auth_method': 'password',
+            'rpc_response_timeout': '600',
+            'max_json_body_size': '8388608',
             'convergence_engine': 'true',
             # With the default 64 threads, parents waiting on nested
             # stacks take every thread and a large stack hangs forever.
@@ -62,6 +68,8 @@ def config_text(lab, heat_port, db_port, db_password):
         'oslo_policy': {'enforce_new_defaults': 'false',
                         'enforce_scope': 'false'},
         'oslo_concurrency': {'lock_path': lab.path('heat', 'locks')},
+        # RoleData/RoleConfig are computed with yaql over every service.
+        'yaql': {'memory_quota': '900000', 'limit_iterators': '9000'},
     })
     text = io.StringIO()
     conf.write(text)
@@ -70,7 +78,12 @@ def config_text(lab, heat_port, db_port, db_password):
 
 def token_response(heat_port):
     """What the noauth middleware hands the engine as the user's token."""
+    now = datetime.datetime.now(datetime.timezone.utc)
     return {'token': {
+        'methods': ['password'],
+        'issued_at': now.isoformat(),
+        # Rewritten at every start; a lab may stay up for days.
+        'expires_at': (now + datetime.timedelta(days=365)).isoformat(),
         'roles': [{'id': 'admin', 'name': 'admin'}],
         'project': {'id': PROJECT, 'name': PROJECT,
                     'domain': {'id': 'default', 'name': 'Default'}},
@@ -79,7 +92,11 @@ def token_response(heat_port):
         'catalog': [{'type': 'orchestration', 'name': 'heat', 'endpoints': [
             {'interface': interface, 'region': 'regionOne',
              'url': endpoint(heat_port)}
-            for interface in ('public', 'internal', 'admin')]}],
+            for interface in ('public', 'internal', 'admin')]},
+            {'type': 'identity', 'name': 'keystone', 'endpoints': [
+                {'interface': interface, 'region': 'regionOne',
+                 'url': 'http://127.0.0.1/v3'}
+                for interface in ('public', 'internal', 'admin')]}],
     }}
 
 

@@ -1,0 +1,159 @@
+"""Lab nodes: directory trees whose files say what each node runs.
+
+A node's tree holds its repositories' release, one file per installed
+package with its release, one file per service with its state, and on the
+bootstrap node one file per database with its schema release. The FFU
+tasks change these files over SSH; the lab reads them back.
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+
+SERVICE_PREFIX = 'lab::service::'
+
+
+class NodeError(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Node:
+    role: str
+    hostname: str
+    root: str
+    bootstrap: bool
+    # service name -> {'packages': [...], 'service': bool, 'database': str}
+    services: dict
+
+    @property
+    def packages(self):
+        return sorted({package for spec in self.services.values()
+                       for package in spec['packages']})
+
+    @property
+    def running_services(self):
+        return sorted(name for name, spec in self.services.items()
+                      if spec['service'])
+
+    @property
+    def databases(self):
+        if not self.bootstrap:
+            return []
+        return sorted(spec['database'] for spec in self.services.values()
+                      if spec['database'])
+
+
+def _short_name(fqdn):
+    return fqdn.split('.ctlplane.')[0].lower()
+
+
+def _safe_name(name, what):
+    if (not name or name in ('.', '..') or '/' in name or '\0' in name
+            or name.startswith('-')):
+        raise NodeError('refusing %s %r from the stack outputs: it is not a '
+                        'plain name' % (what, name))
+    return name
+
+
+def nodes_from_outputs(outputs, nodes_dir):
+    """The lab nodes the stack describes, checked to live under nodes_dir."""
+    role_data = outputs.get('RoleData') or {}
+    host_vars = outputs.get('AnsibleHostVarsMap') or {}
+    server_ids = (outputs.get('ServerIdData') or {}).get('server_ids') or {}
+    bootstrap_id = (outputs.get('ServerIdData') or {}).get(
+        'bootstrap_server_id')
+    hostnames = outputs.get('RoleNetHostnameMap') or {}
+    nodes_dir = os.path.realpath(nodes_dir)
+    result = []
+    for role in sorted(role_data):
+        _safe_name(role, 'role name')
+        settings = role_data[role].get('config_settings') or {}
+        services = {key[len(SERVICE_PREFIX):]: value
+                    for key, value in settings.items()
+                    if key.startswith(SERVICE_PREFIX)}
+        names = (hostnames.get(role) or {}).get('ctlplane') or []
+        ids = server_ids.get(role) or []
+        for index, fqdn in enumerate(names):
+            hostname = _safe_name(_short_name(fqdn), 'host name')
+            root = (host_vars.get(role, {}).get(hostname, {})
+                    .get('lab_node_root', ''))
+            if os.path.dirname(os.path.realpath(root)) != nodes_dir:
+                raise NodeError('node %s has its root %r outside the lab '
+                                'nodes dir %s' % (hostname, root, nodes_dir))
+            bootstrap = index < len(ids) and ids[index] == bootstrap_id
+            result.append(Node(role, hostname, root, bootstrap, services))
+    return result
+
+
+def _write(root, relative, text):
+    path = os.path.join(root, relative)
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    with open(path, 'w') as out:
+        out.write(text)
+
+
+def deploy(node, release):
+    """Make node's tree exactly a fresh deployment of release."""
+    shutil.rmtree(node.root, ignore_errors=True)
+    os.makedirs(node.root, mode=0o755)
+    _write(node.root, 'etc/yum.repos.d/release', release + '\n')
+    _write(node.root, 'etc/os-net-config/config.json',
+           json.dumps({'network_config': []}) + '\n')
+    for package in node.packages:
+        _write(node.root, 'var/lib/rpm/' + package, release + '\n')
+    for service in node.running_services:
+        _write(node.root, 'run/services/' + service, 'running\n')
+    if node.bootstrap:
+        os.makedirs(os.path.join(node.root, 'var/lib/mysql/backups'),
+                    exist_ok=True)
+        for database in node.databases:
+            _write(node.root, 'var/lib/mysql/%s.schema' % database,
+                   release + '\n')
+
+
+def _read(root, relative):
+    try:
+        with open(os.path.join(root, relative)) as source:
+            return source.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def read_state(node):
+    """What the node's tree says now."""
+    return {
+        'repositories': _read(node.root, 'etc/yum.repos.d/release'),
+        'packages': {package: _read(node.root, 'var/lib/rpm/' + package)
+                     for package in node.packages},
+        'services': {service: _read(node.root, 'run/services/' + service)
+                     for service in node.running_services},
+        'databases': {database: _read(node.root,
+                                      'var/lib/mysql/%s.schema' % database)
+                      for database in node.databases},
+    }
+
+
+def problems(node, release):
+    """Why node is not a running deployment of release ([] when it is)."""
+    state = read_state(node)
+    found = []
+    if state['repositories'] != release:
+        found.append('repositories at %s' % state['repositories'])
+    for kind in ('packages', 'databases'):
+        for name, value in sorted(state[kind].items()):
+            if value != release:
+                found.append('%s at %s' % (name, value))
+    for name, value in sorted(state['services'].items()):
+        if value != 'running':
+            found.append('%s %s' % (name, value or 'missing'))
+    return found
+
+
+def release_of(node):
+    """The node's release when everything on it agrees, else 'mixed'."""
+    state = read_state(node)
+    releases = {state['repositories']} | set(state['packages'].values()) | \
+        set(state['databases'].values())
+    return releases.pop() if len(releases) == 1 else 'mixed'

@@ -1,0 +1,105 @@
+"""The lab's overcloud stack: deploy it from a template set, read it back."""
+
+import logging
+import os
+import time
+
+from heatclient import client as heat_client
+from heatclient.common import template_utils
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
+
+from tripleo_ffu.lab import procs
+
+LOG = logging.getLogger(__name__)
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         'templates')
+# The names tripleoclient gives the top-level template and default registry.
+TOP_TEMPLATE = 'overcloud.yaml'
+REGISTRY = 'overcloud-resource-registry-puppet.yaml'
+RELEASES = ('newton', 'queens')
+
+
+def templates_dir(release):
+    return os.path.join(TEMPLATES, release)
+
+
+def client(endpoint):
+    """A Heat client for the lab's noauth endpoint."""
+    sess = ks_session.Session(auth=noauth.NoAuth(endpoint=endpoint))
+    return heat_client.Client('1', session=sess, endpoint_override=endpoint)
+
+
+def deploy_files(lab, release):
+    """Template and environment files of the lab's deploy, in order."""
+    directory = templates_dir(release)
+    return (os.path.join(directory, TOP_TEMPLATE),
+            [os.path.join(directory, REGISTRY), lab.passwords_environment,
+             lab.lab_environment])
+
+
+def _stack_fields(lab, release):
+    template_path, env_paths = deploy_files(lab, release)
+    tpl_files, template = template_utils.get_template_contents(
+        template_file=template_path)
+    env_files, environment = (
+        template_utils.process_multiple_environments_and_files(
+            env_paths=env_paths))
+    return {'template': template, 'environment': environment,
+            'files': dict(tpl_files, **env_files)}
+
+
+def find(heat, name):
+    stacks = list(heat.stacks.list(filters={'name': name}))
+    return stacks[0] if stacks else None
+
+
+def wait(heat, stack_id, action, timeout):
+    """Wait for an action to end; raise with the failed resources."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            stack = heat.stacks.get(stack_id, resolve_outputs=False)
+        except Exception as exc:  # deleted stacks end in a 404
+            if action == 'DELETE' and '404' in str(exc):
+                return None
+            raise
+        if stack.stack_status == action + '_COMPLETE':
+            return stack
+        if not stack.stack_status.endswith('_IN_PROGRESS'):
+            raise procs.LabError('stack %s is %s: %s%s' % (
+                stack.stack_name, stack.stack_status,
+                stack.stack_status_reason, _failed_resources(heat, stack_id)))
+        if time.monotonic() > deadline:
+            raise procs.LabError('stack %s still %s after %d s' % (
+                stack.stack_name, stack.stack_status, timeout))
+        time.sleep(1)
+
+
+def _failed_resources(heat, stack_id):
+    failed = [r for r in heat.resources.list(stack_id, nested_depth=5)
+              if r.resource_status.endswith('_FAILED')]
+    return ''.join('\n  %s: %s' % (r.resource_name, r.resource_status_reason)
+                   for r in failed)
+
+
+def create(heat, lab, name, release, timeout=600):
+    LOG.info('Deploying stack %s from the %s templates', name, release)
+    created = heat.stacks.create(stack_name=name, timeout_mins=timeout // 60,
+                                 **_stack_fields(lab, release))
+    return wait(heat, created['stack']['id'], 'CREATE', timeout)
+
+
+def delete(heat, name, timeout=600):
+    stack = find(heat, name)
+    if stack is None:
+        return
+    LOG.info('Deleting stack %s', name)
+    heat.stacks.delete(stack.id)
+    wait(heat, stack.id, 'DELETE', timeout)
+
+
+def outputs(heat, name):
+    stack = heat.stacks.get(name)
+    return {o['output_key']: o['output_value'] for o in stack.outputs or []}
