@@ -1,1 +1,1 @@
-"""The undercloud lab: a real Heat, MariaDB and SSH holding a Newton overcloud."""
+"""The undercloud lab: real Heat, MariaDB and SSH with a Newton overcloud."""

@@ -10,8 +10,8 @@ import urllib.error
 import urllib.request
 
 from tripleo_ffu.lab import install
-from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import files
 
 NAME = 'heat-all'
 PROJECT = 'admin'
@@ -103,10 +103,10 @@ def token_response(heat_port):
 def write_config(lab, heat_port, db_port, db_password):
     os.makedirs(lab.path('heat', 'locks'), mode=0o700, exist_ok=True)
     conf_path = _heat_path(lab, 'heat.conf')
-    layout.write_private(conf_path, config_text(lab, heat_port, db_port,
-                                                db_password))
-    layout.write_private(_heat_path(lab, 'token-response.json'),
-                         json.dumps(token_response(heat_port), indent=2))
+    files.write_private(conf_path,
+                        config_text(lab, heat_port, db_port, db_password))
+    files.write_private(_heat_path(lab, 'token-response.json'),
+                        json.dumps(token_response(heat_port), indent=2))
     shutil.copyfile(os.path.join(lab.heat_venv, 'etc', 'heat',
                                  'api-paste.ini'),
                     _heat_path(lab, 'api-paste.ini'))

@@ -1,7 +1,9 @@
-"""Where a lab keeps its files, and the small state it remembers between runs."""
+"""Where a lab keeps its files, and the state it keeps between runs."""
 
 import json
 import os
+
+from tripleo_ffu.workflow import files
 
 DEFAULT_LAB_DIR = os.path.join('~', 'tripleo-ffu-lab')
 STACK_NAME = 'overcloud'
@@ -67,7 +69,8 @@ class Lab:
 
     def make_dirs(self):
         for directory in (self.root, self.run_dir, self.log_dir,
-                          self.nodes_dir, self.path('ssh')):
+                          self.nodes_dir, self.path('ssh'), self.path('heat'),
+                          self.path('mariadb')):
             os.makedirs(directory, mode=0o700, exist_ok=True)
             os.chmod(directory, 0o700)
 
@@ -79,15 +82,5 @@ class Lab:
             return {}
 
     def save_state(self, state):
-        write_private(self.state_file, json.dumps(state, indent=2,
-                                                  sort_keys=True) + '\n')
-
-
-def write_private(path, text):
-    """Write a file only its owner can read (it may hold secrets)."""
-    tmp = path + '.tmp'
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'w') as out:
-        out.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+        files.write_private(self.state_file,
+                            json.dumps(state, indent=2, sort_keys=True) + '\n')

@@ -3,8 +3,8 @@
 import getpass
 import os
 
-from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import files
 
 NAME = 'sshd'
 SSHD = '/usr/sbin/sshd'
@@ -26,7 +26,7 @@ def ensure_keys(lab):
             procs.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
                        '-C', comment, '-f', key], 'ssh-keygen for ' + key)
     with open(lab.ssh_key + '.pub') as pub:
-        layout.write_private(_ssh_path(lab, 'authorized_keys'), pub.read())
+        files.write_private(_ssh_path(lab, 'authorized_keys'), pub.read())
 
 
 def host_public_key(lab):
@@ -57,7 +57,7 @@ def write_config(lab, port):
         '',
     ])
     path = _ssh_path(lab, 'sshd_config')
-    layout.write_private(path, config)
+    files.write_private(path, config)
     return path
 
 

@@ -1,0 +1,134 @@
+"""tripleo-ffu-lab: bring the undercloud lab up, down, back to newton."""
+
+import argparse
+import json
+import logging
+import sys
+import time
+
+from tripleo_ffu.lab import control
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import nodes
+from tripleo_ffu.lab import procs
+
+LOG = logging.getLogger('tripleo_ffu.lab')
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='tripleo-ffu-lab',
+        description='A real Heat on MariaDB holding a deployed Newton '
+                    'overcloud whose nodes answer over SSH on loopback.')
+    parser.add_argument('--lab-dir', default=layout.default_lab_dir(),
+                        help='where the lab keeps its files and services '
+                             '(default: $TRIPLEO_FFU_LAB_DIR or %(default)s)')
+    parser.add_argument('--debug', action='store_true',
+                        help='show debug messages and tracebacks')
+    commands = parser.add_subparsers(dest='command', required=True,
+                                     metavar='COMMAND')
+    up = commands.add_parser(
+        'up', help='install what is missing, start the services, deploy '
+                   'the newton overcloud (reuses what already runs)')
+    up.add_argument('--controllers', type=int, metavar='N',
+                    help='Controller nodes of a new stack (default 3)')
+    up.add_argument('--computes', type=int, metavar='N',
+                    help='Compute nodes of a new stack (default 2)')
+    commands.add_parser('down', help='stop every lab process, keep the '
+                                     'lab dir for inspection')
+    status = commands.add_parser('status', help='show what runs where, the '
+                                                'stack and the nodes')
+    status.add_argument('--format', choices=('table', 'json'),
+                        default='table')
+    commands.add_parser('reset', help='redeploy the newton overcloud and '
+                                      'its nodes from scratch')
+    return parser
+
+
+def _counts(args):
+    if args.controllers is None and args.computes is None:
+        return None
+    counts = {'controllers': 3 if args.controllers is None
+              else args.controllers,
+              'computes': 2 if args.computes is None else args.computes}
+    if counts['controllers'] < 1 or counts['computes'] < 0:
+        raise procs.LabError('a lab needs at least one controller and no '
+                             'negative node count')
+    return counts
+
+
+def format_status(report):
+    lines = ['Lab dir:     %s' % report['lab_dir'],
+             'Heat:        openstack-heat %s' % report['heat_version']]
+    for proc in report['processes']:
+        where = ('127.0.0.1:%s' % proc['port']) if proc['port'] else '-'
+        state = 'running, pid %d' % proc['pid'] if proc['pid'] else 'stopped'
+        lines.append('  %-10s %-17s %s' % (proc['name'], where, state))
+    stack = report['stack']
+    if stack:
+        lines.append('Stack:       %s %s (%s)' % (stack['name'],
+                                                  stack['status'],
+                                                  stack['endpoint']))
+    else:
+        lines.append('Stack:       none')
+    if report['nodes']:
+        lines.append('Nodes:       (SSH as %s with %s)'
+                     % (report['ssh_user'], report['ssh_key']))
+        for node in report['nodes']:
+            services = ', '.join('%s %s' % item
+                                 for item in sorted(node['services'].items()))
+            databases = ', '.join('%s schema %s' % item for item in
+                                  sorted(node['databases'].items()))
+            lines.append('  %-24s %-10s %-8s %s%s%s' % (
+                node['hostname'], node['role'], node['release'],
+                'bootstrap; ' if node['bootstrap'] else '', services,
+                ('; ' + databases) if databases else ''))
+    lines.append('Credentials: source %s' % report['stackrc'])
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format='%(asctime)s %(levelname)s %(message)s', datefmt='%H:%M:%S',
+        stream=sys.stderr)
+    if not args.debug:
+        # Heat's and keystoneauth's clients are chatty at INFO.
+        for noisy in ('keystoneauth', 'heatclient', 'urllib3'):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    lab = layout.Lab(args.lab_dir)
+    started = time.monotonic()
+    try:
+        if args.command == 'up':
+            control.up(lab, _counts(args))
+            print(format_status(control.status(lab)))
+        elif args.command == 'reset':
+            control.reset(lab)
+            print(format_status(control.status(lab)))
+        elif args.command == 'down':
+            stopped = control.down(lab)
+            print('Stopped: %s' % (', '.join(stopped) or 'nothing'))
+            print('The lab dir %s is kept.' % lab.root)
+        else:
+            report = control.status(lab)
+            if args.format == 'json':
+                print(json.dumps(report, indent=2, sort_keys=True))
+            else:
+                print(format_status(report))
+    except (procs.LabError, nodes.NodeError) as exc:
+        if args.debug:
+            LOG.exception('failed')
+        print('tripleo-ffu-lab %s: error: %s' % (args.command, exc),
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print('tripleo-ffu-lab %s: interrupted' % args.command,
+              file=sys.stderr)
+        return 130
+    if args.command in ('up', 'reset'):
+        LOG.info('%s took %.1f s', args.command, time.monotonic() - started)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""What `tripleo-ffu-lab up|down|status|reset` do."""
+
+import contextlib
+import fcntl
+import getpass
+import logging
+import os
+import secrets
+import shlex
+import time
+
+import yaml
+
+from tripleo_ffu.lab import heat
+from tripleo_ffu.lab import install
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import mariadb
+from tripleo_ffu.lab import nodes
+from tripleo_ffu.lab import overcloud
+from tripleo_ffu.lab import procs
+from tripleo_ffu.lab import sshd
+from tripleo_ffu.workflow import files
+
+LOG = logging.getLogger(__name__)
+
+SERVICES = ('mariadb', 'heat', 'sshd')
+PASSWORD_PARAMETERS = ('AdminPassword', 'MysqlRootPassword', 'RabbitPassword')
+
+
+@contextlib.contextmanager
+def locked(lab):
+    """One lab command at a time on a lab."""
+    lab.make_dirs()
+    with open(os.path.join(lab.run_dir, 'lab.lock'), 'w') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise procs.LabError('another tripleo-ffu-lab command is working '
+                                 'on %s; wait for it to end' % lab.root)
+        yield
+
+
+@contextlib.contextmanager
+def step(what):
+    LOG.info('%s ...', what)
+    started = time.monotonic()
+    yield
+    LOG.info('%s: done in %.1f s', what, time.monotonic() - started)
+
+
+def _ports(lab, state):
+    """Keep each service's port across restarts while it is free."""
+    ports = state.setdefault('ports', {})
+    running = {'mariadb': mariadb.NAME, 'heat': heat.NAME, 'sshd': sshd.NAME}
+    for service in SERVICES:
+        port = ports.get(service)
+        if port and (procs.running_pid(lab, running[service])
+                     or not procs.port_open(port)):
+            continue
+        if port and service == 'sshd' and os.path.exists(lab.lab_environment):
+            raise procs.LabError(
+                'port %d of the lab sshd is taken by another process, and '
+                'the overcloud stack records it: free the port, or run '
+                '`tripleo-ffu-lab reset` to redeploy on a new one' % port)
+        ports[service] = procs.free_port()
+    return ports
+
+
+def _write_environments(lab, ports, counts):
+    environment = {'parameter_defaults': {
+        'LabNodesDir': lab.nodes_dir,
+        'LabNodeAddress': '127.0.0.1',
+        'LabSshPort': ports['sshd'],
+        'ControllerCount': counts['controllers'],
+        'ComputeCount': counts['computes'],
+    }}
+    files.write_private(lab.lab_environment, yaml.safe_dump(environment))
+    if not os.path.exists(lab.passwords_environment):
+        passwords = {'parameter_defaults': {
+            name: secrets.token_urlsafe(18) for name in PASSWORD_PARAMETERS}}
+        files.write_private(lab.passwords_environment,
+                            yaml.safe_dump(passwords))
+
+
+def stackrc_text(lab, heat_port):
+    return '\n'.join([
+        '# Undercloud credentials of the tripleo-ffu lab in %s.' % lab.root,
+        '# Heat runs without Keystone: no token, only the endpoint.',
+        'unset OS_CLOUD OS_AUTH_URL OS_USERNAME OS_PASSWORD OS_TOKEN',
+        'unset OS_PROJECT_NAME OS_PROJECT_ID OS_USER_DOMAIN_NAME',
+        'unset OS_PROJECT_DOMAIN_NAME OS_IDENTITY_API_VERSION',
+        'export OS_AUTH_TYPE=none',
+        'export OS_ENDPOINT=%s' % shlex.quote(heat.endpoint(heat_port)),
+        'export OS_CLOUDNAME=undercloud',
+        'export TRIPLEO_FFU_LAB_DIR=%s' % shlex.quote(lab.root),
+        '',
+    ])
+
+
+def start_services(lab, state):
+    """Install what is missing and start every service; keep what runs."""
+    with step('Checking the Debian packages and the Heat virtualenv'):
+        install.ensure_debian_packages()
+        install.ensure_heat_venv(lab)
+    ports = _ports(lab, state)
+    state.setdefault('db_password', secrets.token_hex(16))
+    lab.save_state(state)
+    with step('Starting MariaDB on 127.0.0.1:%d' % ports['mariadb']):
+        mariadb.start(lab, ports['mariadb'])
+        mariadb.create_database(lab, 'heat', 'heat', state['db_password'])
+    with step('Starting heat-all on 127.0.0.1:%d' % ports['heat']):
+        heat.start(lab, ports['heat'], ports['mariadb'], state['db_password'])
+    with step('Starting sshd on 127.0.0.1:%d' % ports['sshd']):
+        sshd.start(lab, ports['sshd'])
+    files.write_private(lab.stackrc, stackrc_text(lab, ports['heat']))
+    return overcloud.client(heat.endpoint(ports['heat']))
+
+
+def _deploy(lab, client, state):
+    name = state['stack']
+    with step('Deploying the %s stack from the newton templates' % name):
+        overcloud.create(client, lab, name, 'newton')
+    with step('Bringing the lab nodes to their newton state'):
+        for node in nodes.nodes_from_outputs(
+                overcloud.outputs(client, name), lab.nodes_dir):
+            nodes.deploy(node, 'newton')
+
+
+def up(lab, counts=None):
+    with locked(lab):
+        state = lab.load_state()
+        state.setdefault('stack', layout.STACK_NAME)
+        if counts or 'counts' not in state:
+            state['counts'] = counts or {'controllers': 3, 'computes': 2}
+        client = start_services(lab, state)
+        _write_environments(lab, state['ports'], state['counts'])
+        stack = overcloud.find(client, state['stack'])
+        if stack is None:
+            _deploy(lab, client, state)
+        elif not stack.stack_status.endswith('_COMPLETE'):
+            raise procs.LabError(
+                'stack %s is %s: run `tripleo-ffu-lab reset` to redeploy it'
+                % (stack.stack_name, stack.stack_status))
+        lab.save_state(state)
+
+
+def reset(lab):
+    """Back to a freshly deployed newton overcloud, services kept."""
+    with locked(lab):
+        state = lab.load_state()
+        state.setdefault('stack', layout.STACK_NAME)
+        state.setdefault('counts', {'controllers': 3, 'computes': 2})
+        client = start_services(lab, state)
+        _write_environments(lab, state['ports'], state['counts'])
+        with step('Deleting the %s stack' % state['stack']):
+            overcloud.delete(client, state['stack'])
+        _deploy(lab, client, state)
+        lab.save_state(state)
+
+
+def down(lab):
+    """Stop every lab process; the lab dir stays for inspection."""
+    stopped = []
+    with locked(lab):
+        for name, stop in ((heat.NAME, heat.stop), (sshd.NAME, sshd.stop),
+                           (mariadb.NAME, mariadb.stop)):
+            if stop(lab):
+                stopped.append(name)
+    return stopped
+
+
+def status(lab):
+    """A dict of what runs where, the stack, and each node's state."""
+    state = lab.load_state()
+    ports = state.get('ports', {})
+    report = {
+        'lab_dir': lab.root,
+        'heat_version': install.heat_version(lab),
+        'processes': [],
+        'stack': None,
+        'nodes': [],
+        'stackrc': lab.stackrc,
+        'ssh_user': getpass.getuser(),
+        'ssh_key': lab.ssh_key,
+    }
+    for name, service in ((mariadb.NAME, 'mariadb'), (heat.NAME, 'heat'),
+                          (sshd.NAME, 'sshd')):
+        report['processes'].append({'name': name, 'port': ports.get(service),
+                                    'pid': procs.running_pid(lab, name)})
+    if not (ports.get('heat') and heat.api_ready(ports['heat'])):
+        return report
+    client = overcloud.client(heat.endpoint(ports['heat']))
+    stack = overcloud.find(client, state.get('stack', layout.STACK_NAME))
+    if stack is None:
+        return report
+    report['stack'] = {'name': stack.stack_name, 'id': stack.id,
+                       'status': stack.stack_status,
+                       'endpoint': heat.endpoint(ports['heat'])}
+    if stack.stack_status.endswith('_IN_PROGRESS'):
+        return report
+    for node in nodes.nodes_from_outputs(
+            overcloud.outputs(client, stack.id), lab.nodes_dir):
+        node_state = nodes.read_state(node)
+        report['nodes'].append({
+            'hostname': node.hostname, 'role': node.role,
+            'bootstrap': node.bootstrap, 'root': node.root,
+            'release': nodes.release_of(node),
+            'services': node_state['services'],
+            'databases': node_state['databases'],
+        })
+    return report

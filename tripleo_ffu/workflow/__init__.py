@@ -1,0 +1,1 @@
+"""The steps of a fast-forward upgrade, one module per concern."""

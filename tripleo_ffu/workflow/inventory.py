@@ -1,0 +1,66 @@
+"""The Ansible inventory of an overcloud, from its stack outputs."""
+
+import os
+import re
+
+import yaml
+from tripleo_common import inventory as tripleo_inventory
+
+from tripleo_ffu.workflow import files
+
+HOST_NETWORK = 'ctlplane'
+# Host names become file names (host_vars/) and Ansible patterns.
+_SAFE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
+
+
+class InventoryError(Exception):
+    pass
+
+
+def _check_name(name, what):
+    if not _SAFE_NAME.match(name) or '..' in name:
+        raise InventoryError(
+            'the stack gives the %s %r, which is not a plain name '
+            '(letters, digits, ".", "_", "-"): refusing to use it' % (
+                what, name))
+
+
+def build(heat, stack_name, ssh_user, ssh_key=None):
+    """The static inventory tripleo-common builds, plus the host variables.
+
+    tripleo-common's TripleoInventory reads the node data outputs but not
+    AnsibleHostVarsMap, which carries per-host connection settings; we
+    merge it here.
+    """
+    inventory = dict(tripleo_inventory.TripleoInventory(
+        hclient=heat, plan_name=stack_name, ansible_ssh_user=ssh_user,
+        host_network=HOST_NETWORK).list(dynamic=False))
+    # FFU plays target the overcloud only; the undercloud group would
+    # also carry the overcloud admin password field.
+    inventory.pop('Undercloud', None)
+    outputs = {output['output_key']: output['output_value']
+               for output in heat.stacks.get(stack_name).outputs or []}
+    host_vars = outputs.get('AnsibleHostVarsMap') or {}
+    for role in (outputs.get('RoleNetHostnameMap') or {}):
+        _check_name(role, 'role name')
+        for host, variables in (inventory.get(role, {})
+                                .get('hosts', {}).items()):
+            _check_name(host, 'host name')
+            variables.update(host_vars.get(role, {}).get(host, {}))
+    if ssh_key:
+        group = inventory.setdefault(stack_name, {}).setdefault('vars', {})
+        group['ansible_ssh_private_key_file'] = os.path.abspath(ssh_key)
+    return inventory
+
+
+def hosts(inventory, stack_name):
+    """Every overcloud host name in an inventory built by build()."""
+    found = []
+    for role in inventory.get(stack_name, {}).get('children', {}):
+        found.extend(sorted(inventory.get(role, {}).get('hosts', {})))
+    return found
+
+
+def write(inventory, path):
+    files.write_private(path, yaml.safe_dump(inventory,
+                                             default_flow_style=False))
