@@ -182,6 +182,7 @@ def status(lab):
         'stackrc': lab.stackrc,
         'ssh_user': getpass.getuser(),
         'ssh_key': lab.ssh_key,
+        'known_hosts': sshd.known_hosts(lab),
     }
     for name, service in ((mariadb.NAME, 'mariadb'), (heat.NAME, 'heat'),
                           (sshd.NAME, 'sshd')):

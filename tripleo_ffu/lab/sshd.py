@@ -29,9 +29,15 @@ def ensure_keys(lab):
         files.write_private(_ssh_path(lab, 'authorized_keys'), pub.read())
 
 
-def host_public_key(lab):
+def known_hosts(lab):
+    return _ssh_path(lab, 'known_hosts')
+
+
+def write_known_hosts(lab, port):
+    """The nodes' host key, as ssh wants it in a known_hosts file."""
     with open(host_key(lab) + '.pub') as pub:
-        return ' '.join(pub.read().split()[:2])
+        key = ' '.join(pub.read().split()[:2])
+    files.write_private(known_hosts(lab), '[127.0.0.1]:%d %s\n' % (port, key))
 
 
 def write_config(lab, port):
@@ -62,9 +68,10 @@ def write_config(lab, port):
 
 
 def start(lab, port):
+    ensure_keys(lab)
+    write_known_hosts(lab, port)
     if procs.running_pid(lab, NAME):
         return False
-    ensure_keys(lab)
     config = write_config(lab, port)
     if os.geteuid() == 0:
         # sshd running as root wants its privilege separation directory.

@@ -32,21 +32,23 @@ def build(heat, stack_name, ssh_user, ssh_key=None):
     AnsibleHostVarsMap, which carries per-host connection settings; we
     merge it here.
     """
+    outputs = {output['output_key']: output['output_value']
+               for output in heat.stacks.get(stack_name).outputs or []}
+    for role, networks in (outputs.get('RoleNetHostnameMap') or {}).items():
+        _check_name(role, 'role name')
+        for fqdn in (networks or {}).get(HOST_NETWORK) or []:
+            _check_name(fqdn, 'host name')
     inventory = dict(tripleo_inventory.TripleoInventory(
         hclient=heat, plan_name=stack_name, ansible_ssh_user=ssh_user,
         host_network=HOST_NETWORK).list(dynamic=False))
     # FFU plays target the overcloud only; the undercloud group would
     # also carry the overcloud admin password field.
     inventory.pop('Undercloud', None)
-    outputs = {output['output_key']: output['output_value']
-               for output in heat.stacks.get(stack_name).outputs or []}
     host_vars = outputs.get('AnsibleHostVarsMap') or {}
-    for role in (outputs.get('RoleNetHostnameMap') or {}):
-        _check_name(role, 'role name')
+    for role, variables_by_host in host_vars.items():
         for host, variables in (inventory.get(role, {})
                                 .get('hosts', {}).items()):
-            _check_name(host, 'host name')
-            variables.update(host_vars.get(role, {}).get(host, {}))
+            variables.update(variables_by_host.get(host, {}))
     if ssh_key:
         group = inventory.setdefault(stack_name, {}).setdefault('vars', {})
         group['ansible_ssh_private_key_file'] = os.path.abspath(ssh_key)

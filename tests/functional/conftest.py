@@ -1,0 +1,66 @@
+"""A real lab (MariaDB, heat-all, sshd, newton stack) for the session."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+BIN = os.path.dirname(sys.executable)
+# tripleoclient, loaded by every `openstack` run, logs these at import.
+NOISE = ('Journal socket does not exist', 'Could not load ',
+         'DeprecationWarning', 'warnings.warn(')
+
+
+def run(argv, env=None, check=True, timeout=900):
+    """Run one of our console scripts; fail with its output."""
+    argv = [os.path.join(BIN, argv[0])] + list(argv[1:])
+    result = subprocess.run(argv, env=env, capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=timeout)
+    result.stderr = '\n'.join(line for line in result.stderr.splitlines()
+                              if not any(n in line for n in NOISE))
+    if check and result.returncode != 0:
+        pytest.fail('%s exited %d\nstdout:\n%s\nstderr:\n%s' % (
+            ' '.join(argv), result.returncode, result.stdout[-3000:],
+            result.stderr[-3000:]))
+    return result
+
+
+@dataclasses.dataclass
+class RunningLab:
+    root: str
+    env: dict
+
+    def cli(self, *args, **kwargs):
+        return run(('tripleo-ffu-lab', '--lab-dir', self.root) + args,
+                   **kwargs)
+
+    def openstack(self, *args, **kwargs):
+        return run(('openstack',) + args, env=self.env, **kwargs)
+
+    def status(self):
+        return json.loads(self.cli('status', '--format', 'json').stdout)
+
+
+def stackrc_env(root):
+    """The environment after `source <lab>/stackrc`, as an operator has."""
+    dump = subprocess.run(
+        ['bash', '-c', 'set -a; . "$1"; env -0', '_',
+         os.path.join(root, 'stackrc')],
+        capture_output=True, text=True, check=True).stdout
+    return dict(item.split('=', 1) for item in dump.split('\0') if item)
+
+
+def start_lab(root, *up_args):
+    run(('tripleo-ffu-lab', '--lab-dir', root, 'up') + up_args)
+    return RunningLab(root, stackrc_env(root))
+
+
+@pytest.fixture(scope='session')
+def lab(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('lab'))
+    running = start_lab(root)
+    yield running
+    running.cli('down', check=False)

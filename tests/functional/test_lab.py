@@ -1,0 +1,215 @@
+"""The undercloud lab is real: Heat, its stack, and nodes over SSH.
+
+The tests share one lab and run in this file's order: the stack update
+and the reset come last.
+"""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+import yaml
+
+from tripleo_ffu.lab import heat
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import overcloud
+from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import inventory
+from tests.functional.conftest import BIN
+from tests.functional.conftest import start_lab
+
+ROLE_SECTIONS = {'service_names', 'config_settings', 'upgrade_tasks',
+                 'fast_forward_upgrade_tasks',
+                 'fast_forward_post_upgrade_tasks', 'post_upgrade_tasks',
+                 'deploy_steps_tasks'}
+
+
+def _output(lab, key):
+    result = lab.openstack('stack', 'output', 'show', 'overcloud', key,
+                           '-f', 'json')
+    return json.loads(result.stdout)['output_value']
+
+
+def _heat(lab):
+    return overcloud.client(lab.env['OS_ENDPOINT'])
+
+
+def _deployment_steps(lab):
+    """{resource name: has a nested stack} for every step deployment."""
+    return {r.resource_name: any(link['rel'] == 'nested'
+                                 for link in r.links)
+            for r in _heat(lab).resources.list('overcloud', nested_depth=2)
+            if r.resource_type == 'OS::TripleO::DeploymentSteps'}
+
+
+def test_stack_is_deployed(lab):
+    stack = json.loads(lab.openstack('stack', 'show', 'overcloud',
+                                     '-f', 'json').stdout)
+    assert stack['stack_status'] == 'CREATE_COMPLETE'
+
+
+def test_role_data_has_every_section_for_each_role(lab):
+    role_data = _output(lab, 'RoleData')
+    assert sorted(role_data) == ['Compute', 'Controller']
+    for role in role_data.values():
+        assert ROLE_SECTIONS <= set(role)
+    assert {'keystone', 'mysql', 'rabbitmq', 'haproxy'} <= set(
+        role_data['Controller']['service_names'])
+    assert {'nova_compute', 'neutron_ovs_agent'} <= set(
+        role_data['Compute']['service_names'])
+
+
+def test_role_config_has_the_deploy_steps_playbook(lab):
+    role_config = _output(lab, 'RoleConfig')
+    play = role_config['deploy_steps_playbook'][0]
+    assert play['hosts'] == 'overcloud'
+    assert 'deploy_steps_tasks' in role_config
+
+
+def test_node_data_outputs_reach_every_node(lab):
+    hostnames = _output(lab, 'RoleNetHostnameMap')
+    ips = _output(lab, 'RoleNetIpMap')
+    server_ids = _output(lab, 'ServerIdData')
+    host_vars = _output(lab, 'AnsibleHostVarsMap')
+    ssh_port = layout.Lab(lab.root).load_state()['ports']['sshd']
+    assert len(hostnames['Controller']['ctlplane']) == 3
+    assert len(hostnames['Compute']['ctlplane']) == 2
+    assert server_ids['bootstrap_server_id'] == (
+        server_ids['server_ids']['Controller'][0])
+    for role, networks in hostnames.items():
+        assert len(ips[role]['ctlplane']) == len(networks['ctlplane'])
+        for fqdn in networks['ctlplane']:
+            host = fqdn.split('.')[0]
+            assert host_vars[role][host]['ansible_port'] == ssh_port
+            assert host_vars[role][host]['lab_node_root'] == os.path.join(
+                lab.root, 'nodes', host)
+
+
+def test_nodes_are_at_newton(lab):
+    report = lab.status()
+    assert [(n['hostname'], n['bootstrap'], n['release'])
+            for n in report['nodes']] == [
+        ('overcloud-novacompute-0', False, 'newton'),
+        ('overcloud-novacompute-1', False, 'newton'),
+        ('overcloud-controller-0', True, 'newton'),
+        ('overcloud-controller-1', False, 'newton'),
+        ('overcloud-controller-2', False, 'newton')]
+    for node in report['nodes']:
+        assert set(node['services'].values()) == {'running'}
+    assert report['nodes'][2]['databases'] == {'keystone': 'newton'}
+
+
+def test_every_node_answers_ansible_ping_over_ssh(lab, tmp_path):
+    report = lab.status()
+    built = inventory.build(_heat(lab), 'overcloud', report['ssh_user'],
+                            report['ssh_key'])
+    # Host keys are checked, against the lab's known_hosts.
+    built['overcloud']['vars']['ansible_ssh_common_args'] = (
+        '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes'
+        % report['known_hosts'])
+    path = str(tmp_path / 'inventory.yaml')
+    inventory.write(built, path)
+    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING='True')
+    result = subprocess.run(
+        [os.path.join(BIN, 'ansible'), '-i', path, 'overcloud', '-m', 'ping',
+         '-o'], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    answered = [line.split()[0] for line in result.stdout.splitlines()
+                if '"pong"' in line]
+    assert sorted(answered) == sorted(inventory.hosts(built, 'overcloud'))
+
+
+def test_stackrc_and_passwords_are_private(lab):
+    for name in ('stackrc', 'passwords.yaml', 'lab-environment.yaml',
+                 'lab.json', 'heat/heat.conf'):
+        mode = os.stat(os.path.join(lab.root, name)).st_mode & 0o777
+        assert mode == 0o600, name
+
+
+def test_second_up_reuses_what_runs(lab):
+    before = {p['name']: p['pid'] for p in lab.status()['processes']}
+    started = time.monotonic()
+    lab.cli('up')
+    elapsed = time.monotonic() - started
+    after = {p['name']: p['pid'] for p in lab.status()['processes']}
+    assert before == after
+    assert all(after.values())
+    assert elapsed < 30
+
+
+def test_noop_update_turns_deployment_steps_into_none(lab):
+    assert _deployment_steps(lab) and all(_deployment_steps(lab).values())
+    template, environments = overcloud.deploy_files(layout.Lab(lab.root),
+                                                    'newton')
+    noop = os.path.join(overcloud.templates_dir('newton'), 'environments',
+                        'noop-deploy-steps.yaml')
+    args = ['stack', 'update', '--wait', '-t', template]
+    for path in environments + [noop]:
+        args += ['-e', path]
+    lab.openstack(*(args + ['overcloud']), timeout=600)
+    stack = json.loads(lab.openstack('stack', 'show', 'overcloud',
+                                     '-f', 'json').stdout)
+    assert stack['stack_status'] == 'UPDATE_COMPLETE'
+    steps = _deployment_steps(lab)
+    assert steps and not any(steps.values())
+    registry = yaml.safe_load(lab.openstack(
+        'stack', 'environment', 'show', 'overcloud', '-f', 'yaml').stdout)
+    assert registry['resource_registry']['OS::TripleO::DeploymentSteps'] == (
+        'OS::Heat::None')
+
+
+def test_reset_brings_stack_and_nodes_back_to_newton(lab):
+    node_root = os.path.join(lab.root, 'nodes', 'overcloud-controller-1')
+    with open(os.path.join(node_root, 'var/lib/rpm/openstack-keystone'),
+              'w') as package:
+        package.write('queens\n')
+    lab.cli('reset')
+    report = lab.status()
+    assert report['stack']['status'] == 'CREATE_COMPLETE'
+    assert {n['release'] for n in report['nodes']} == {'newton'}
+    assert all(_deployment_steps(lab).values())
+
+
+def test_a_second_lab_does_not_collide(lab, tmp_path):
+    other = start_lab(str(tmp_path / 'other-lab'), '--controllers', '1',
+                      '--computes', '1')
+    try:
+        first = {p['name']: p['port'] for p in lab.status()['processes']}
+        second_report = other.status()
+        second = {p['name']: p['port'] for p in second_report['processes']}
+        assert not set(first.values()) & set(second.values())
+        assert [n['hostname'] for n in second_report['nodes']] == [
+            'overcloud-novacompute-0', 'overcloud-controller-0']
+        assert lab.status()['stack']['status'] == 'CREATE_COMPLETE'
+    finally:
+        pids = [p['pid'] for p in other.status()['processes']]
+        ports = [p['port'] for p in other.status()['processes']]
+        stopped = other.cli('down').stdout
+    assert 'heat-all' in stopped and 'mariadb' in stopped
+    for pid in pids:
+        assert not os.path.exists('/proc/%d' % pid) or _zombie(pid)
+    for port in ports:
+        assert not procs.port_open(port)
+
+
+def _zombie(pid):
+    with open('/proc/%d/stat' % pid) as stat:
+        return stat.read().rsplit(')', 1)[1].split()[0] == 'Z'
+
+
+def test_heat_endpoint_is_in_stackrc(lab):
+    port = layout.Lab(lab.root).load_state()['ports']['heat']
+    assert lab.env['OS_ENDPOINT'] == heat.endpoint(port)
+    assert lab.env['OS_AUTH_TYPE'] == 'none'
+
+
+@pytest.mark.parametrize('argv, message', [
+    (('up', '--controllers', '0'), 'at least one controller'),
+])
+def test_bad_lab_input_gets_one_line(lab, argv, message):
+    result = lab.cli(*argv, check=False)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr

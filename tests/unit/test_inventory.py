@@ -1,0 +1,52 @@
+"""The inventory built from the stack outputs."""
+
+import os
+
+import pytest
+import yaml
+
+from tripleo_ffu.workflow import inventory
+from tests.unit import fakes
+
+
+def test_inventory_has_roles_hosts_and_host_vars():
+    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'overcloud',
+                            'stack', '/keys/id')
+    assert inventory.hosts(built, 'overcloud') == [
+        'overcloud-novacompute-0', 'overcloud-controller-0',
+        'overcloud-controller-1']
+    host = built['Controller']['hosts']['overcloud-controller-0']
+    assert host['ansible_host'] == '127.0.0.1'
+    assert host['ansible_port'] == 2222
+    assert host['lab_node_root'] == '/nodes/overcloud-controller-0'
+    assert host['deploy_server_id'] == 'Controller-id-0'
+    assert built['Controller']['vars']['bootstrap_server_id'] == (
+        'Controller-id-0')
+    assert built['Controller']['vars']['ansible_ssh_user'] == 'stack'
+    assert built['overcloud']['vars']['ansible_ssh_private_key_file'] == (
+        '/keys/id')
+    assert 'Undercloud' not in built
+
+
+@pytest.mark.parametrize('hostname', ['../etc', 'a;reboot', 'a b', '$(x)'])
+def test_host_names_with_tricks_are_refused(hostname):
+    outputs = fakes.outputs('/nodes', roles={'Controller': [hostname]})
+    with pytest.raises(inventory.InventoryError, match='not a plain name'):
+        inventory.build(fakes.Heat(outputs), 'overcloud', 'stack')
+
+
+def test_role_names_with_tricks_are_refused():
+    outputs = fakes.outputs('/nodes')
+    outputs['RoleNetHostnameMap']['../Evil'] = {'ctlplane': []}
+    with pytest.raises(inventory.InventoryError, match='role name'):
+        inventory.build(fakes.Heat(outputs), 'overcloud', 'stack')
+
+
+def test_written_inventory_is_private_yaml(tmp_path):
+    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'overcloud',
+                            'stack')
+    path = str(tmp_path / 'inventory.yaml')
+    inventory.write(built, path)
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    with open(path) as written:
+        assert yaml.safe_load(written) == built

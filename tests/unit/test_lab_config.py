@@ -1,0 +1,133 @@
+"""The lab's configuration writers."""
+
+import configparser
+import os
+import shlex
+import subprocess
+
+import pytest
+
+from tripleo_ffu.lab import control
+from tripleo_ffu.lab import heat
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import sshd
+
+
+@pytest.fixture
+def lab(tmp_path):
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    return lab
+
+
+def _heat_conf(lab):
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read_string(heat.config_text(lab, 8004, 3306, 's3cret'))
+    return conf
+
+
+def test_heat_conf_runs_api_and_engine_without_keystone(lab):
+    conf = _heat_conf(lab)
+    assert conf['heat_all']['enabled_services'] == 'api,engine'
+    assert conf['paste_deploy']['flavor'] == 'noauth'
+    assert conf['DEFAULT']['transport_url'] == 'fake://'
+    assert conf['DEFAULT']['keystone_backend'] == heat.FAKE_KEYSTONE
+    assert conf['DEFAULT']['deferred_auth_method'] == 'password'
+    assert conf['DEFAULT']['convergence_engine'] == 'true'
+    assert conf['oslo_policy']['enforce_new_defaults'] == 'false'
+
+
+def test_heat_conf_listens_on_loopback_and_uses_mariadb(lab):
+    conf = _heat_conf(lab)
+    assert conf['heat_api']['bind_host'] == '127.0.0.1'
+    assert conf['heat_api']['bind_port'] == '8004'
+    assert conf['database']['connection'] == (
+        'mysql+pymysql://heat:s3cret@127.0.0.1:3306/heat')
+
+
+def test_heat_conf_has_threads_for_nested_stacks(lab):
+    conf = _heat_conf(lab)
+    assert int(conf['DEFAULT']['executor_thread_pool_size']) >= 1000
+
+
+def test_heat_files_live_in_the_lab_dir(lab):
+    conf = _heat_conf(lab)
+    for path in (conf['paste_deploy']['api_paste_config'],
+                 conf['noauth']['token_response'],
+                 conf['oslo_concurrency']['lock_path']):
+        assert path.startswith(lab.root + os.sep)
+
+
+def test_token_response_lists_heat_endpoint_for_every_interface():
+    token = heat.token_response(8004)['token']
+    orchestration = [entry for entry in token['catalog']
+                     if entry['type'] == 'orchestration'][0]
+    assert sorted(e['interface'] for e in orchestration['endpoints']) == [
+        'admin', 'internal', 'public']
+    assert {e['url'] for e in orchestration['endpoints']} == {
+        'http://127.0.0.1:8004/v1/admin'}
+    assert token['expires_at'] > token['issued_at']
+    assert [role['name'] for role in token['roles']] == ['admin']
+
+
+def test_sshd_config_is_key_only_on_loopback(lab):
+    sshd.ensure_keys(lab)
+    path = sshd.write_config(lab, 2222)
+    with open(path) as config:
+        lines = set(config.read().splitlines())
+    assert {'Port 2222', 'ListenAddress 127.0.0.1',
+            'PasswordAuthentication no', 'PubkeyAuthentication yes',
+            'KbdInteractiveAuthentication no'} <= lines
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    subprocess.run([sshd.SSHD, '-t', '-f', path], check=True)
+
+
+def test_authorized_key_is_the_lab_key(lab):
+    sshd.ensure_keys(lab)
+    with open(lab.ssh_key + '.pub') as pub, \
+            open(lab.path('ssh', 'authorized_keys')) as authorized:
+        assert pub.read() == authorized.read()
+    assert oct(os.stat(lab.ssh_key).st_mode & 0o777) == '0o600'
+
+
+def test_known_hosts_names_the_port(lab):
+    sshd.ensure_keys(lab)
+    sshd.write_known_hosts(lab, 2222)
+    with open(sshd.known_hosts(lab)) as known:
+        host, keytype, _ = known.read().split()
+    assert host == '[127.0.0.1]:2222'
+    assert keytype == 'ssh-ed25519'
+
+
+def test_stackrc_sets_a_noauth_endpoint_and_quotes_paths(tmp_path):
+    lab = layout.Lab(str(tmp_path / "it's a lab"))
+    text = control.stackrc_text(lab, 8004)
+    env = subprocess.run(
+        ['bash', '-c', 'set -a; . /dev/stdin; env -0'], input=text,
+        capture_output=True, text=True, check=True,
+        env={'PATH': os.environ['PATH'], 'OS_CLOUD': 'other'}).stdout
+    values = dict(item.split('=', 1) for item in env.split('\0') if item)
+    assert values['OS_AUTH_TYPE'] == 'none'
+    assert values['OS_ENDPOINT'] == 'http://127.0.0.1:8004/v1/admin'
+    assert values['TRIPLEO_FFU_LAB_DIR'] == lab.root
+    assert 'OS_CLOUD' not in values
+    assert shlex.quote(lab.root) in text
+
+
+def test_lab_dirs_are_private(lab):
+    for directory in (lab.root, lab.run_dir, lab.log_dir, lab.nodes_dir,
+                      lab.path('heat'), lab.path('mariadb')):
+        assert oct(os.stat(directory).st_mode & 0o777) == '0o700'
+
+
+def test_state_round_trips_and_is_private(lab):
+    lab.save_state({'ports': {'heat': 8004}, 'db_password': 'x'})
+    assert lab.load_state() == {'ports': {'heat': 8004}, 'db_password': 'x'}
+    assert oct(os.stat(lab.state_file).st_mode & 0o777) == '0o600'
+
+
+def test_default_lab_dir_follows_the_environment(monkeypatch):
+    monkeypatch.setenv('TRIPLEO_FFU_LAB_DIR', '/srv/lab')
+    assert layout.default_lab_dir() == '/srv/lab'
+    monkeypatch.delenv('TRIPLEO_FFU_LAB_DIR')
+    assert layout.default_lab_dir() == os.path.expanduser('~/tripleo-ffu-lab')
