@@ -8,7 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/.venv/bin"
 lab_dir=${TRIPLEO_FFU_LAB_DIR:-$HOME/tripleo-ffu-lab}
 
-"$bin/tripleo-ffu-lab" --lab-dir "$lab_dir" up
+"$bin/tripleo-ffu-lab" --lab-dir "$lab_dir" up > /dev/null
 
 # The operator's view, through the undercloud credentials the lab wrote.
 # shellcheck source=/dev/null
