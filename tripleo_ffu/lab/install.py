@@ -10,17 +10,20 @@ from tripleo_ffu.lab import procs
 
 LOG = logging.getLogger(__name__)
 
-# Debian package -> a file it ships that the lab runs.
+# Debian package -> the programs the lab runs that it brings (with the
+# packages it depends on).
 DEBIAN_PACKAGES = {
-    'mariadb-server': '/usr/sbin/mariadbd',
-    'openssh-server': '/usr/sbin/sshd',
+    'mariadb-server': ('/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db',
+                       '/usr/bin/mariadb'),
+    'openssh-server': ('/usr/sbin/sshd', '/usr/bin/ssh-keygen',
+                       '/usr/bin/ssh'),
 }
 HEAT_REQUIREMENTS = ['openstack-heat>=24,<25', 'PyMySQL']
 
 
 def ensure_debian_packages():
-    missing = [package for package, path in sorted(DEBIAN_PACKAGES.items())
-               if not os.path.exists(path)]
+    missing = [package for package, paths in sorted(DEBIAN_PACKAGES.items())
+               if not all(os.path.exists(path) for path in paths)]
     if not missing:
         return
     prefix = []
