@@ -50,6 +50,8 @@ def config_text(lab, heat_port, db_port, db_password):
             'use_stderr': 'true',
             'debug': 'false',
             'stack_scheduler_hints': 'false',
+            # A lab's heat-all may stop at once: nothing to drain.
+            'graceful_shutdown_timeout': '3',
         },
         'database': {
             'connection': 'mysql+pymysql://heat:%s@127.0.0.1:%d/heat'
