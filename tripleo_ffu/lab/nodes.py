@@ -12,6 +12,12 @@ import os
 import shutil
 
 SERVICE_PREFIX = 'lab::service::'
+LEGACY_FILES = (
+    'usr/libexec/os-apply-config/templates/etc/os-net-config/config.json',
+    'usr/libexec/os-apply-config/templates/etc/puppet/hiera.yaml',
+    'usr/libexec/os-refresh-config/configure.d/40-hiera-datafiles',
+    'etc/puppet/hieradata/heat_config_ControllerDeployment_Step1.yaml',
+)
 
 
 class NodeError(Exception):
@@ -101,6 +107,9 @@ def deploy(node, release):
     _write(node.root, 'etc/yum.repos.d/release', release + '\n')
     _write(node.root, 'etc/os-net-config/config.json',
            json.dumps({'network_config': []}) + '\n')
+    # What Newton's agents leave behind, for FFU node preparation to remove.
+    for legacy in LEGACY_FILES:
+        _write(node.root, legacy, '# newton\n')
     for package in node.packages:
         _write(node.root, 'var/lib/rpm/' + package, release + '\n')
     for service in node.running_services:

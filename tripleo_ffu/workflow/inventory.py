@@ -7,17 +7,18 @@ import yaml
 from tripleo_common import inventory as tripleo_inventory
 
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow.errors import WorkflowError
 
 HOST_NETWORK = 'ctlplane'
 # Host names become file names (host_vars/) and Ansible patterns.
 _SAFE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 
 
-class InventoryError(Exception):
+class InventoryError(WorkflowError):
     pass
 
 
-def _check_name(name, what):
+def check_name(name, what):
     if not _SAFE_NAME.match(name) or '..' in name:
         raise InventoryError(
             'the stack gives the %s %r, which is not a plain name '
@@ -35,9 +36,9 @@ def build(heat, stack_name, ssh_user, ssh_key=None):
     outputs = {output['output_key']: output['output_value']
                for output in heat.stacks.get(stack_name).outputs or []}
     for role, networks in (outputs.get('RoleNetHostnameMap') or {}).items():
-        _check_name(role, 'role name')
+        check_name(role, 'role name')
         for fqdn in (networks or {}).get(HOST_NETWORK) or []:
-            _check_name(fqdn, 'host name')
+            check_name(fqdn, 'host name')
     inventory = dict(tripleo_inventory.TripleoInventory(
         hclient=heat, plan_name=stack_name, ansible_ssh_user=ssh_user,
         host_network=HOST_NETWORK).list(dynamic=False))

@@ -1,0 +1,42 @@
+"""tripleo-ffu's settings that are not per-command flags.
+
+A private ConfigOpts, so that we never touch another project's options.
+Files read, later ones winning: /etc/tripleo-ffu/tripleo-ffu.conf,
+~/.config/tripleo-ffu/tripleo-ffu.conf. The sample is generated with
+oslo-config-generator (etc/tripleo-ffu-config-generator.conf).
+"""
+
+import os
+
+from oslo_config import cfg
+
+OPTS = [
+    cfg.StrOpt('config_dir_base', default='~/tripleo-ffu',
+               help='Directory holding one config dir per stack, used '
+                    'when --config-dir is not given.'),
+    cfg.IntOpt('stack_update_timeout', default=240, min=1,
+               help='Minutes a prepare or converge stack update may take.'),
+    cfg.StrOpt('ssh_user', default='tripleo-admin',
+               help='User Ansible logs in as on the overcloud nodes.'),
+]
+
+CONFIG_FILES = ('/etc/tripleo-ffu/tripleo-ffu.conf',
+                '~/.config/tripleo-ffu/tripleo-ffu.conf')
+
+CONF = cfg.ConfigOpts()
+CONF.register_opts(OPTS)
+
+
+def load():
+    """Read the config files once; return CONF."""
+    if not getattr(CONF, '_tripleo_ffu_loaded', False):
+        files = [os.path.expanduser(path) for path in CONFIG_FILES
+                 if os.path.exists(os.path.expanduser(path))]
+        CONF([], project='tripleo-ffu', default_config_files=files)
+        CONF._tripleo_ffu_loaded = True
+    return CONF
+
+
+def list_opts():
+    """For oslo-config-generator."""
+    return [('DEFAULT', OPTS)]

@@ -1,0 +1,1 @@
+"""Commands of `openstack overcloud ffwd-upgrade`, version 1."""

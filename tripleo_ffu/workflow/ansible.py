@@ -1,0 +1,52 @@
+"""Run a playbook with ansible-runner, as tripleoclient does, without its
+hard-coded system paths (tripleo-ansible callbacks, /usr/share dirs)."""
+
+import logging
+import os
+import sys
+
+from tripleo_ffu.workflow.errors import WorkflowError
+
+LOG = logging.getLogger(__name__)
+
+
+def environment(ssh_key=None, forks=None):
+    """ANSIBLE_* settings for an overcloud run."""
+    env = {
+        'ANSIBLE_HOST_KEY_CHECKING': 'False',
+        'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=300s '
+                            '-o ServerAliveInterval=30',
+        'ANSIBLE_PIPELINING': 'True',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'False',
+        'ANSIBLE_DISPLAY_SKIPPED_HOSTS': 'False',
+        'ANSIBLE_TIMEOUT': '30',
+        # ansible-playbook next to our Python first: the version
+        # tripleoclient brings (ansible-runner's `binary` would switch it
+        # to raw mode, without events).
+        'PATH': os.path.dirname(sys.executable) + os.pathsep +
+        os.environ.get('PATH', ''),
+    }
+    if forks:
+        env['ANSIBLE_FORKS'] = str(forks)
+    if ssh_key:
+        env['ANSIBLE_PRIVATE_KEY_FILE'] = os.path.abspath(ssh_key)
+    return env
+
+
+def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
+                 forks=None, verbosity=0, event_handler=None, ident=None,
+                 quiet=True, **kwargs):
+    """Run playbook; return the ansible_runner Runner (status, rc, stats)."""
+    import ansible_runner
+    os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+    LOG.info('Running %s (ansible-runner, artifacts in %s)', playbook,
+             private_data_dir)
+    runner = ansible_runner.run(
+        private_data_dir=private_data_dir, playbook=os.path.abspath(playbook),
+        inventory=os.path.abspath(inventory),
+        envvars=environment(ssh_key, forks), verbosity=verbosity or None,
+        quiet=quiet, ident=ident,
+        event_handler=event_handler, **kwargs)
+    if runner.status == 'failed' and runner.rc is None:
+        raise WorkflowError('ansible-runner could not run %s' % playbook)
+    return runner

@@ -1,0 +1,131 @@
+"""Reading Ansible `when` conditions without evaluating them.
+
+Both the task fixers and the plan compiler need the same facts about a
+`when`: its conjuncts, and which of them pin the step or the release.
+"""
+
+import re
+
+_STEP = re.compile(r'^\(?\s*step\s*(?:\|\s*int\s*)?\)?\s*==\s*(\d+)$')
+_RELEASE = re.compile(r'''^release\s*==\s*(['"])([A-Za-z0-9_.-]+)\1$''')
+
+
+def _strip_parens(text):
+    """Drop parentheses that wrap the whole expression."""
+    text = text.strip()
+    while text.startswith('(') and _closing(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text, start):
+    """Index of the parenthesis closing the one at start, or -1."""
+    depth, quote = 0, None
+    for index in range(start, len(text)):
+        char = text[index]
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in '\'"':
+            quote = char
+        elif char in '([{':
+            depth += 1
+        elif char in ')]}':
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _split_top_level(text, word):
+    """Split text on ` word ` where it is outside quotes and brackets."""
+    parts, depth, quote, start, index = [], 0, None, 0, 0
+    token = ' %s ' % word
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in '\'"':
+            quote = char
+        elif char in '([{':
+            depth += 1
+        elif char in ')]}':
+            depth -= 1
+        elif depth == 0 and text.startswith(token, index):
+            parts.append(text[start:index])
+            index += len(token)
+            start = index
+            continue
+        index += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def conjuncts(expression):
+    """The and-ed parts of a string condition, or None if it has an `or`.
+
+    `not` binds tighter than `and` in Jinja, so it never spans a split.
+    """
+    text = _strip_parens(expression)
+    if len(_split_top_level(text, 'or')) > 1:
+        return None
+    return _split_top_level(text, 'and')
+
+
+def step_of(condition):
+    """N when condition is exactly `step|int == N` (or a spelling of it)."""
+    if not isinstance(condition, str):
+        return None
+    match = _STEP.match(_strip_parens(condition))
+    return int(match.group(1)) if match else None
+
+
+def release_of(condition):
+    """X when condition is exactly `release == 'X'`."""
+    if not isinstance(condition, str):
+        return None
+    match = _RELEASE.match(_strip_parens(condition))
+    return match.group(2) if match else None
+
+
+def all_conjuncts(when):
+    """Every conjunct of a `when` (string or list), or None if unsure.
+
+    None means the `when` is not a plain conjunction (an `or` at the top
+    of a part), so nothing may be concluded from it.
+    """
+    if when is None:
+        return []
+    items = when if isinstance(when, list) else [when]
+    found = []
+    for item in items:
+        if isinstance(item, bool):
+            found.append(item)
+            continue
+        if not isinstance(item, str):
+            return None
+        parts = conjuncts(item)
+        if parts is None:
+            return None
+        found.extend(parts)
+    return found
+
+
+def provably_false(when, release, step):
+    """True only when `when` cannot hold at this release and step."""
+    parts = all_conjuncts(when)
+    if not parts:
+        return False
+    for part in parts:
+        if part is False:
+            return True
+        pinned_step = step_of(part)
+        if pinned_step is not None and step is not None \
+                and pinned_step != step:
+            return True
+        pinned_release = release_of(part)
+        if pinned_release is not None and release is not None \
+                and pinned_release != release:
+            return True
+    return False

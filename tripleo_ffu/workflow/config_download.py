@@ -1,0 +1,101 @@
+"""Download the stack's config into a git-tracked directory.
+
+tripleo-common's Config does the download and the commit; we make sure
+everything in the directory is private (it holds passwords) and commit our
+own changes (fixes, plan, inventory) on top.
+"""
+
+import contextlib
+import logging
+import os
+
+from tripleo_ffu.workflow.errors import WorkflowError
+
+LOG = logging.getLogger(__name__)
+
+# Run state lives in the config dir but is not config: keep it out of git.
+GITIGNORE = '\n'.join([
+    '*.tar.gz',
+    'artifacts/',
+    'ffu-run/',
+    '',
+])
+
+
+@contextlib.contextmanager
+def private_umask():
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def make_private(config_dir):
+    """Directories 0700, files 0600, all the way down (git included)."""
+    for root, dirs, names in os.walk(config_dir):
+        os.chmod(root, 0o700)
+        for name in names:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o600)
+
+
+def prepare_dir(config_dir):
+    with private_umask():
+        os.makedirs(config_dir, mode=0o700, exist_ok=True)
+        ignore = os.path.join(config_dir, '.gitignore')
+        if not os.path.exists(ignore):
+            with open(ignore, 'w') as out:
+                out.write(GITIGNORE)
+
+
+def download(heat, stack_name, config_dir):
+    """Download the config; return the commit it made (or None)."""
+    from tripleo_common.utils import config as tripleo_config
+    prepare_dir(config_dir)
+    before = head(config_dir)
+    with private_umask():
+        try:
+            tripleo_config.Config(heat).download_config(
+                stack_name, config_dir, preserve_config_dir=True,
+                commit_message='Config download of stack %s' % stack_name)
+        except OSError as exc:
+            raise WorkflowError('config download into %s failed: %s'
+                                % (config_dir, exc))
+    make_private(config_dir)
+    after = head(config_dir)
+    return after if after != before else None
+
+
+def _repo(config_dir):
+    import git
+    return git.Repo(config_dir)
+
+
+def head(config_dir):
+    try:
+        return _repo(config_dir).head.commit.hexsha
+    except Exception:  # no repository or no commit yet
+        return None
+
+
+def commit(config_dir, message):
+    """Commit every change in the config dir; None when nothing changed."""
+    repo = _repo(config_dir)
+    if not repo.is_dirty(untracked_files=True):
+        return None
+    with private_umask():
+        repo.git.add('.')
+        sha = repo.index.commit(message).hexsha
+    make_private(config_dir)
+    return sha
+
+
+def log(config_dir, count=5):
+    """The last commits: [(short sha, first line)]."""
+    try:
+        return [(c.hexsha[:8], c.summary)
+                for c in _repo(config_dir).iter_commits(max_count=count)]
+    except Exception:
+        return []

@@ -1,0 +1,64 @@
+"""Prepare the overcloud nodes for the upgrade (FFU prepare, step h).
+
+Removes what the Newton-era agents leave behind and later releases trip
+over: the os-apply-config template of os-net-config's config.json, and the
+legacy hiera hook and data (the FFU demo's manual workaround).
+"""
+
+import os
+
+import yaml
+
+from tripleo_ffu.workflow import ansible
+from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow.errors import WorkflowError
+
+PLAYBOOK = 'ffu_node_prep.yaml'
+LEGACY_FILES = [
+    '/usr/libexec/os-apply-config/templates/etc/os-net-config/config.json',
+    '/usr/libexec/os-apply-config/templates/etc/puppet/hiera.yaml',
+    '/usr/libexec/os-refresh-config/configure.d/40-hiera-datafiles',
+]
+LEGACY_GLOBS = [('/etc/puppet/hieradata', '*.yaml')]
+
+
+def playbook(hosts):
+    # The lab's nodes are directory trees under lab_node_root; on real
+    # nodes the variable is undefined and paths start at /.
+    root = "{{ lab_node_root | default('') }}"
+    return [{
+        'name': 'Prepare the overcloud nodes for the fast-forward upgrade',
+        'hosts': hosts,
+        'become': True,
+        'gather_facts': False,
+        'tasks': [
+            {'name': 'Remove legacy os-apply-config and hiera files',
+             'file': {'path': root + '{{ item }}', 'state': 'absent'},
+             'loop': LEGACY_FILES},
+            {'name': 'Find legacy hiera data',
+             'find': {'paths': root + LEGACY_GLOBS[0][0],
+                      'patterns': LEGACY_GLOBS[0][1]},
+             'register': 'tripleo_ffu_legacy_hieradata'},
+            {'name': 'Remove legacy hiera data',
+             'file': {'path': '{{ item.path }}', 'state': 'absent'},
+             'loop': '{{ tripleo_ffu_legacy_hieradata.files }}'},
+        ],
+    }]
+
+
+def run(config_dir, inventory_path, hosts, ssh_key=None):
+    path = os.path.join(config_dir, PLAYBOOK)
+    files.write_private(path, yaml.safe_dump(playbook(hosts),
+                                             default_flow_style=False))
+    runner = ansible.run_playbook(
+        path, inventory_path, os.path.join(config_dir, 'ffu-run', 'runner'),
+        ssh_key=ssh_key, ident='node-prep')
+    if runner.rc != 0:
+        failed = sorted(set(runner.stats.get('failures', {})) |
+                        set(runner.stats.get('dark', {}))) \
+            if runner.stats else []
+        raise WorkflowError(
+            'node preparation failed on %s; see %s' % (
+                ', '.join(failed) or 'the overcloud',
+                os.path.join(config_dir, 'ffu-run', 'runner', 'artifacts',
+                             'node-prep', 'stdout')))

@@ -1,0 +1,223 @@
+"""Compile the FFU plan: one play per release and step, per role only the
+tasks that can run there.
+
+The stack's FFU playbook includes every role's whole task file at every
+step of every release and lets Ansible skip almost all of it, on every
+host. The plan does the same work with the tasks that are provably skipped
+left out: a task (or block) goes only when its `when` is a conjunction
+holding `step|int == M` or `release == 'X'` that cannot match the play.
+Everything else, conditions included, is kept as it is, so a task that runs
+under the stack's playbook runs under the plan, at the same release and
+step, in the same order.
+"""
+
+import copy
+import dataclasses
+import os
+
+import yaml
+
+from tripleo_ffu.workflow import conditions
+from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow.errors import WorkflowError
+
+PLAN_FILE = 'ffu_plan.yaml'
+DEFAULT_RELEASES = ['ocata', 'pike', 'queens']
+PHASES = ('ffu', 'upgrade', 'deploy', 'post-upgrade')
+# Steps as THT stable/queens runs them.
+FFU_PREP_STEPS = range(0, 4)
+FFU_BOOTSTRAP_STEPS = range(4, 10)
+UPGRADE_STEPS = range(0, 6)
+DEPLOY_STEPS = range(0, 6)
+POST_UPGRADE_STEPS = range(0, 4)
+# RoleConfig files that list, per role, the task file to include and when.
+ROLE_INCLUDES = {
+    'ffu-prep': 'fast_forward_upgrade_prep_role_tasks.yaml',
+    'ffu-bootstrap': 'fast_forward_upgrade_bootstrap_role_tasks.yaml',
+    'ffu-post': 'fast_forward_upgrade_post_role_tasks.yaml',
+    'upgrade': 'upgrade_steps_tasks.yaml',
+    'deploy': 'deploy_steps_tasks.yaml',
+    'post-upgrade': 'post_upgrade_steps_tasks.yaml',
+}
+FFU_PLAYBOOK = 'fast_forward_upgrade_playbook.yaml'
+FFU_PREP_TASKS = 'fast_forward_upgrade_prep_tasks.yaml'
+INCLUDE_KEYS = ('include_tasks', 'include', 'import_tasks')
+
+
+class PlanError(WorkflowError):
+    pass
+
+
+@dataclasses.dataclass
+class Play:
+    id: str
+    phase: str
+    release: str
+    step: int
+    tasks_per_role: dict
+
+    @property
+    def task_count(self):
+        return sum(self.tasks_per_role.values())
+
+
+def _load(config_dir, relative):
+    path = os.path.join(config_dir, relative)
+    try:
+        with open(path) as source:
+            return yaml.safe_load(source)
+    except FileNotFoundError:
+        raise PlanError('%s is missing from the config: were the templates '
+                        'of the target release (queens) used to prepare?'
+                        % path)
+
+
+def _include_target(task):
+    for key in INCLUDE_KEYS:
+        if key in task:
+            return task[key]
+    return None
+
+
+def _role_includes(config_dir, relative):
+    """[(task file, when)] from a RoleConfig file of per-role includes."""
+    found = []
+    for task in _load(config_dir, relative) or []:
+        target = _include_target(task)
+        if target is None:
+            continue
+        normalized = os.path.normpath(target)
+        if normalized.startswith(('..', '/')) or '{{' in target:
+            raise PlanError('%s includes %r, which is not a task file of '
+                            'the config dir' % (relative, target))
+        found.append((normalized, task.get('when')))
+    return found
+
+
+def filter_tasks(tasks, release, step):
+    """Tasks that may run at release/step; the others left out."""
+    kept = []
+    for task in tasks or []:
+        if conditions.provably_false(task.get('when'), release, step):
+            continue
+        if any(key in task for key in ('block', 'rescue', 'always')):
+            task = dict(task)
+            for key in ('block', 'rescue', 'always'):
+                if key in task:
+                    task[key] = filter_tasks(task[key], release, step)
+            if not any(task.get(key) for key in ('block', 'rescue',
+                                                 'always')):
+                continue
+        kept.append(task)
+    return kept
+
+
+class Compiler:
+    def __init__(self, config_dir):
+        self.config_dir = config_dir
+        self._task_files = {}
+        ffu = _load(config_dir, FFU_PLAYBOOK)
+        if not ffu or not isinstance(ffu, list):
+            raise PlanError('%s holds no play' % FFU_PLAYBOOK)
+        self.ffu_play = ffu[0]
+        self.setup_tasks = [task for task in self.ffu_play.get('tasks', [])
+                            if _include_target(task) is None]
+        self.releases = self._releases()
+        self.prep_tasks = [task for task in
+                           _load(config_dir, FFU_PREP_TASKS) or []
+                           if _include_target(task) is None]
+
+    def _releases(self):
+        for task in self.setup_tasks:
+            releases = (task.get('set_fact') or {}).get('releases')
+            if isinstance(releases, list) and len(releases) >= 2:
+                return [str(release) for release in releases]
+        return list(DEFAULT_RELEASES)
+
+    def _tasks(self, relative):
+        if relative not in self._task_files:
+            self._task_files[relative] = _load(self.config_dir,
+                                               relative) or []
+        return self._task_files[relative]
+
+    def _play(self, play_id, phase, release, step, includes, extra=()):
+        tasks = [copy.deepcopy(task) for task in extra]
+        per_role = {}
+        for relative, when in includes:
+            role = relative.split(os.sep)[0]
+            kept = filter_tasks(self._tasks(relative), release, step)
+            per_role[role] = len(kept)
+            if kept:
+                block = {'name': '%s tasks' % role,
+                         'block': copy.deepcopy(kept)}
+                if when is not None:
+                    block['when'] = when
+                tasks.append(block)
+        play_vars = {'tripleo_ffu_play': play_id}
+        if release is not None:
+            play_vars['release'] = release
+        if step is not None:
+            # A string, as with_sequence gives it to the stack's playbook:
+            # `step == 3` (without |int) must behave the same in both.
+            play_vars['step'] = str(step)
+        playbook_play = {
+            'name': play_id,
+            'hosts': self.ffu_play.get('hosts', 'overcloud'),
+            'become': self.ffu_play.get('become', False),
+            'gather_facts': False,
+            'vars': play_vars,
+            'tasks': tasks,
+        }
+        return playbook_play, Play(play_id, phase, release, step, per_role)
+
+    def compile(self):
+        """(playbook, [Play]) for the whole FFU, then the upgrade."""
+        includes = {name: _role_includes(self.config_dir, relative)
+                    for name, relative in ROLE_INCLUDES.items()}
+        compiled = [self._setup()]
+        for release in self.releases[:-1]:
+            for step in FFU_PREP_STEPS:
+                compiled.append(self._play(
+                    '%s-%d' % (release, step), 'ffu', release, step,
+                    includes['ffu-prep'],
+                    self.prep_tasks if step == FFU_PREP_STEPS[0] else ()))
+            for step in FFU_BOOTSTRAP_STEPS:
+                compiled.append(self._play(
+                    '%s-%d' % (release, step), 'ffu', release, step,
+                    includes['ffu-bootstrap']))
+        target = self.releases[-1]
+        compiled.append(self._play('%s-post' % target, 'ffu', target, None,
+                                   includes['ffu-post']))
+        for phase, steps in (('upgrade', UPGRADE_STEPS),
+                             ('deploy', DEPLOY_STEPS),
+                             ('post-upgrade', POST_UPGRADE_STEPS)):
+            for step in steps:
+                compiled.append(self._play('%s-%d' % (phase, step), phase,
+                                           None, step, includes[phase]))
+        return [play for play, _ in compiled], [info for _, info in compiled]
+
+    def _setup(self):
+        """Facts the stack's FFU play sets first, gathered once for all."""
+        play = {
+            'name': 'setup',
+            'hosts': self.ffu_play.get('hosts', 'overcloud'),
+            'become': self.ffu_play.get('become', False),
+            'vars': {'tripleo_ffu_play': 'setup'},
+            'tasks': copy.deepcopy(self.setup_tasks),
+        }
+        return play, Play('setup', 'setup', None, None,
+                          {'(setup)': len(self.setup_tasks)})
+
+
+def write(config_dir, playbook):
+    path = os.path.join(config_dir, PLAN_FILE)
+    files.write_private(path, yaml.safe_dump(playbook,
+                                             default_flow_style=False,
+                                             sort_keys=False))
+    return path
+
+
+def load_plays(config_dir):
+    """The play ids of a written plan, in order."""
+    playbook = _load(config_dir, PLAN_FILE)
+    return [play['vars']['tripleo_ffu_play'] for play in playbook]

@@ -1,0 +1,138 @@
+"""`overcloud ffwd-upgrade prepare`: from the deployed stack to a config
+that is fixed, compiled into a plan, with its inventory, ready to run."""
+
+import dataclasses
+import os
+
+from tripleo_ffu.workflow import config_download
+from tripleo_ffu.workflow import environments
+from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import inventory
+from tripleo_ffu.workflow import node_prep
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import stack as overcloud_stack
+from tripleo_ffu.workflow import steps
+from tripleo_ffu.workflow.errors import WorkflowError
+
+INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
+
+
+@dataclasses.dataclass
+class Options:
+    stack: str
+    templates: str
+    config_dir: str
+    ssh_user: str
+    environment_files: list = dataclasses.field(default_factory=list)
+    environment_directory: str = None
+    roles_file: str = None
+    networks_file: str = None
+    timeout: int = 240
+    ssh_key: str = None
+    skip_node_prep: bool = False
+
+
+@dataclasses.dataclass
+class Result:
+    config_dir: str
+    commits: list
+    changes: list
+    plays: list
+    inventory: str
+    hosts: list
+    timings: list
+
+
+def default_config_dir(base, stack_name):
+    inventory.check_name(stack_name, 'stack name')
+    return os.path.join(os.path.expanduser(base), stack_name)
+
+
+def check_inputs(options):
+    """Everything that can be checked before the stack is touched."""
+    environments.check_templates(options.templates)
+    for path in options.environment_files:
+        environments.read_environment(path)
+    if options.environment_directory:
+        environments.directory_files(options.environment_directory)
+    for label, path in (('roles file', options.roles_file),
+                        ('networks file', options.networks_file)):
+        if path and not os.path.isfile(path):
+            raise WorkflowError('%s %s does not exist' % (label, path))
+    if options.ssh_key:
+        check_ssh_key(options.ssh_key)
+
+
+def check_ssh_key(path):
+    if not os.path.isfile(path):
+        raise WorkflowError('ssh key %s does not exist' % path)
+    if os.stat(path).st_mode & 0o077:
+        raise WorkflowError('ssh key %s is readable by others: ssh refuses '
+                            'it; run chmod 600 %s' % (path, path))
+
+
+def _build_update(heat, stack, options, out_dir, log):
+    roles = sorted(overcloud_stack.outputs(heat, stack.id).get('RoleData')
+                   or {})
+    for role in roles:
+        inventory.check_name(role, 'role name')
+    templates = environments.render_templates(
+        options.templates, options.roles_file, options.networks_file, log)
+    lifecycle = environments.lifecycle_environment(
+        templates, environments.PREPARE_ENV, environments.GENERATED_PREPARE,
+        out_dir)
+    noop = environments.write_generated(
+        out_dir, 'ffwd-upgrade-noop-deploy-steps.yaml',
+        environments.noop_environment(roles))
+    env_files = environments.ordered_files(
+        templates, lifecycle, options.environment_files,
+        options.environment_directory, extra=[noop])
+    try:
+        return environments.stack_fields(templates, env_files,
+                                         options.templates)
+    except Exception as exc:  # heatclient's CommandError, file errors
+        raise WorkflowError('cannot assemble the templates and '
+                            'environments: %s' % exc)
+
+
+def prepare(heat, options, report=None, log=None):
+    run = steps.Steps(report)
+    commits = []
+    with run.step('Checking the stack and the inputs'):
+        check_inputs(options)
+        stack = overcloud_stack.find(heat, options.stack)
+        config_download.prepare_dir(options.config_dir)
+    with run.step('Building the environments'):
+        template, template_files, environment = _build_update(
+            heat, stack, options,
+            os.path.join(options.config_dir, environments.GENERATED_DIR),
+            log)
+    with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name):
+        overcloud_stack.update(heat, stack, template, template_files,
+                               environment, options.timeout)
+    with run.step('Downloading the config into %s' % options.config_dir):
+        commits.append(config_download.download(heat, stack.stack_name,
+                                                options.config_dir))
+    with run.step('Fixing the task ordering'):
+        changes = fixers.fix_config(options.config_dir, fixers.load_fixers())
+        if changes:
+            commits.append(config_download.commit(
+                options.config_dir, fixers.commit_message(changes)))
+    with run.step('Compiling the FFU plan'):
+        playbook, plays = plan.Compiler(options.config_dir).compile()
+        plan.write(options.config_dir, playbook)
+    with run.step('Writing the inventory'):
+        built = inventory.build(heat, stack.stack_name, options.ssh_user,
+                                options.ssh_key)
+        inventory_path = os.path.join(options.config_dir, INVENTORY_FILE)
+        inventory.write(built, inventory_path)
+        commits.append(config_download.commit(
+            options.config_dir, 'FFU plan and inventory of stack %s'
+            % stack.stack_name))
+    hosts = inventory.hosts(built, stack.stack_name)
+    if not options.skip_node_prep:
+        with run.step('Preparing the nodes (%d)' % len(hosts)):
+            node_prep.run(options.config_dir, inventory_path,
+                          stack.stack_name, options.ssh_key)
+    return Result(options.config_dir, [c for c in commits if c], changes,
+                  plays, inventory_path, hosts, run.timings)

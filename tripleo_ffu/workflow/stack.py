@@ -1,0 +1,90 @@
+"""The overcloud stack: find it, check it, update it and wait."""
+
+import logging
+
+from tripleo_ffu.workflow.errors import WorkflowError
+
+LOG = logging.getLogger(__name__)
+
+
+def find(heat, name):
+    """The stack, checked to be a TripleO overcloud at rest."""
+    from heatclient import exc as heat_exc
+    try:
+        stack = heat.stacks.get(name, resolve_outputs=False)
+    except heat_exc.HTTPNotFound:
+        raise WorkflowError('stack %r not found: check --stack (or '
+                            '$OVERCLOUD_STACK_NAME) and `openstack stack '
+                            'list`' % name)
+    except heat_exc.HTTPException as exc:
+        raise WorkflowError('Heat refused to show stack %r: %s' % (name, exc))
+    except Exception as exc:
+        if type(exc).__module__.startswith('keystoneauth1'):
+            raise WorkflowError('cannot reach Heat (%s): source the '
+                                'undercloud stackrc, or check OS_ENDPOINT '
+                                'and OS_AUTH_URL' % exc)
+        raise
+    status = stack.stack_status
+    if status.endswith('_IN_PROGRESS'):
+        raise WorkflowError('stack %s is %s: wait for it to finish, then run '
+                            'this again' % (name, status))
+    if status.endswith('_FAILED'):
+        raise WorkflowError('stack %s is %s (%s): fix the stack first; '
+                            '`openstack stack failures list %s` shows why'
+                            % (name, status, stack.stack_status_reason, name))
+    if 'RoleData' not in output_keys(heat, stack):
+        raise WorkflowError('stack %s has no RoleData output: it is not a '
+                            'TripleO overcloud' % name)
+    return stack
+
+
+def output_keys(heat, stack):
+    return {output['output_key'] for output in
+            heat.stacks.output_list(stack.id).get('outputs', [])}
+
+
+def outputs(heat, stack_id):
+    stack = heat.stacks.get(stack_id)
+    return {output['output_key']: output.get('output_value')
+            for output in stack.outputs or []}
+
+
+def last_event_id(heat, stack):
+    """The marker after which the update's events start."""
+    from heatclient.common import event_utils
+    events = event_utils.get_events(heat, stack_id=stack.id,
+                                    event_args={'sort_dir': 'desc',
+                                                'limit': 1})
+    return events[0].id if events else None
+
+
+def update(heat, stack, template, files, environment, timeout_minutes):
+    """Update the stack and wait, printing Heat's events as they come."""
+    from tripleoclient import utils as tripleo_utils
+    from heatclient import exc as heat_exc
+    marker = last_event_id(heat, stack)
+    try:
+        heat.stacks.update(stack.id, template=template, files=files,
+                           environment=environment, existing=False,
+                           timeout_mins=timeout_minutes)
+    except heat_exc.HTTPException as exc:
+        raise WorkflowError('Heat refused the update of %s: %s; the stack '
+                            'is unchanged' % (stack.stack_name, exc))
+    if not tripleo_utils.wait_for_stack_ready(heat, stack.id, marker=marker,
+                                              action='UPDATE'):
+        raise WorkflowError('stack update of %s failed:%s\nnothing was run on '
+                            'the nodes; fix the cause and run prepare again'
+                            % (stack.stack_name, failures(heat, stack.id)))
+
+
+def failures(heat, stack_id):
+    """The failed resources, each with its reason, one per line."""
+    failed = [resource for resource in
+              heat.resources.list(stack_id, nested_depth=5)
+              if resource.resource_status.endswith('_FAILED')]
+    if not failed:
+        return ' (Heat gave no failed resource)'
+    return ''.join('\n  %s (%s): %s' % (resource.resource_name,
+                                        resource.resource_status,
+                                        resource.resource_status_reason)
+                   for resource in failed)
