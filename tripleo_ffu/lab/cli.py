@@ -39,8 +39,11 @@ def build_parser():
                                                 'stack and the nodes')
     status.add_argument('--format', choices=('table', 'json'),
                         default='table')
-    commands.add_parser('reset', help='redeploy the newton overcloud and '
-                                      'its nodes from scratch')
+    reset = commands.add_parser('reset', help='redeploy the newton overcloud '
+                                              'and its nodes from scratch')
+    reset.add_argument('--nodes', action='store_true',
+                       help='only bring the node trees back to newton; '
+                            'keep the stack as it is')
     return parser
 
 
@@ -103,7 +106,7 @@ def main(argv=None):
             control.up(lab, _counts(args))
             print(format_status(control.status(lab)))
         elif args.command == 'reset':
-            control.reset(lab)
+            control.reset(lab, nodes_only=args.nodes)
             print(format_status(control.status(lab)))
         elif args.command == 'down':
             stopped = control.down(lab)

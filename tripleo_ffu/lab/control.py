@@ -120,6 +120,10 @@ def _deploy(lab, client, state):
     name = state['stack']
     with step('Deploying the %s stack from the newton templates' % name):
         overcloud.create(client, lab, name, 'newton')
+    _deploy_nodes(lab, client, name)
+
+
+def _deploy_nodes(lab, client, name):
     with step('Bringing the lab nodes to their newton state'):
         for node in nodes.nodes_from_outputs(
                 overcloud.outputs(client, name), lab.nodes_dir):
@@ -144,13 +148,24 @@ def up(lab, counts=None):
         lab.save_state(state)
 
 
-def reset(lab):
-    """Back to a freshly deployed newton overcloud, services kept."""
+def reset(lab, nodes_only=False):
+    """Back to a freshly deployed newton overcloud, services kept.
+
+    With nodes_only, only the node trees go back to newton: the stack
+    stays as it is (prepared, say), so that a run can start again.
+    """
     with locked(lab):
         state = lab.load_state()
         state.setdefault('stack', layout.STACK_NAME)
         state.setdefault('counts', {'controllers': 3, 'computes': 2})
         client = start_services(lab, state)
+        if nodes_only:
+            if overcloud.find(client, state['stack']) is None:
+                raise procs.LabError('there is no %s stack to take the nodes '
+                                     'from: run `tripleo-ffu-lab up`'
+                                     % state['stack'])
+            _deploy_nodes(lab, client, state['stack'])
+            return
         _write_environments(lab, state['ports'], state['counts'])
         with step('Deleting the %s stack' % state['stack']):
             overcloud.delete(client, state['stack'])

@@ -3,6 +3,7 @@ hard-coded system paths (tripleo-ansible callbacks, /usr/share dirs)."""
 
 import logging
 import os
+import shutil
 import sys
 
 from tripleo_ffu.workflow.errors import WorkflowError
@@ -35,16 +36,21 @@ def environment(ssh_key=None, forks=None):
 
 def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
                  forks=None, verbosity=0, event_handler=None, ident=None,
-                 quiet=True, **kwargs):
+                 quiet=True, extra_env=None, **kwargs):
     """Run playbook; return the ansible_runner Runner (status, rc, stats)."""
     import ansible_runner
     os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+    # ansible-runner dumps the first run's envvars into env/ and reloads
+    # them over later runs' own: start every run without them.
+    shutil.rmtree(os.path.join(private_data_dir, 'env'), ignore_errors=True)
+    envvars = environment(ssh_key, forks)
+    envvars.update(extra_env or {})
     LOG.info('Running %s (ansible-runner, artifacts in %s)', playbook,
              private_data_dir)
     runner = ansible_runner.run(
         private_data_dir=private_data_dir, playbook=os.path.abspath(playbook),
         inventory=os.path.abspath(inventory),
-        envvars=environment(ssh_key, forks), verbosity=verbosity or None,
+        envvars=envvars, verbosity=verbosity or None,
         quiet=quiet, ident=ident,
         event_handler=event_handler, **kwargs)
     if runner.status == 'failed' and runner.rc is None:

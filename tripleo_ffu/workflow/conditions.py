@@ -38,9 +38,10 @@ def _closing(text, start):
 
 
 def _split_top_level(text, word):
-    """Split text on ` word ` where it is outside quotes and brackets."""
+    """Split text on `word` (whitespace around it, any kind) where it is
+    outside quotes and brackets."""
     parts, depth, quote, start, index = [], 0, None, 0, 0
-    token = ' %s ' % word
+    token = re.compile(r'\s+%s\s+' % word)
     while index < len(text):
         char = text[index]
         if quote:
@@ -52,9 +53,9 @@ def _split_top_level(text, word):
             depth += 1
         elif char in ')]}':
             depth -= 1
-        elif depth == 0 and text.startswith(token, index):
+        elif depth == 0 and token.match(text, index):
             parts.append(text[start:index])
-            index += len(token)
+            index = token.match(text, index).end()
             start = index
             continue
         index += 1
@@ -63,12 +64,13 @@ def _split_top_level(text, word):
 
 
 def conjuncts(expression):
-    """The and-ed parts of a string condition, or None if it has an `or`.
+    """The and-ed parts of a string condition, or None when it is not a
+    plain conjunction (a top-level `or`, or an inline `if ... else`).
 
     `not` binds tighter than `and` in Jinja, so it never spans a split.
     """
     text = _strip_parens(expression)
-    if len(_split_top_level(text, 'or')) > 1:
+    if any(len(_split_top_level(text, word)) > 1 for word in ('or', 'if')):
         return None
     return _split_top_level(text, 'and')
 

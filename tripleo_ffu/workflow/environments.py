@@ -52,6 +52,8 @@ def read_environment(path):
     except IsADirectoryError:
         raise WorkflowError('environment file %s is a directory: use '
                             '--environment-directory for that' % path)
+    except UnicodeDecodeError:
+        raise WorkflowError('environment file %s is not UTF-8 text' % path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, 'problem_mark', None)
         where = ' at line %d' % (mark.line + 1) if mark else ''
@@ -69,7 +71,9 @@ def directory_files(directory):
     if not os.path.isdir(directory):
         raise WorkflowError('environment directory %s does not exist'
                             % directory)
-    return sorted(glob.glob(os.path.join(directory, '*.yaml')))
+    return sorted(path for path in glob.glob(
+        os.path.join(glob.escape(directory), '*.yaml'))
+        if os.path.isfile(path))
 
 
 def noop_environment(roles):
@@ -123,8 +127,8 @@ def render_templates(templates_dir, roles_file, networks_file, log):
     tripleoclient's jinja_render_files runs THT's own
     tools/process-templates.py, exactly as `overcloud deploy` does.
     """
-    if not glob.glob(os.path.join(templates_dir, '**', '*.j2.yaml'),
-                     recursive=True):
+    if not glob.glob(os.path.join(glob.escape(templates_dir), '**',
+                                  '*.j2.yaml'), recursive=True):
         return templates_dir
     import shutil
     from tripleoclient import utils as tripleo_utils

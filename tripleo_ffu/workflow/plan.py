@@ -42,6 +42,7 @@ ROLE_INCLUDES = {
 FFU_PLAYBOOK = 'fast_forward_upgrade_playbook.yaml'
 FFU_PREP_TASKS = 'fast_forward_upgrade_prep_tasks.yaml'
 INCLUDE_KEYS = ('include_tasks', 'include', 'import_tasks')
+BLOCK_KEYS = ('block', 'rescue', 'always')
 
 
 class PlanError(WorkflowError):
@@ -94,20 +95,28 @@ def _role_includes(config_dir, relative):
     return found
 
 
-def filter_tasks(tasks, release, step):
-    """Tasks that may run at release/step; the others left out."""
+def filter_tasks(tasks, release, step, skipped=False):
+    """Tasks that may run at release/step; the others left out.
+
+    A task that registers a variable stays even when it cannot run: a
+    skipped task still overwrites its variable (with a skipped result),
+    and later tasks must see what they would see under the stack's
+    playbook.
+    """
     kept = []
     for task in tasks or []:
-        if conditions.provably_false(task.get('when'), release, step):
-            continue
-        if any(key in task for key in ('block', 'rescue', 'always')):
+        never = skipped or conditions.provably_false(task.get('when'),
+                                                     release, step)
+        if any(key in task for key in BLOCK_KEYS):
             task = dict(task)
-            for key in ('block', 'rescue', 'always'):
+            for key in BLOCK_KEYS:
                 if key in task:
-                    task[key] = filter_tasks(task[key], release, step)
-            if not any(task.get(key) for key in ('block', 'rescue',
-                                                 'always')):
+                    task[key] = filter_tasks(task[key], release, step,
+                                             never)
+            if not any(task.get(key) for key in BLOCK_KEYS):
                 continue
+        elif never and 'register' not in task:
+            continue
         kept.append(task)
     return kept
 
@@ -176,11 +185,14 @@ class Compiler:
                     for name, relative in ROLE_INCLUDES.items()}
         compiled = [self._setup()]
         for release in self.releases[:-1]:
+            # The release's prep tasks run once, before its steps, with no
+            # step set, as in the stack's playbook.
+            compiled.append(self._play('%s-prep' % release, 'ffu', release,
+                                       None, [], self.prep_tasks))
             for step in FFU_PREP_STEPS:
                 compiled.append(self._play(
                     '%s-%d' % (release, step), 'ffu', release, step,
-                    includes['ffu-prep'],
-                    self.prep_tasks if step == FFU_PREP_STEPS[0] else ()))
+                    includes['ffu-prep']))
             for step in FFU_BOOTSTRAP_STEPS:
                 compiled.append(self._play(
                     '%s-%d' % (release, step), 'ffu', release, step,
