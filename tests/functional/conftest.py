@@ -9,6 +9,8 @@ import sys
 import pytest
 
 BIN = os.path.dirname(sys.executable)
+QUEENS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'tripleo_ffu', 'lab', 'templates', 'queens')
 # tripleoclient, loaded by every `openstack` run, logs these at import.
 NOISE = ('Journal socket does not exist', 'Could not load ',
          'DeprecationWarning', 'warnings.warn(')
@@ -64,3 +66,44 @@ def lab(tmp_path_factory):
     running = start_lab(root)
     yield running
     running.cli('down', check=False)
+
+
+def deployment_steps(lab):
+    """{resource name: has a nested stack} for every step deployment."""
+    from tripleo_ffu.lab import overcloud
+    heat = overcloud.client(lab.env['OS_ENDPOINT'])
+    return {r.resource_name: any(link['rel'] == 'nested' for link in r.links)
+            for r in heat.resources.list('overcloud', nested_depth=2)
+            if r.resource_type == 'OS::TripleO::DeploymentSteps'}
+
+
+@dataclasses.dataclass
+class Prepared:
+    lab: RunningLab
+    config_dir: str
+    result: subprocess.CompletedProcess
+
+
+def prepare_args(lab, config_dir, *extra):
+    """The prepare command an operator runs on the lab."""
+    report = lab.status()
+    return ('overcloud', 'ffwd-upgrade', 'prepare',
+            '--templates', QUEENS,
+            '-e', os.path.join(lab.root, 'passwords.yaml'),
+            '-e', os.path.join(lab.root, 'lab-environment.yaml'),
+            '--overcloud-ssh-user', report['ssh_user'],
+            '--overcloud-ssh-key', report['ssh_key'],
+            '--config-dir', config_dir) + extra
+
+
+@pytest.fixture(scope='session')
+def prepared(lab, tmp_path_factory):
+    """The lab's overcloud after `prepare --yes` with the queens templates.
+
+    Session-wide: the test files after test_lab.py (which redeploys the
+    stack) share it; their tests may reset the nodes, never the stack.
+    """
+    config_dir = str(tmp_path_factory.mktemp('ffu') / 'config')
+    result = lab.openstack(*prepare_args(lab, config_dir, '--yes'),
+                           timeout=1200)
+    return Prepared(lab, config_dir, result)

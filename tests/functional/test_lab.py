@@ -18,6 +18,7 @@ from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
 from tripleo_ffu.workflow import inventory
 from tests.functional.conftest import BIN
+from tests.functional.conftest import deployment_steps
 from tests.functional.conftest import start_lab
 
 ROLE_SECTIONS = {'service_names', 'config_settings', 'upgrade_tasks',
@@ -34,14 +35,6 @@ def _output(lab, key):
 
 def _heat(lab):
     return overcloud.client(lab.env['OS_ENDPOINT'])
-
-
-def _deployment_steps(lab):
-    """{resource name: has a nested stack} for every step deployment."""
-    return {r.resource_name: any(link['rel'] == 'nested'
-                                 for link in r.links)
-            for r in _heat(lab).resources.list('overcloud', nested_depth=2)
-            if r.resource_type == 'OS::TripleO::DeploymentSteps'}
 
 
 def test_stack_is_deployed(lab):
@@ -140,7 +133,7 @@ def test_second_up_reuses_what_runs(lab):
 
 
 def test_noop_update_turns_deployment_steps_into_none(lab):
-    assert _deployment_steps(lab) and all(_deployment_steps(lab).values())
+    assert deployment_steps(lab) and all(deployment_steps(lab).values())
     template, environments = overcloud.deploy_files(layout.Lab(lab.root),
                                                     'newton')
     noop = os.path.join(overcloud.templates_dir('newton'), 'environments',
@@ -152,7 +145,7 @@ def test_noop_update_turns_deployment_steps_into_none(lab):
     stack = json.loads(lab.openstack('stack', 'show', 'overcloud',
                                      '-f', 'json').stdout)
     assert stack['stack_status'] == 'UPDATE_COMPLETE'
-    steps = _deployment_steps(lab)
+    steps = deployment_steps(lab)
     assert steps and not any(steps.values())
     registry = yaml.safe_load(lab.openstack(
         'stack', 'environment', 'show', 'overcloud', '-f', 'yaml').stdout)
@@ -169,7 +162,7 @@ def test_reset_brings_stack_and_nodes_back_to_newton(lab):
     report = lab.status()
     assert report['stack']['status'] == 'CREATE_COMPLETE'
     assert {n['release'] for n in report['nodes']} == {'newton'}
-    assert all(_deployment_steps(lab).values())
+    assert all(deployment_steps(lab).values())
 
 
 def test_a_second_lab_does_not_collide(lab, tmp_path):

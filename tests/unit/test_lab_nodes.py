@@ -5,6 +5,7 @@ import os
 import pytest
 
 from tripleo_ffu.lab import nodes
+from tripleo_ffu.workflow import errors
 from tests.unit import fakes
 
 
@@ -32,7 +33,7 @@ def test_nodes_come_from_the_outputs(nodes_dir):
 def test_host_names_that_are_not_plain_are_refused(nodes_dir, hostname):
     outputs = fakes.outputs(nodes_dir)
     outputs['RoleNetHostnameMap']['Compute']['ctlplane'] = [hostname]
-    with pytest.raises(nodes.NodeError):
+    with pytest.raises(errors.WorkflowError, match='not a plain name'):
         nodes.nodes_from_outputs(outputs, nodes_dir)
 
 

@@ -10,6 +10,7 @@ from tripleo_ffu.lab import control
 from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import nodes
 from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import errors
 
 LOG = logging.getLogger('tripleo_ffu.lab')
 
@@ -118,7 +119,7 @@ def main(argv=None):
                 print(json.dumps(report, indent=2, sort_keys=True))
             else:
                 print(format_status(report))
-    except (procs.LabError, nodes.NodeError) as exc:
+    except (procs.LabError, nodes.NodeError, errors.WorkflowError) as exc:
         if args.debug:
             LOG.exception('failed')
         print('tripleo-ffu-lab %s: error: %s' % (args.command, exc),

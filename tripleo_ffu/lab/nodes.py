@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 
+from tripleo_ffu.workflow import inventory
+
 SERVICE_PREFIX = 'lab::service::'
 LEGACY_FILES = (
     'usr/libexec/os-apply-config/templates/etc/os-net-config/config.json',
@@ -55,14 +57,6 @@ def _short_name(fqdn):
     return fqdn.split('.ctlplane.')[0].lower()
 
 
-def _safe_name(name, what):
-    if (not name or name in ('.', '..') or '/' in name or '\0' in name
-            or name.startswith('-')):
-        raise NodeError('refusing %s %r from the stack outputs: it is not a '
-                        'plain name' % (what, name))
-    return name
-
-
 def nodes_from_outputs(outputs, nodes_dir):
     """The lab nodes the stack describes, checked to live under nodes_dir."""
     role_data = outputs.get('RoleData') or {}
@@ -74,7 +68,7 @@ def nodes_from_outputs(outputs, nodes_dir):
     nodes_dir = os.path.realpath(nodes_dir)
     result = []
     for role in sorted(role_data):
-        _safe_name(role, 'role name')
+        inventory.check_name(role, 'role name')
         settings = role_data[role].get('config_settings') or {}
         services = {key[len(SERVICE_PREFIX):]: value
                     for key, value in settings.items()
@@ -82,7 +76,8 @@ def nodes_from_outputs(outputs, nodes_dir):
         names = (hostnames.get(role) or {}).get('ctlplane') or []
         ids = server_ids.get(role) or []
         for index, fqdn in enumerate(names):
-            hostname = _safe_name(_short_name(fqdn), 'host name')
+            hostname = _short_name(fqdn)
+            inventory.check_name(hostname, 'host name')
             root = (host_vars.get(role, {}).get(hostname, {})
                     .get('lab_node_root', ''))
             if os.path.dirname(os.path.realpath(root)) != nodes_dir:

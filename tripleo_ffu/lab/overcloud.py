@@ -10,6 +10,7 @@ from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 
 from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import stack as overcloud_stack
 
 LOG = logging.getLogger(__name__)
 
@@ -70,18 +71,12 @@ def wait(heat, stack_id, action, timeout):
         if not stack.stack_status.endswith('_IN_PROGRESS'):
             raise procs.LabError('stack %s is %s: %s%s' % (
                 stack.stack_name, stack.stack_status,
-                stack.stack_status_reason, _failed_resources(heat, stack_id)))
+                stack.stack_status_reason,
+                overcloud_stack.failures(heat, stack_id)))
         if time.monotonic() > deadline:
             raise procs.LabError('stack %s still %s after %d s' % (
                 stack.stack_name, stack.stack_status, timeout))
         time.sleep(1)
-
-
-def _failed_resources(heat, stack_id):
-    failed = [r for r in heat.resources.list(stack_id, nested_depth=5)
-              if r.resource_status.endswith('_FAILED')]
-    return ''.join('\n  %s: %s' % (r.resource_name, r.resource_status_reason)
-                   for r in failed)
 
 
 def create(heat, lab, name, release, timeout=600):

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 
+from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
                  quiet=True, extra_env=None, **kwargs):
     """Run playbook; return the ansible_runner Runner (status, rc, stats)."""
     import ansible_runner
-    os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+    with files.private_umask():
+        os.makedirs(private_data_dir, exist_ok=True)
     # ansible-runner dumps the first run's envvars into env/ and reloads
     # them over later runs' own: start every run without them.
     shutil.rmtree(os.path.join(private_data_dir, 'env'), ignore_errors=True)
@@ -47,12 +49,14 @@ def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
     envvars.update(extra_env or {})
     LOG.info('Running %s (ansible-runner, artifacts in %s)', playbook,
              private_data_dir)
-    runner = ansible_runner.run(
-        private_data_dir=private_data_dir, playbook=os.path.abspath(playbook),
-        inventory=os.path.abspath(inventory),
-        envvars=envvars, verbosity=verbosity or None,
-        quiet=quiet, ident=ident,
-        event_handler=event_handler, **kwargs)
+    with files.private_umask():
+        runner = ansible_runner.run(
+            private_data_dir=private_data_dir,
+            playbook=os.path.abspath(playbook),
+            inventory=os.path.abspath(inventory), envvars=envvars,
+            verbosity=verbosity or None, quiet=quiet, ident=ident,
+            event_handler=event_handler, **kwargs)
+    files.make_private(private_data_dir)
     if runner.status == 'failed' and runner.rc is None:
         raise WorkflowError('ansible-runner could not run %s' % playbook)
     return runner

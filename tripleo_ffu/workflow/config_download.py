@@ -5,10 +5,10 @@ everything in the directory is private (it holds passwords) and commit our
 own changes (fixes, plan, inventory) on top.
 """
 
-import contextlib
 import logging
 import os
 
+from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
@@ -22,27 +22,8 @@ GITIGNORE = '\n'.join([
 ])
 
 
-@contextlib.contextmanager
-def private_umask():
-    old = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-def make_private(config_dir):
-    """Directories 0700, files 0600, all the way down (git included)."""
-    for root, dirs, names in os.walk(config_dir):
-        os.chmod(root, 0o700)
-        for name in names:
-            path = os.path.join(root, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o600)
-
-
 def prepare_dir(config_dir):
-    with private_umask():
+    with files.private_umask():
         os.makedirs(config_dir, mode=0o700, exist_ok=True)
         ignore = os.path.join(config_dir, '.gitignore')
         if not os.path.exists(ignore):
@@ -55,7 +36,7 @@ def download(heat, stack_name, config_dir):
     from tripleo_common.utils import config as tripleo_config
     prepare_dir(config_dir)
     before = head(config_dir)
-    with private_umask():
+    with files.private_umask():
         try:
             tripleo_config.Config(heat).download_config(
                 stack_name, config_dir, preserve_config_dir=True,
@@ -63,7 +44,7 @@ def download(heat, stack_name, config_dir):
         except OSError as exc:
             raise WorkflowError('config download into %s failed: %s'
                                 % (config_dir, exc))
-    make_private(config_dir)
+    files.make_private(config_dir)
     after = head(config_dir)
     return after if after != before else None
 
@@ -85,10 +66,10 @@ def commit(config_dir, message):
     repo = _repo(config_dir)
     if not repo.is_dirty(untracked_files=True):
         return None
-    with private_umask():
+    with files.private_umask():
         repo.git.add('.')
         sha = repo.index.commit(message).hexsha
-    make_private(config_dir)
+    files.make_private(config_dir)
     return sha
 
 

@@ -1,6 +1,27 @@
 """Files that may hold secrets: owner-only, written whole or not at all."""
 
+import contextlib
 import os
+
+
+@contextlib.contextmanager
+def private_umask():
+    """Whatever is created meanwhile, by us or a child, is owner-only."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def make_private(top):
+    """Directories 0700, files 0600, all the way down (git included)."""
+    for root, dirs, names in os.walk(top):
+        os.chmod(root, 0o700)
+        for name in names:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o600)
 
 
 def write_private(path, text):

@@ -1,0 +1,211 @@
+"""`openstack overcloud ffwd-upgrade prepare` on the lab, through the CLI."""
+
+import json
+import os
+import subprocess
+
+import git
+import pytest
+import yaml
+
+from tripleo_ffu.workflow import conditions
+from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import plan
+from tests.functional.conftest import BIN
+from tests.functional.conftest import deployment_steps
+from tests.functional.conftest import prepare_args
+
+
+def test_stack_update_completes(prepared):
+    stack = json.loads(prepared.lab.openstack(
+        'stack', 'show', 'overcloud', '-f', 'json').stdout)
+    assert stack['stack_status'] == 'UPDATE_COMPLETE'
+    assert 'Stack UPDATE completed successfully' in prepared.result.stdout
+
+
+def test_deployment_steps_are_none(prepared):
+    steps = deployment_steps(prepared.lab)
+    assert steps and not any(steps.values())
+    registry = yaml.safe_load(prepared.lab.openstack(
+        'stack', 'environment', 'show', 'overcloud', '-f', 'yaml').stdout)[
+        'resource_registry']
+    assert registry['OS::TripleO::DeploymentSteps'] == 'OS::Heat::None'
+    for role in ('Controller', 'Compute'):
+        for when in ('PreConfig', 'PostConfig'):
+            assert registry['OS::TripleO::Tasks::%s%s' % (role, when)] == (
+                'OS::Heat::None')
+
+
+def test_every_step_is_reported_with_its_time(prepared):
+    out = prepared.result.stdout
+    for step in ('Checking the stack and the inputs', 'Building the '
+                 'environments', 'Updating stack overcloud', 'Downloading '
+                 'the config', 'Fixing the task ordering', 'Compiling the '
+                 'FFU plan', 'Writing the inventory', 'Preparing the nodes'):
+        assert step in out and '%s' % step in out.split('Time by step:')[1]
+    assert 'Next: openstack overcloud ffwd-upgrade run' in out
+
+
+def test_config_dir_has_playbooks_role_files_and_plan(prepared):
+    config_dir = prepared.config_dir
+    for name in ('fast_forward_upgrade_playbook.yaml',
+                 'upgrade_steps_playbook.yaml', plan.PLAN_FILE,
+                 'tripleo-ansible-inventory.yaml'):
+        assert os.path.isfile(os.path.join(config_dir, name)), name
+    for role in ('Controller', 'Compute'):
+        for section in fixers.ROLE_SECTIONS:
+            assert os.path.isfile(os.path.join(config_dir, role,
+                                               section + '.yaml'))
+    assert plan.load_plays(config_dir)[:3] == ['setup', 'ocata-prep',
+                                               'ocata-0']
+
+
+def _whens(tasks):
+    for task in tasks or []:
+        if 'when' in task:
+            yield task['when']
+        for key in fixers.BLOCK_KEYS:
+            yield from _whens(task.get(key))
+
+
+def test_no_when_tests_anything_before_the_step(prepared):
+    for relative in fixers.task_files(prepared.config_dir):
+        with open(os.path.join(prepared.config_dir, relative)) as source:
+            for when in _whens(yaml.safe_load(source)):
+                parts = conditions.all_conjuncts(when) or []
+                steps = [i for i, part in enumerate(parts)
+                         if conditions.step_of(part) is not None]
+                assert not steps or steps[0] == 0, (relative, when)
+
+
+def test_the_seed_block_was_fixed_and_reported(prepared):
+    assert 'Controller/upgrade_tasks.yaml: block (Upgrade os-net-config' in (
+        prepared.result.stdout)
+    with open(os.path.join(prepared.config_dir,
+                           'Controller/upgrade_tasks.yaml')) as source:
+        block = [task for task in yaml.safe_load(source) if 'block' in task][0]
+    assert block['when'][0] == 'step|int == 3'
+
+
+def test_git_has_the_download_and_the_fix_commits(prepared):
+    commits = list(git.Repo(prepared.config_dir).iter_commits())
+    summaries = [commit.summary for commit in commits]
+    assert summaries[-1] == 'Config download of stack overcloud'
+    assert summaries[-2].startswith('Fix task ordering: ')
+    assert 'Controller/upgrade_tasks.yaml' in commits[-2].message
+    assert summaries[-3] == 'FFU plan and inventory of stack overcloud'
+
+
+def test_config_dir_is_private(prepared):
+    for root, dirs, names in os.walk(prepared.config_dir):
+        assert os.stat(root).st_mode & 0o777 == 0o700, root
+        for name in names:
+            path = os.path.join(root, name)
+            assert os.lstat(path).st_mode & 0o777 == 0o600, path
+
+
+@pytest.mark.parametrize('playbook', ['fast_forward_upgrade_playbook.yaml',
+                                      plan.PLAN_FILE])
+def test_playbooks_pass_the_syntax_check(prepared, playbook):
+    result = subprocess.run(
+        [os.path.join(BIN, 'ansible-playbook'), '--syntax-check', '-i',
+         'tripleo-ansible-inventory.yaml', playbook],
+        cwd=prepared.config_dir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_node_preparation_removed_the_legacy_files(prepared):
+    nodes = os.path.join(prepared.lab.root, 'nodes')
+    for node in os.listdir(nodes):
+        root = os.path.join(nodes, node)
+        assert not os.path.exists(os.path.join(
+            root, 'usr/libexec/os-apply-config/templates/etc/os-net-config/'
+            'config.json'))
+        assert os.listdir(os.path.join(root, 'etc/puppet/hieradata')) == []
+
+
+def _stack_updated_time(lab, name='overcloud'):
+    return json.loads(lab.openstack('stack', 'show', name, '-f',
+                                    'json').stdout)['updated_time']
+
+
+def _bad(lab, config_dir, *args, **kwargs):
+    result = lab.openstack(*args, check=False, **kwargs)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'Traceback' not in result.stderr
+    assert not os.path.exists(config_dir)
+    return result.stderr
+
+
+def test_without_a_terminal_and_without_yes_it_refuses(prepared, tmp_path):
+    before = _stack_updated_time(prepared.lab)
+    stderr = _bad(prepared.lab, str(tmp_path / 'cfg'),
+                  *prepare_args(prepared.lab, str(tmp_path / 'cfg')))
+    assert 'run it again with --yes' in stderr
+    assert _stack_updated_time(prepared.lab) == before
+
+
+def test_an_unknown_stack_is_named(prepared, tmp_path):
+    stderr = _bad(prepared.lab, str(tmp_path / 'cfg'),
+                  *prepare_args(prepared.lab, str(tmp_path / 'cfg'),
+                                '--stack', 'nope', '--yes'))
+    assert "stack 'nope' not found" in stderr
+
+
+def test_templates_without_overcloud_yaml(prepared, tmp_path):
+    before = _stack_updated_time(prepared.lab)
+    args = list(prepare_args(prepared.lab, str(tmp_path / 'cfg'), '--yes'))
+    args[args.index('--templates') + 1] = str(tmp_path)
+    stderr = _bad(prepared.lab, str(tmp_path / 'cfg'), *args)
+    assert 'has no overcloud.yaml' in stderr
+    assert _stack_updated_time(prepared.lab) == before
+
+
+def _small_stack(lab, tmp_path, name, resources, outputs=None):
+    template = tmp_path / (name + '.yaml')
+    template.write_text(yaml.safe_dump({
+        'heat_template_version': 'queens', 'resources': resources,
+        'outputs': outputs or {}}))
+    lab.openstack('stack', 'create', '-t', str(template), name)
+
+
+def _wait_status(lab, name, status):
+    import time
+    for _ in range(120):
+        shown = json.loads(lab.openstack('stack', 'show', name, '-f',
+                                         'json').stdout)
+        if shown['stack_status'] == status:
+            return
+        time.sleep(1)
+    pytest.fail('%s never reached %s' % (name, status))
+
+
+@pytest.mark.parametrize('name, resources, outputs, status, message', [
+    ('not-tripleo', {'v': {'type': 'OS::Heat::Value',
+                           'properties': {'value': 'x'}}},
+     {'Other': {'value': 1}}, 'CREATE_COMPLETE', 'has no RoleData output'),
+    ('failed', {'t': {'type': 'OS::Heat::TestResource',
+                      'properties': {'fail': True}}},
+     None, 'CREATE_FAILED', 'is CREATE_FAILED'),
+    ('busy', {'t': {'type': 'OS::Heat::TestResource',
+                    'properties': {'action_wait_secs': {'create': 600}}}},
+     None, 'CREATE_IN_PROGRESS', 'is CREATE_IN_PROGRESS: wait for it'),
+])
+def test_stacks_that_cannot_be_prepared(prepared, tmp_path, name,
+                                        resources, outputs, status,
+                                        message):
+    lab = prepared.lab
+    _small_stack(lab, tmp_path, name, resources, outputs)
+    try:
+        _wait_status(lab, name, status)
+        stderr = _bad(lab, str(tmp_path / 'cfg'),
+                      *prepare_args(lab, str(tmp_path / 'cfg'), '--stack',
+                                    name, '--yes'))
+        assert message in stderr
+        assert len([line for line in stderr.splitlines() if line]) == 1
+        shown = json.loads(lab.openstack('stack', 'show', name, '-f',
+                                         'json').stdout)
+        assert shown['stack_status'] == status
+    finally:
+        lab.openstack('stack', 'delete', '--yes', '--wait', name,
+                      check=False, timeout=300)

@@ -1,0 +1,59 @@
+"""The compiled plan runs exactly what the stack's own playbooks run.
+
+For every lab node, the sequence of (task, release, step) that Ansible
+executes (not skipped) is the same under the stack's playbooks (FFU, then
+upgrade, deploy and post-upgrade steps) and under the plan, each run from
+a freshly deployed newton, through ansible-runner.
+"""
+
+import collections
+import json
+import os
+
+from tripleo_ffu.workflow import ansible
+from tripleo_ffu.workflow import plan
+
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         'callback_plugins')
+STACK_PLAYBOOKS = ('fast_forward_upgrade_playbook.yaml',
+                   'upgrade_steps_playbook.yaml',
+                   'deploy_steps_playbook.yaml',
+                   'post_upgrade_steps_playbook.yaml')
+
+
+def _run(prepared, playbooks, log):
+    prepared.lab.cli('reset', '--nodes')
+    report = prepared.lab.status()
+    env = {'ANSIBLE_CALLBACK_PLUGINS': CALLBACKS,
+           'ANSIBLE_CALLBACK_WHITELIST': 'ffu_executed',
+           'FFU_EXECUTED_LOG': str(log)}
+    for playbook in playbooks:
+        runner = ansible.run_playbook(
+            os.path.join(prepared.config_dir, playbook),
+            os.path.join(prepared.config_dir,
+                         'tripleo-ansible-inventory.yaml'),
+            str(log) + '.runner', ssh_key=report['ssh_key'], extra_env=env,
+            ident=playbook)
+        assert runner.rc == 0, '%s failed: %s' % (playbook, runner.stats)
+    executed = collections.defaultdict(list)
+    with open(log) as lines:
+        for line in lines:
+            event = json.loads(line)
+            executed[event['host']].append(
+                (event['task'], event['release'], event['step']))
+    assert {node['release'] for node in prepared.lab.status()['nodes']} == {
+        'queens'}
+    return executed
+
+
+def test_plan_executes_what_the_stack_playbooks_execute(prepared, tmp_path):
+    by_stack = _run(prepared, STACK_PLAYBOOKS, tmp_path / 'stack.jsonl')
+    by_plan = _run(prepared, [plan.PLAN_FILE], tmp_path / 'plan.jsonl')
+    assert sorted(by_stack) == sorted(by_plan) == sorted(
+        node['hostname'] for node in prepared.lab.status()['nodes'])
+    for host in by_stack:
+        assert by_plan[host] == by_stack[host], host
+    assert ('Update openstack-keystone to pike', 'pike', '6') in by_plan[
+        'overcloud-controller-0']
+    assert not any(task == 'Update openstack-keystone to pike'
+                   for task, _, _ in by_plan['overcloud-controller-1'])
