@@ -10,55 +10,53 @@ _STEP = re.compile(r'^\(?\s*step\s*(?:\|\s*int\s*)?\)?\s*==\s*(\d+)$')
 _RELEASE = re.compile(r'''^release\s*==\s*(['"])([A-Za-z0-9_.-]+)\1$''')
 
 
+def _outside_quotes(text):
+    """(index, char, depth) for each char outside quotes; depth counts the
+    brackets open around it."""
+    depth, quote = 0, None
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = None
+            continue
+        if char in '\'"':
+            quote = char
+            continue
+        if char in ')]}':
+            depth -= 1
+        yield index, char, depth
+        if char in '([{':
+            depth += 1
+
+
 def _strip_parens(text):
     """Drop parentheses that wrap the whole expression."""
     text = text.strip()
-    while text.startswith('(') and _closing(text, 0) == len(text) - 1:
+    while text.startswith('(') and _closing_first(text) == len(text) - 1:
         text = text[1:-1].strip()
     return text
 
 
-def _closing(text, start):
-    """Index of the parenthesis closing the one at start, or -1."""
-    depth, quote = 0, None
-    for index in range(start, len(text)):
-        char = text[index]
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in '\'"':
-            quote = char
-        elif char in '([{':
-            depth += 1
-        elif char in ')]}':
-            depth -= 1
-            if depth == 0:
-                return index
+def _closing_first(text):
+    """Index of the bracket closing the one text starts with, or -1."""
+    for index, char, depth in _outside_quotes(text):
+        if index and depth == 0:
+            return index
     return -1
 
 
 def _split_top_level(text, word):
     """Split text on `word` (whitespace around it, any kind) where it is
     outside quotes and brackets."""
-    parts, depth, quote, start, index = [], 0, None, 0, 0
     token = re.compile(r'\s+%s\s+' % word)
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in '\'"':
-            quote = char
-        elif char in '([{':
-            depth += 1
-        elif char in ')]}':
-            depth -= 1
-        elif depth == 0 and token.match(text, index):
-            parts.append(text[start:index])
-            index = token.match(text, index).end()
-            start = index
+    parts, start = [], 0
+    for index, _, depth in _outside_quotes(text):
+        if depth or index < start:
             continue
-        index += 1
+        match = token.match(text, index)
+        if match:
+            parts.append(text[start:index])
+            start = match.end()
     parts.append(text[start:])
     return [part.strip() for part in parts]
 
