@@ -19,7 +19,6 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 # The names tripleoclient gives the top-level template and default registry.
 TOP_TEMPLATE = 'overcloud.yaml'
 REGISTRY = 'overcloud-resource-registry-puppet.yaml'
-RELEASES = ('newton', 'queens')
 
 
 def templates_dir(release):

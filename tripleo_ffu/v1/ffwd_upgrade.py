@@ -108,7 +108,7 @@ class Prepare(command.Command):
         for play in result.plays:
             roles = ', '.join('%s %d' % item for item in
                               sorted(play.tasks_per_role.items()))
-            say('  %-16s %s' % (play.id, roles))
+            say('  %-16s %3d  %s' % (play.id, play.task_count, roles))
         say(_('Time by step:'))
         for name, seconds in result.timings:
             say('  %6.1f s  %s' % (seconds, name))

@@ -71,12 +71,3 @@ def commit(config_dir, message):
         sha = repo.index.commit(message).hexsha
     files.make_private(config_dir)
     return sha
-
-
-def log(config_dir, count=5):
-    """The last commits: [(short sha, first line)]."""
-    try:
-        return [(c.hexsha[:8], c.summary)
-                for c in _repo(config_dir).iter_commits(max_count=count)]
-    except Exception:
-        return []
