@@ -1,5 +1,6 @@
 """openstack overcloud ffwd-upgrade prepare|run|converge|status."""
 
+import argparse
 import logging
 
 from osc_lib.command import command
@@ -118,3 +119,126 @@ class Prepare(command.Command):
             % (result.inventory, len(result.hosts)))
         say(_('Next: openstack overcloud ffwd-upgrade run --stack %s')
             % stack_name)
+
+
+class Run(command.Command):
+    """Run the fast-forward upgrade on the whole overcloud.
+
+    Runs the plan compiled by prepare (or the stack's own playbooks),
+    release by release and step by step, showing progress, keeping a log
+    and a journal, and resuming after a failure with --resume.
+    """
+
+    log = logging.getLogger(__name__ + '.Run')
+
+    def get_parser(self, prog_name):
+        from tripleo_ffu.workflow import plan
+        parser = super().get_parser(prog_name)
+        common.add_stack_option(parser)
+        parser.add_argument('--config-dir', metavar='<directory>',
+                            help=_('Where prepare put the config (default: '
+                                   '~/tripleo-ffu/<stack>)'))
+        parser.add_argument('--static-inventory', metavar='<file>',
+                            help=_('Inventory to use instead of the one '
+                                   'prepare wrote'))
+        parser.add_argument('--ssh-user', metavar='<user>',
+                            help=_('User Ansible logs in as (default: the '
+                                   'one prepare wrote in the inventory)'))
+        parser.add_argument('--ssh-key', metavar='<file>',
+                            help=_('Private key for that user (default: '
+                                   'the one in the inventory)'))
+        parser.add_argument('--tags', metavar='<tags>',
+                            help=_('Only run tasks with these tags'))
+        parser.add_argument('--skip-tags', metavar='<tags>',
+                            help=_('Skip tasks with these tags'))
+        parser.add_argument('--forks', type=int, metavar='<n>',
+                            help=_('Nodes Ansible works on at once'))
+        parser.add_argument(
+            '--playbook', choices=('plan', 'stack'), default='plan',
+            help=_('plan: the plan compiled by prepare, with journal and '
+                   'resume (default); stack: the stack\'s own playbooks'))
+        parser.add_argument(
+            '--phase', action='append', choices=plan.PHASES, dest='phases',
+            metavar='<phase>',
+            help=_('ffu, upgrade, deploy or post-upgrade; repeat for more '
+                   '(default: all, in that order)'))
+        parser.add_argument('--resume', action='store_true',
+                            help=_('Go on from where the last run stopped'))
+        for refused in ('--limit', '--nodes', '--roles'):
+            parser.add_argument(refused, dest='refused_' + refused[2:],
+                                metavar='<value>', help=argparse.SUPPRESS)
+        common.add_yes_option(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from tripleo_ffu import conf
+        from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import plan
+        from tripleo_ffu.workflow import run
+
+        for refused in ('limit', 'nodes', 'roles'):
+            if getattr(parsed_args, 'refused_' + refused) is not None:
+                raise exceptions.CommandError(_(
+                    '--%s is refused: a fast-forward upgrade runs on the '
+                    'whole overcloud, every node through every step') %
+                    refused)
+        if parsed_args.forks is not None and parsed_args.forks < 1:
+            raise exceptions.CommandError(_('--forks must be at least 1'))
+        common.confirm(parsed_args, _('run the fast-forward upgrade of stack '
+                                      '%s') % parsed_args.stack, self.log)
+        settings = conf.load()
+        phases = tuple(phase for phase in plan.PHASES
+                       if phase in (parsed_args.phases or plan.PHASES))
+        try:
+            from tripleo_ffu.workflow import prepare
+            options = run.Options(
+                stack=parsed_args.stack,
+                config_dir=parsed_args.config_dir or
+                prepare.default_config_dir(settings.config_dir_base,
+                                           parsed_args.stack),
+                inventory=parsed_args.static_inventory,
+                ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
+                tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
+                forks=parsed_args.forks, playbook=parsed_args.playbook,
+                phases=phases, resume=parsed_args.resume,
+                verbosity=max(self.app.options.verbose_level - 1, 0))
+            if options.ssh_key:
+                prepare.check_ssh_key(options.ssh_key)
+            result = run.run(options, self._say, self._unfinished)
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        self._summary(result)
+        return result.exit_code
+
+    def _say(self, line):
+        self.app.stdout.write(line + '\n')
+        self.app.stdout.flush()
+
+    def _unfinished(self, journal):
+        """Without --resume, the operator chooses (or is told how to)."""
+        import sys
+        self._say(_('The last run did not finish: %s at %s (journal %s).')
+                  % (journal.data.get('status'), journal.first_unfinished(),
+                     journal.path))
+        if not sys.stdin.isatty():
+            return None
+        self.app.stdout.write(_('[r]esume, [s]tart over or [a]bort? '))
+        self.app.stdout.flush()
+        answer = sys.stdin.readline().strip().lower()
+        return {'r': 'resume', 's': 'restart'}.get(answer[:1])
+
+    def _summary(self, result):
+        say = self._say
+        say('')
+        for line in result.host_table:
+            say(line)
+        for failure in result.failures[:5]:
+            say(_('FAILED: %(task)s on %(host)s (play %(play)s)')
+                % failure)
+            say('  %s' % failure['file'])
+            say('  %s' % failure['message'])
+        say(_('Run %s in %.1f s; Ansible log: %s')
+            % (result.status, result.seconds, result.log))
+        if result.status == 'failed':
+            say(_('Fix the cause, then: openstack overcloud ffwd-upgrade run '
+                  '--resume'))

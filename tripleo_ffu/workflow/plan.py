@@ -174,6 +174,9 @@ class Compiler:
             'hosts': self.ffu_play.get('hosts', 'overcloud'),
             'become': self.ffu_play.get('become', False),
             'gather_facts': False,
+            # A failure on one node stops the upgrade everywhere: the
+            # journal then says exactly where to resume.
+            'any_errors_fatal': True,
             'vars': play_vars,
             'tasks': tasks,
         }
@@ -214,6 +217,7 @@ class Compiler:
             'name': 'setup',
             'hosts': self.ffu_play.get('hosts', 'overcloud'),
             'become': self.ffu_play.get('become', False),
+            'any_errors_fatal': True,
             'vars': {'tripleo_ffu_play': 'setup'},
             'tasks': copy.deepcopy(self.setup_tasks),
         }

@@ -10,6 +10,7 @@ from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow.errors import WorkflowError
@@ -97,11 +98,16 @@ def _build_update(heat, stack, options, out_dir, log):
 
 def prepare(heat, options, report=None, log=None):
     run = steps.Steps(report)
-    commits = []
     with run.step('Checking the stack and the inputs'):
         check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
         config_download.prepare_dir(options.config_dir)
+    with run_state.Lock(options.config_dir, 'ffwd-upgrade prepare'):
+        return _prepare(heat, stack, options, run, log)
+
+
+def _prepare(heat, stack, options, run, log):
+    commits = []
     with run.step('Building the environments'):
         template, template_files, environment = _build_update(
             heat, stack, options,

@@ -1,0 +1,131 @@
+"""Progress a person can follow, from ansible-runner's events.
+
+A line as each play starts and ends, the full Ansible output in a log
+file, what failed (task, host, file, Ansible's message), the journal
+updated at every play's end, and a final table per host.
+"""
+
+import collections
+import re
+import time
+
+COUNTS = ('ok', 'changed', 'failed', 'unreachable', 'skipped')
+_ANSI = re.compile(r'\x1b\[[0-9;]*m')
+_STEP_PLAY = re.compile(r'^(.+)-(\d+)$')
+MAX_MESSAGE = 1000
+
+
+def title(play):
+    """'ocata-4' -> 'ocata step 4', 'queens-post' -> 'queens post'."""
+    match = _STEP_PLAY.match(play)
+    if match:
+        return '%s step %s' % match.groups()
+    if play.endswith(('-prep', '-post')):
+        return play.replace('-', ' ')
+    return play
+
+
+def _message(result):
+    for key in ('msg', 'stderr', 'reason'):
+        if result.get(key):
+            return str(result[key])[:MAX_MESSAGE]
+    return 'no message'
+
+
+class Progress:
+    """An ansible-runner event_handler."""
+
+    def __init__(self, say, log_file, journal=None):
+        self.say = say
+        self.log = log_file
+        self.journal = journal
+        self.play = None
+        self.started = None
+        self.counts = collections.Counter()
+        self.hosts = set()
+        self.failures = []
+        self.stats = None
+
+    def __call__(self, event):
+        stdout = event.get('stdout')
+        if stdout:
+            self.log.write(_ANSI.sub('', stdout) + '\n')
+            self.log.flush()
+        kind = event.get('event')
+        data = event.get('event_data') or {}
+        if kind == 'playbook_on_play_start':
+            self.end_play()
+            self._start_play(data.get('play') or data.get('name') or '?')
+        elif kind in ('runner_on_ok', 'runner_on_skipped',
+                      'runner_on_failed', 'runner_on_unreachable'):
+            self._result(kind, data)
+        elif kind == 'playbook_on_stats':
+            self.end_play()
+            self.stats = data
+        return True
+
+    def _start_play(self, play):
+        self.play = play
+        self.started = time.monotonic()
+        self.counts = collections.Counter()
+        self.hosts = set()
+        self.say('%s ...' % title(play))
+        if self.journal:
+            self.journal.mark(play, 'running')
+
+    def _result(self, kind, data):
+        host = data.get('host')
+        result = data.get('res') or {}
+        if host:
+            self.hosts.add(host)
+        if kind == 'runner_on_skipped':
+            self.counts['skipped'] += 1
+        elif kind == 'runner_on_ok' or data.get('ignore_errors'):
+            self.counts['ok'] += 1
+            if result.get('changed'):
+                self.counts['changed'] += 1
+        else:
+            what = 'unreachable' if kind == 'runner_on_unreachable' \
+                else 'failed'
+            self.counts[what] += 1
+            self.failures.append({
+                'play': self.play, 'task': data.get('task'), 'host': host,
+                'file': data.get('task_path'), 'message': _message(result),
+                'unreachable': what == 'unreachable'})
+
+    @property
+    def play_failed(self):
+        return bool(self.counts['failed'] or self.counts['unreachable'])
+
+    def end_play(self):
+        """Close the current play: its line, and the journal."""
+        if self.play is None:
+            return
+        seconds = time.monotonic() - self.started
+        hosts = len(self.hosts)
+        self.say('%s: %d host%s, %d ok, %d changed, %d failed%s, %.1f s' % (
+            title(self.play), hosts, '' if hosts == 1 else 's',
+            self.counts['ok'], self.counts['changed'], self.counts['failed'],
+            ', %d unreachable' % self.counts['unreachable']
+            if self.counts['unreachable'] else '', seconds))
+        if self.journal:
+            self.journal.mark(self.play, 'failed' if self.play_failed
+                              else 'done', seconds)
+        self.play = None
+
+    def host_table(self):
+        """Lines of the final table, per host, from Ansible's stats."""
+        if not self.stats:
+            return []
+        keys = (('ok', 'ok'), ('changed', 'changed'), ('failures', 'failed'),
+                ('dark', 'unreachable'), ('skipped', 'skipped'))
+        hosts = sorted({host for key, _ in keys
+                        for host in self.stats.get(key) or {}})
+        width = max([len(host) for host in hosts] + [4])
+        lines = ['%-*s  %s' % (width, 'host', '  '.join(
+            '%11s' % label for _, label in keys))]
+        for host in hosts:
+            lines.append('%-*s  %s' % (width, host, '  '.join(
+                '%11d' % (self.stats.get(key) or {}).get(host, 0)
+                for key, _ in keys)))
+        return lines

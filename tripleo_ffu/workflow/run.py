@@ -1,0 +1,298 @@
+"""`overcloud ffwd-upgrade run`: the plan (or the stack's playbooks) on
+the whole overcloud, with progress, a log, a journal and resume."""
+
+import dataclasses
+import datetime
+import os
+import re
+import signal
+import time
+
+import yaml
+
+from tripleo_ffu.workflow import ansible
+from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import progress
+from tripleo_ffu.workflow import run_state
+from tripleo_ffu.workflow.errors import WorkflowError
+
+INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
+RUN_PLAYBOOK = 'ffu-run.yaml'
+PING_PLAYBOOK = 'ffu-ping.yaml'
+STACK_PLAYBOOKS = {
+    'ffu': 'fast_forward_upgrade_playbook.yaml',
+    'upgrade': 'upgrade_steps_playbook.yaml',
+    'deploy': 'deploy_steps_playbook.yaml',
+    'post-upgrade': 'post_upgrade_steps_playbook.yaml',
+}
+EXIT_FAILED = 1
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@dataclasses.dataclass
+class Options:
+    stack: str
+    config_dir: str
+    inventory: str = None
+    ssh_user: str = None
+    ssh_key: str = None
+    tags: str = None
+    skip_tags: str = None
+    forks: int = None
+    playbook: str = 'plan'
+    phases: tuple = plan.PHASES
+    resume: bool = False
+    verbosity: int = 0
+
+
+@dataclasses.dataclass
+class Result:
+    status: str
+    exit_code: int
+    log: str
+    failures: list
+    host_table: list
+    seconds: float
+    plays_run: list
+
+
+def inventory_path(options):
+    return options.inventory or os.path.join(options.config_dir,
+                                             INVENTORY_FILE)
+
+
+def check_prepared(options):
+    """Every file the run needs, or which is missing and what makes it."""
+    needed = [inventory_path(options)]
+    if options.playbook == 'plan':
+        needed.append(os.path.join(options.config_dir, plan.PLAN_FILE))
+    else:
+        needed.extend(os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
+                      for phase in options.phases)
+    for path in needed:
+        if not os.path.isfile(path):
+            raise WorkflowError(
+                '%s is missing: run `openstack overcloud ffwd-upgrade prepare '
+                '--stack %s` first (or give --config-dir where it ran)'
+                % (path, options.stack))
+    try:
+        with open(needed[0]) as source:
+            inventory = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise WorkflowError('inventory %s is not valid YAML: %s'
+                            % (needed[0], exc))
+    if not isinstance(inventory, dict):
+        raise WorkflowError('inventory %s is not a YAML mapping of groups'
+                            % needed[0])
+
+
+def _extravars(options):
+    return {'ansible_ssh_user': options.ssh_user} if options.ssh_user else {}
+
+
+def ping(options, say):
+    """Every node must answer before anything runs."""
+    directory = run_state.run_dir(options.config_dir)
+    path = os.path.join(directory, PING_PLAYBOOK)
+    files.write_private(path, yaml.safe_dump([{
+        'name': 'ping', 'hosts': options.stack, 'gather_facts': False,
+        'tasks': [{'name': 'ping', 'ping': {}}]}]))
+    runner = ansible.run_playbook(
+        path, inventory_path(options), os.path.join(directory, 'runner'),
+        ssh_key=options.ssh_key, forks=options.forks, ident='ping',
+        extravars=_extravars(options))
+    stats = runner.stats or {}
+    down = sorted(set(stats.get('dark') or {}) |
+                  set(stats.get('failures') or {}))
+    answered = sorted(set(stats.get('ok') or {}) - set(down))
+    if down or not answered:
+        raise WorkflowError(
+            'node(s) not answering: %s; nothing was run. Check that they are '
+            'up and reachable over SSH as the inventory says (%s)'
+            % (', '.join(down) or 'no node in group %s' % options.stack,
+               inventory_path(options)))
+    say('All %d nodes answer.' % len(answered))
+
+
+def _step_zero(play_id):
+    """'pike-6' -> 'pike-0': the check step a resume runs again."""
+    match = re.match(r'^(.+)-(\d+)$', play_id)
+    return '%s-0' % match.group(1) if match and match.group(2) != '0' \
+        else None
+
+
+def select_plays(plan_plays, phases, journal=None):
+    """The ids to run: setup, then the phases' plays, or, resuming, the
+    failed release's check step and every play from the unfinished one."""
+    selected = [play for play, phase in plan_plays
+                if phase == 'setup' or phase in phases]
+    if journal is None:
+        return selected
+    unfinished = journal.first_unfinished()
+    if unfinished is None:
+        raise WorkflowError('the journal says the last run completed: '
+                            'nothing to resume')
+    if unfinished not in selected:
+        raise WorkflowError('the journal\'s unfinished play %s is not in '
+                            'the plan for the chosen phases' % unfinished)
+    again = [play for play in (_step_zero(unfinished),)
+             if play and play in selected]
+    rest = selected[selected.index(unfinished):]
+    return ['setup'] + again + [play for play in rest if play != 'setup']
+
+
+def _plan_plays(config_dir):
+    with open(os.path.join(config_dir, plan.PLAN_FILE)) as source:
+        playbook = yaml.safe_load(source)
+    return playbook
+
+
+class _Signals:
+    """SIGINT/SIGTERM ask Ansible to stop; the run records where."""
+
+    def __init__(self):
+        self.received = None
+
+    def __enter__(self):
+        self.previous = {sig: signal.signal(sig, self._handle)
+                         for sig in EXIT_SIGNAL}
+        return self
+
+    def _handle(self, signum, frame):
+        self.received = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def cancel(self):
+        return self.received is not None
+
+
+def _log_path(config_dir):
+    stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+    return os.path.join(run_state.run_dir(config_dir),
+                        'run-%s.log' % stamp)
+
+
+def _ansible(options, playbook, log_file, say, journal, signals, ident):
+    handler = progress.Progress(say, log_file, journal)
+    runner = ansible.run_playbook(
+        playbook, inventory_path(options),
+        os.path.join(run_state.run_dir(options.config_dir), 'runner'),
+        ssh_key=options.ssh_key, forks=options.forks,
+        verbosity=options.verbosity, event_handler=handler, ident=ident,
+        cancel_callback=signals.cancel, tags=options.tags,
+        skip_tags=options.skip_tags, extravars=_extravars(options))
+    handler.end_play()
+    return runner, handler
+
+
+def run(options, say, unfinished_choice=None):
+    """Run the upgrade; return a Result. unfinished_choice(journal) says
+    what to do with an unfinished journal without --resume: 'resume' or
+    'restart' (or raises)."""
+    check_prepared(options)
+    with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
+        journal = None
+        if options.playbook == 'plan':
+            journal = _journal(options, unfinished_choice)
+        ping(options, say)
+        log_path = _log_path(options.config_dir)
+        say('Ansible log: %s' % log_path)
+        started = time.monotonic()
+        with open(log_path, 'w') as log_file, _Signals() as signals:
+            if options.playbook == 'plan':
+                outcome = _run_plan(options, say, log_file, journal, signals,
+                                    log_path)
+            else:
+                outcome = _run_stack(options, say, log_file, signals)
+        status, handler, plays_run = outcome
+        if journal is not None:
+            journal.finish(status, handler.failures[0]
+                           if handler.failures else None, log_path)
+        code = 0 if status == 'complete' else EXIT_SIGNAL.get(
+            signals.received, EXIT_FAILED)
+        return Result(status, code, log_path, handler.failures,
+                      handler.host_table(), time.monotonic() - started,
+                      plays_run)
+
+
+def _journal(options, unfinished_choice):
+    """The journal to continue (resume) or None to start a new one."""
+    journal = run_state.Journal.load(options.config_dir)
+    unfinished = journal is not None and not journal.complete
+    if options.resume:
+        if journal is None:
+            raise WorkflowError('there is no journal to resume from in %s: '
+                                'run without --resume' % options.config_dir)
+        return journal
+    if unfinished:
+        choice = unfinished_choice(journal) if unfinished_choice else None
+        if choice == 'resume':
+            options.resume = True
+            return journal
+        if choice != 'restart':
+            raise WorkflowError(
+                'the last run did not finish (%s at %s): run again with '
+                '--resume to go on from there, or remove %s to start over'
+                % (journal.data.get('status'), journal.first_unfinished(),
+                   journal.path))
+    return None
+
+
+def _run_plan(options, say, log_file, journal, signals, log_path):
+    playbook = _plan_plays(options.config_dir)
+    by_id = {p['vars']['tripleo_ffu_play']: p for p in playbook}
+    plan_plays = [(play_id, _phase(play_id)) for play_id in by_id]
+    if options.resume:
+        ids = select_plays(plan_plays, options.phases, journal)
+        say('Resuming at %s (running again: %s)' % (
+            journal.first_unfinished(), ', '.join(ids[:3]) + ' ...'))
+        for play_id in ids:
+            if journal.play(play_id) is None:
+                journal.data['plays'].append({'id': play_id,
+                                              'status': 'pending', 'runs': 0})
+        journal.data['status'] = 'running'
+        journal.save()
+    else:
+        ids = select_plays(plan_plays, options.phases)
+        journal = run_state.Journal.start(options.config_dir, ids, log_path)
+    path = os.path.join(options.config_dir, RUN_PLAYBOOK)
+    files.write_private(path, yaml.safe_dump(
+        [by_id[play_id] for play_id in ids], default_flow_style=False,
+        sort_keys=False))
+    runner, handler = _ansible(options, path, log_file, say, journal,
+                               signals, 'plan')
+    return _status(runner, handler, signals), handler, ids
+
+
+def _phase(play_id):
+    if play_id == 'setup':
+        return 'setup'
+    for phase in ('upgrade', 'deploy', 'post-upgrade'):
+        if re.match(r'^%s-\d+$' % phase, play_id):
+            return phase
+    return 'ffu'
+
+
+def _run_stack(options, say, log_file, signals):
+    handler, ran = None, []
+    for phase in options.phases:
+        path = os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
+        runner, handler = _ansible(options, path, log_file, say, None,
+                                   signals, 'stack-' + phase)
+        ran.append(STACK_PLAYBOOKS[phase])
+        status = _status(runner, handler, signals)
+        if status != 'complete':
+            return status, handler, ran
+    return 'complete', handler, ran
+
+
+def _status(runner, handler, signals):
+    if signals.received is not None or runner.status == 'canceled':
+        return 'interrupted'
+    if runner.rc != 0 or handler.failures:
+        return 'failed'
+    return 'complete'

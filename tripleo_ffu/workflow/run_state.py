@@ -1,0 +1,185 @@
+"""What a run leaves in <config-dir>/ffu-run/: the lock and the journal."""
+
+import datetime
+import fcntl
+import json
+import logging
+import os
+
+from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow.errors import WorkflowError
+
+LOG = logging.getLogger(__name__)
+RUN_DIR = 'ffu-run'
+LOCK_FILE = 'lock'
+JOURNAL_FILE = 'journal.json'
+
+
+def run_dir(config_dir):
+    path = os.path.join(config_dir, RUN_DIR)
+    with files.private_umask():
+        os.makedirs(path, exist_ok=True)
+    return path
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec='seconds')
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Lock:
+    """One prepare, run or converge at a time on a config dir (a stack).
+
+    An flock: the kernel drops it when its holder dies, however it dies.
+    The file says who holds it, for the message to whoever is refused.
+    """
+
+    def __init__(self, config_dir, command):
+        self.path = os.path.join(run_dir(config_dir), LOCK_FILE)
+        self.command = command
+        self.fd = None
+
+    def __enter__(self):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self._holder(fd)
+            os.close(fd)
+            raise WorkflowError(
+                'another command works on this stack: %s (pid %s, since %s) '
+                'holds %s; wait for it to end' % (
+                    holder.get('command', '?'), holder.get('pid', '?'),
+                    holder.get('since', '?'), self.path))
+        previous = self._holder(fd)
+        if previous.get('pid') and not _alive(previous['pid']):
+            LOG.warning('Released the lock of %s (pid %s), which is no longer '
+                        'running', previous.get('command'), previous['pid'])
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({'pid': os.getpid(), 'command': self.command,
+                                  'since': now()}).encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc):
+        os.ftruncate(self.fd, 0)
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+        self.fd = None
+
+    @staticmethod
+    def _holder(fd):
+        try:
+            return json.loads(os.pread(fd, 4096, 0).decode() or '{}')
+        except ValueError:
+            return {}
+
+    @classmethod
+    def holder(cls, config_dir):
+        """Who holds the lock now ({} when nobody does)."""
+        path = os.path.join(config_dir, RUN_DIR, LOCK_FILE)
+        if not os.path.exists(path):
+            return {}
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return cls._holder(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return {}
+        finally:
+            os.close(fd)
+
+
+class Journal:
+    """Each play of a plan run and how it ended: done, failed, pending.
+
+    Written whole after every change, so that an interrupted or killed run
+    leaves a journal that `run --resume` can continue from.
+    """
+
+    def __init__(self, config_dir, data=None):
+        self.path = os.path.join(run_dir(config_dir), JOURNAL_FILE)
+        self.data = data or {}
+
+    @classmethod
+    def load(cls, config_dir):
+        """The journal, or None when no run started."""
+        path = os.path.join(config_dir, RUN_DIR, JOURNAL_FILE)
+        try:
+            with open(path) as source:
+                data = json.load(source)
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:
+            raise WorkflowError(
+                'the journal %s is corrupted (%s): if no run is going on, '
+                'remove it and run again without --resume' % (path, exc))
+        if not isinstance(data.get('plays'), list):
+            raise WorkflowError('the journal %s has no list of plays: remove '
+                                'it and run again without --resume' % path)
+        return cls(config_dir, data)
+
+    @classmethod
+    def start(cls, config_dir, play_ids, log_path):
+        journal = cls(config_dir, {
+            'started': now(), 'status': 'running', 'log': log_path,
+            'failure': None,
+            'plays': [{'id': play_id, 'status': 'pending', 'runs': 0}
+                      for play_id in play_ids]})
+        journal.save()
+        return journal
+
+    def save(self):
+        self.data['updated'] = now()
+        files.write_private(self.path, json.dumps(self.data, indent=2) + '\n')
+
+    def play(self, play_id):
+        for play in self.data['plays']:
+            if play['id'] == play_id:
+                return play
+        return None
+
+    def ids(self, status=None):
+        return [play['id'] for play in self.data['plays']
+                if status is None or play['status'] == status]
+
+    @property
+    def complete(self):
+        return all(play['status'] == 'done' for play in self.data['plays'])
+
+    def first_unfinished(self):
+        for play in self.data['plays']:
+            if play['status'] != 'done':
+                return play['id']
+        return None
+
+    def mark(self, play_id, status, seconds=None):
+        play = self.play(play_id)
+        if play is None:
+            return
+        play['status'] = status
+        if status in ('done', 'failed'):
+            play['runs'] += 1
+        if seconds is not None:
+            play['seconds'] = round(seconds, 1)
+        self.save()
+
+    def finish(self, status, failure=None, log_path=None):
+        self.data['status'] = status
+        if failure is not None:
+            self.data['failure'] = failure
+        if log_path:
+            self.data['log'] = log_path
+        self.save()
