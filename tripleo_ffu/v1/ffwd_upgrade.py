@@ -235,7 +235,8 @@ class Run(command.Command):
         for failure in result.failures[:5]:
             say(_('FAILED: %(task)s on %(host)s (play %(play)s)')
                 % failure)
-            say('  %s' % failure['file'])
+            say(_('  task from: %s (as run: %s)') % (
+                ', '.join(failure['source']) or '?', failure['file']))
             say('  %s' % failure['message'])
         say(_('Run %s in %.1f s; Ansible log: %s')
             % (result.status, result.seconds, result.log))

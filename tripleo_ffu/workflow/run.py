@@ -12,6 +12,7 @@ import yaml
 
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import run_state
@@ -208,7 +209,10 @@ def run(options, say, unfinished_choice=None):
                                     log_path)
             else:
                 outcome = _run_stack(options, say, log_file, signals)
-        status, handler, plays_run = outcome
+        status, handler, plays_run, journal = outcome
+        for failure in handler.failures:
+            failure['source'] = source_of(options.config_dir,
+                                          failure['task'])
         if journal is not None:
             journal.finish(status, handler.failures[0]
                            if handler.failures else None, log_path)
@@ -265,7 +269,25 @@ def _run_plan(options, say, log_file, journal, signals, log_path):
         sort_keys=False))
     runner, handler = _ansible(options, path, log_file, say, journal,
                                signals, 'plan')
-    return _status(runner, handler, signals), handler, ids
+    return _status(runner, handler, signals), handler, ids, journal
+
+
+def source_of(config_dir, task_name):
+    """The config's task files that hold a task of this name: the plan
+    inlines tasks, and the operator fixes them where they come from."""
+    found = []
+    for relative in fixers.task_files(config_dir):
+        with open(os.path.join(config_dir, relative)) as source:
+            tasks = yaml.safe_load(source)
+        names = []
+        try:
+            fixers.walk(tasks or [], lambda task, label: names.append(label),
+                        relative)
+        except fixers.FixerError:
+            continue
+        if task_name in names and '_step' not in relative:
+            found.append(relative)
+    return found
 
 
 def _phase(play_id):
@@ -286,8 +308,8 @@ def _run_stack(options, say, log_file, signals):
         ran.append(STACK_PLAYBOOKS[phase])
         status = _status(runner, handler, signals)
         if status != 'complete':
-            return status, handler, ran
-    return 'complete', handler, ran
+            return status, handler, ran, None
+    return 'complete', handler, ran, None
 
 
 def _status(runner, handler, signals):
