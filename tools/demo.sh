@@ -1,27 +1,48 @@
 #!/usr/bin/env bash
-# The demo: bring the undercloud lab up (or reuse it) and show the deployed
-# newton overcloud, its stack and its nodes. Set TRIPLEO_FFU_LAB_DIR to put
-# the lab elsewhere than ~/tripleo-ffu-lab.
+# The demo: the fast-forward upgrade of the lab's overcloud, newton to
+# queens. Brings the undercloud lab up (or reuses it), redeploys a fresh
+# newton overcloud, then prepare, run, and a verification that every node
+# runs queens; exits non-zero if any of it fails. Set TRIPLEO_FFU_LAB_DIR
+# to put the lab elsewhere than ~/tripleo-ffu-lab.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tools/ensure-venv.sh"
 bin="$root/.venv/bin"
 lab_dir=${TRIPLEO_FFU_LAB_DIR:-$HOME/tripleo-ffu-lab}
+lab() { "$bin/tripleo-ffu-lab" --lab-dir "$lab_dir" "$@"; }
+# tripleoclient, loaded by every openstack command, logs noise at import.
+quiet() { "$@" 2> >(grep -v -e 'Journal socket' -e 'Could not load' \
+                               -e 'DeprecationWarning' -e 'warnings.warn' >&2); }
+banner() { printf '\n== %s\n' "$*"; }
 
-"$bin/tripleo-ffu-lab" --lab-dir "$lab_dir" up > /dev/null
+banner "The undercloud lab, with a freshly deployed newton overcloud"
+lab up > /dev/null
+lab reset
 
 # The operator's view, through the undercloud credentials the lab wrote.
 # shellcheck source=/dev/null
 source "$lab_dir/stackrc"
 export PATH="$bin:$PATH"
-quiet() { "$@" 2> >(grep -v -e 'Journal socket' -e 'Could not load' \
-                               -e 'DeprecationWarning' -e 'warnings.warn' >&2); }
-echo
-echo "== openstack stack list"
-quiet openstack stack list
-echo
-echo "== openstack stack output list overcloud"
-quiet openstack stack output list overcloud
-echo
-echo "== the lab nodes"
-"$bin/tripleo-ffu-lab" --lab-dir "$lab_dir" status
+config_dir=$lab_dir/ffu-config
+
+banner "openstack overcloud ffwd-upgrade prepare"
+quiet openstack overcloud ffwd-upgrade prepare \
+    --templates "$root/tripleo_ffu/lab/templates/queens" \
+    -e "$lab_dir/passwords.yaml" -e "$lab_dir/lab-environment.yaml" \
+    --overcloud-ssh-user "$(id -un)" --overcloud-ssh-key "$lab_dir/ssh/id_lab" \
+    --config-dir "$config_dir" --yes
+
+banner "openstack overcloud ffwd-upgrade run"
+rm -f "$config_dir/ffu-run/journal.json"
+quiet openstack overcloud ffwd-upgrade run --config-dir "$config_dir" --yes
+
+banner "Verification: every node at queens, every service running"
+lab status
+lab status --format json | "$bin/python" -c '
+import json, sys
+nodes = json.load(sys.stdin)["nodes"]
+behind = [n["hostname"] for n in nodes if n["release"] != "queens"
+          or set(n["services"].values()) != {"running"}]
+if behind or not nodes:
+    sys.exit("not upgraded: %s" % (", ".join(behind) or "no node"))
+print("All %d nodes run queens." % len(nodes))'

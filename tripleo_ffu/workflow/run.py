@@ -28,6 +28,8 @@ STACK_PLAYBOOKS = {
     'post-upgrade': 'post_upgrade_steps_playbook.yaml',
 }
 EXIT_FAILED = 1
+# config download's per-step copies of a task file: not where tasks live.
+_STEP_FILE = re.compile(r'_step\d+\.yaml$')
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -285,7 +287,7 @@ def source_of(config_dir, task_name):
                         relative)
         except fixers.FixerError:
             continue
-        if task_name in names and '_step' not in relative:
+        if task_name in names and not _STEP_FILE.search(relative):
             found.append(relative)
     return found
 

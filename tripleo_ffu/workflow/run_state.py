@@ -126,7 +126,8 @@ class Journal:
             raise WorkflowError(
                 'the journal %s is corrupted (%s): if no run is going on, '
                 'remove it and run again without --resume' % (path, exc))
-        if not isinstance(data.get('plays'), list):
+        if not isinstance(data, dict) or not isinstance(data.get('plays'),
+                                                        list):
             raise WorkflowError('the journal %s has no list of plays: remove '
                                 'it and run again without --resume' % path)
         return cls(config_dir, data)

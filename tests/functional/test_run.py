@@ -1,0 +1,244 @@
+"""`openstack overcloud ffwd-upgrade run` on the prepared lab, through the
+real CLI. Every test starts from newton nodes (reset --nodes) and leaves
+the prepared config as it found it."""
+
+import contextlib
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import run_state
+
+FAULT = {'name': 'Injected fault', 'fail': {'msg': 'injected fault'},
+         'when': ['step|int == 6', "release == 'pike'"]}
+
+
+def _run(prepared, *args, check=False):
+    return prepared.lab.openstack(
+        'overcloud', 'ffwd-upgrade', 'run', '--config-dir',
+        prepared.config_dir, *args, check=check, timeout=1200)
+
+
+def _fresh(prepared):
+    prepared.lab.cli('reset', '--nodes')
+    journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
+                           run_state.JOURNAL_FILE)
+    if os.path.exists(journal):
+        os.unlink(journal)
+
+
+def _releases(prepared):
+    return {node['hostname']: node['release']
+            for node in prepared.lab.status()['nodes']}
+
+
+def _journal(prepared):
+    with open(os.path.join(prepared.config_dir, run_state.RUN_DIR,
+                           run_state.JOURNAL_FILE)) as source:
+        return json.load(source)
+
+
+@contextlib.contextmanager
+def _edited(prepared, relative, edit):
+    """Change a task file of the config and recompile; restore after."""
+    path = os.path.join(prepared.config_dir, relative)
+    with open(path) as source:
+        original = source.read()
+
+    def recompile():
+        playbook, _ = plan.Compiler(prepared.config_dir).compile()
+        plan.write(prepared.config_dir, playbook)
+
+    tasks = edit(yaml.safe_load(original))
+    with open(path, 'w') as out:
+        yaml.safe_dump(tasks, out, default_flow_style=False)
+    recompile()
+    try:
+        yield
+    finally:
+        with open(path, 'w') as out:
+            out.write(original)
+        recompile()
+
+
+def test_run_upgrades_every_node_with_progress(prepared):
+    _fresh(prepared)
+    result = _run(prepared, '--yes')
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert 'All 5 nodes answer.' in out
+    assert 'ocata step 4: 5 hosts, 1 ok, 1 changed, 0 failed, ' in out
+    assert 'pike step 6: 5 hosts, 4 ok, 4 changed, 0 failed, ' in out
+    table = out[out.index('\nhost '):]
+    assert 'overcloud-controller-0' in table and 'unreachable' in table
+    log = out.split('Ansible log: ')[-1].strip()
+    assert os.path.isfile(log) and 'PLAY RECAP' in open(log).read()
+    assert set(_releases(prepared).values()) == {'queens'}
+    journal = _journal(prepared)
+    assert journal['status'] == 'complete'
+    assert {play['runs'] for play in journal['plays']} == {1}
+
+
+def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
+    _fresh(prepared)
+    relative = 'Controller/fast_forward_upgrade_tasks.yaml'
+    with _edited(prepared, relative, lambda tasks: tasks + [FAULT]):
+        failed = _run(prepared, '--yes')
+    assert failed.returncode == 1
+    assert 'FAILED: Injected fault on overcloud-controller-0 (play pike-6)' \
+        in failed.stdout
+    assert 'task from: %s' % relative in failed.stdout
+    assert 'injected fault' in failed.stdout
+    journal = _journal(prepared)
+    assert journal['status'] == 'failed'
+    assert journal['failure']['task'] == 'Injected fault'
+    statuses = {play['id']: play['status'] for play in journal['plays']}
+    assert statuses['pike-5'] == 'done' and statuses['pike-6'] == 'failed'
+    assert statuses['pike-7'] == 'pending'
+
+    refused = _run(prepared, '--yes')
+    assert refused.returncode == 1
+    assert 'run again with --resume' in refused.stderr
+
+    resumed = _run(prepared, '--resume', '--yes')
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert 'Resuming at pike-6' in resumed.stdout
+    assert 'ocata step 6' not in resumed.stdout
+    runs = {play['id']: play['runs'] for play in _journal(prepared)['plays']}
+    assert runs['ocata-6'] == runs['pike-5'] == runs['deploy-4'] == 1
+    assert runs['pike-0'] == runs['pike-6'] == 2
+    assert _journal(prepared)['status'] == 'complete'
+    assert set(_releases(prepared).values()) == {'queens'}
+
+
+def _unfix(tasks):
+    for task in tasks:
+        if 'block' in task and isinstance(task.get('when'), list):
+            task['when'] = task['when'][1:] + task['when'][:1]
+    return tasks
+
+
+def test_unfixed_ordering_fails_at_the_seed_task(prepared):
+    _fresh(prepared)
+    with _edited(prepared, 'Controller/upgrade_tasks.yaml', _unfix), \
+            _edited(prepared, 'Compute/upgrade_tasks.yaml', _unfix):
+        result = _run(prepared, '--playbook', 'stack', '--phase', 'upgrade',
+                      '--yes')
+    assert result.returncode == 1
+    assert 'FAILED: Upgrade os-net-config' in result.stdout
+    assert "has no attribute 'stdout'" in result.stdout
+
+
+def test_the_stack_playbooks_upgrade_the_lab_too(prepared):
+    _fresh(prepared)
+    result = _run(prepared, '--playbook', 'stack', '--yes')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Fast-forward upgrade the overcloud: 5 hosts' in result.stdout
+    assert set(_releases(prepared).values()) == {'queens'}
+
+
+def _refused(prepared, *args):
+    before = _releases(prepared)
+    result = _run(prepared, *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'Traceback' not in result.stderr
+    assert _releases(prepared) == before
+    return result.stderr
+
+
+def test_an_unreachable_node_stops_the_run_before_it_starts(
+        prepared, tmp_path):
+    _fresh(prepared)
+    with open(os.path.join(prepared.config_dir,
+                           'tripleo-ansible-inventory.yaml')) as source:
+        inventory = yaml.safe_load(source)
+    inventory['Compute']['hosts']['overcloud-novacompute-1'][
+        'ansible_port'] = 1
+    path = tmp_path / 'inventory.yaml'
+    path.write_text(yaml.safe_dump(inventory))
+    stderr = _refused(prepared, '--static-inventory', str(path), '--yes')
+    assert 'not answering: overcloud-novacompute-1;' in stderr
+
+
+@pytest.mark.parametrize('args, message', [
+    (('--limit', 'overcloud-controller-0', '--yes'), '--limit is refused'),
+    (('--roles', 'Compute', '--yes'), '--roles is refused'),
+    ((), 'run it again with --yes'),
+    (('--resume', '--yes'), 'no journal to resume'),
+    (('--forks', '0', '--yes'), '--forks must be at least 1'),
+])
+def test_refusals(prepared, args, message):
+    _fresh(prepared)
+    assert message in _refused(prepared, *args)
+
+
+def test_missing_config_says_which_file_and_what_makes_it(
+        prepared, tmp_path):
+    result = prepared.lab.openstack(
+        'overcloud', 'ffwd-upgrade', 'run', '--config-dir',
+        str(tmp_path / 'nothing'), '--yes', check=False)
+    assert result.returncode == 1
+    assert 'tripleo-ansible-inventory.yaml is missing: run `openstack ' \
+        'overcloud ffwd-upgrade prepare' in result.stderr
+
+
+def test_a_second_run_is_refused_while_one_runs(prepared):
+    _fresh(prepared)
+    with run_state.Lock(prepared.config_dir, 'ffwd-upgrade run (test)'):
+        stderr = _refused(prepared, '--yes')
+    assert 'another command works on this stack: ffwd-upgrade run ' \
+        '(test) (pid %d' % os.getpid() in stderr
+
+
+def test_ssh_key_readable_by_others_is_refused(prepared, tmp_path):
+    key = tmp_path / 'key'
+    key.write_text('x')
+    os.chmod(key, 0o644)
+    assert 'chmod 600' in _refused(prepared, '--ssh-key', str(key), '--yes')
+
+
+def test_run_help_lists_the_options(prepared):
+    result = prepared.lab.openstack('help', 'overcloud', 'ffwd-upgrade',
+                                    'run')
+    for option in ('--playbook', '--phase', '--resume', '--static-inventory',
+                   '--skip-tags', '--forks'):
+        assert option in result.stdout
+    assert '--limit' not in result.stdout
+
+
+def test_ctrl_c_stops_ansible_and_the_journal_says_where(prepared):
+    _fresh(prepared)
+    import signal
+    import time
+    env = prepared.lab.env
+    process = subprocess.Popen(
+        [os.path.join(os.path.dirname(__import__('sys').executable),
+                      'openstack'), 'overcloud', 'ffwd-upgrade', 'run',
+         '--config-dir', prepared.config_dir, '--yes'],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
+                           run_state.JOURNAL_FILE)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if os.path.exists(journal) and any(
+                play['status'] == 'done' and play['id'] == 'ocata-1'
+                for play in _journal(prepared)['plays']):
+            break
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 130, out + err
+    journal_data = _journal(prepared)
+    assert journal_data['status'] == 'interrupted'
+    unfinished = [play['id'] for play in journal_data['plays']
+                  if play['status'] != 'done']
+    assert unfinished and unfinished[0] not in ('setup', 'ocata-0',
+                                                'ocata-1')
+    resumed = _run(prepared, '--resume', '--yes')
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert set(_releases(prepared).values()) == {'queens'}

@@ -1,0 +1,377 @@
+"""`ffwd-upgrade run`: what to run, what must be there, how it ended."""
+
+import os
+import types
+
+import pytest
+import yaml
+
+from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import run
+from tripleo_ffu.workflow import run_state
+
+FFU_IDS = (['ocata-prep'] + ['ocata-%d' % step for step in range(10)]
+           + ['pike-prep'] + ['pike-%d' % step for step in range(10)]
+           + ['queens-post'])
+UPGRADE_IDS = ['upgrade-%d' % step for step in range(6)]
+DEPLOY_IDS = ['deploy-%d' % step for step in range(6)]
+POST_UPGRADE_IDS = ['post-upgrade-%d' % step for step in range(4)]
+PLAN_IDS = (['setup'] + FFU_IDS + UPGRADE_IDS + DEPLOY_IDS
+            + POST_UPGRADE_IDS)
+PLAN_PLAYS = [(play_id, run._phase(play_id)) for play_id in PLAN_IDS]
+
+
+# _step_zero
+
+@pytest.mark.parametrize('play_id, zero', [
+    ('pike-6', 'pike-0'),
+    ('ocata-1', 'ocata-0'),
+    ('ocata-9', 'ocata-0'),
+    ('upgrade-3', 'upgrade-0'),
+    ('deploy-5', 'deploy-0'),
+    ('post-upgrade-2', 'post-upgrade-0'),
+    ('pike-0', None),
+    ('upgrade-0', None),
+    ('queens-post', None),
+    ('pike-prep', None),
+    ('setup', None),
+])
+def test_step_zero(play_id, zero):
+    assert run._step_zero(play_id) == zero
+
+
+# _phase
+
+@pytest.mark.parametrize('play_id, phase', [
+    ('setup', 'setup'),
+    ('ocata-prep', 'ffu'),
+    ('ocata-0', 'ffu'),
+    ('pike-9', 'ffu'),
+    ('queens-post', 'ffu'),
+    ('upgrade-0', 'upgrade'),
+    ('upgrade-5', 'upgrade'),
+    ('deploy-3', 'deploy'),
+    ('post-upgrade-0', 'post-upgrade'),
+    ('post-upgrade-3', 'post-upgrade'),
+])
+def test_phase(play_id, phase):
+    assert run._phase(play_id) == phase
+
+
+def test_every_phase_of_the_plan_has_plays():
+    phases = {phase for _, phase in PLAN_PLAYS}
+    assert phases == {'setup'} | set(plan.PHASES)
+
+
+# select_plays
+
+@pytest.mark.parametrize('phases, expected', [
+    (plan.PHASES, PLAN_IDS),
+    (('ffu',), ['setup'] + FFU_IDS),
+    (('upgrade',), ['setup'] + UPGRADE_IDS),
+    (('deploy',), ['setup'] + DEPLOY_IDS),
+    (('post-upgrade',), ['setup'] + POST_UPGRADE_IDS),
+    (('ffu', 'deploy'), ['setup'] + FFU_IDS + DEPLOY_IDS),
+    (('post-upgrade', 'upgrade'),
+     ['setup'] + UPGRADE_IDS + POST_UPGRADE_IDS),
+    ((), ['setup']),
+])
+def test_select_plays_without_a_journal(phases, expected):
+    assert run.select_plays(PLAN_PLAYS, phases) == expected
+
+
+def _journal(tmp_path, unfinished, play_ids=PLAN_IDS, status='failed'):
+    """A journal with every play before `unfinished` done."""
+    plays, done = [], True
+    for play_id in play_ids:
+        if play_id == unfinished:
+            done = False
+            plays.append({'id': play_id, 'status': status, 'runs': 1})
+        else:
+            plays.append({'id': play_id, 'runs': int(done),
+                          'status': 'done' if done else 'pending'})
+    return run_state.Journal(str(tmp_path), {'plays': plays})
+
+
+def _from(play_id, ids=PLAN_IDS):
+    return ids[ids.index(play_id):]
+
+
+@pytest.mark.parametrize('unfinished, phases, expected', [
+    ('pike-6', plan.PHASES, ['setup', 'pike-0'] + _from('pike-6')),
+    ('pike-6', ('ffu',), ['setup', 'pike-0'] + _from('pike-6', FFU_IDS)),
+    ('pike-0', plan.PHASES, ['setup'] + _from('pike-0')),
+    ('pike-1', plan.PHASES, ['setup', 'pike-0'] + _from('pike-1')),
+    ('ocata-9', ('ffu', 'upgrade'),
+     ['setup', 'ocata-0'] + _from('ocata-9', FFU_IDS) + UPGRADE_IDS),
+    ('pike-prep', plan.PHASES, ['setup'] + _from('pike-prep')),
+    ('queens-post', plan.PHASES, ['setup'] + _from('queens-post')),
+    ('setup', plan.PHASES, PLAN_IDS),
+    ('upgrade-3', ('upgrade', 'deploy', 'post-upgrade'),
+     ['setup', 'upgrade-0'] + _from('upgrade-3')),
+    ('upgrade-0', plan.PHASES, ['setup'] + _from('upgrade-0')),
+    ('deploy-2', ('deploy',), ['setup', 'deploy-0', 'deploy-2', 'deploy-3',
+                               'deploy-4', 'deploy-5']),
+    ('post-upgrade-3', plan.PHASES,
+     ['setup', 'post-upgrade-0', 'post-upgrade-3']),
+])
+def test_select_plays_resuming(tmp_path, unfinished, phases, expected):
+    journal = _journal(tmp_path, unfinished)
+    selected = run.select_plays(PLAN_PLAYS, phases, journal)
+    assert selected == expected
+    assert len(selected) == len(set(selected))
+
+
+@pytest.mark.parametrize('status', ['failed', 'running', 'pending'])
+def test_select_plays_resumes_at_any_unfinished_status(tmp_path, status):
+    journal = _journal(tmp_path, 'ocata-4', status=status)
+    assert run.select_plays(PLAN_PLAYS, plan.PHASES, journal) == (
+        ['setup', 'ocata-0'] + _from('ocata-4'))
+
+
+def test_select_plays_resuming_a_journal_of_some_phases(tmp_path):
+    """The last run had only upgrade; this one goes on with deploy."""
+    journal = _journal(tmp_path, 'upgrade-4', ['setup'] + UPGRADE_IDS)
+    assert run.select_plays(PLAN_PLAYS, ('upgrade', 'deploy'), journal) == (
+        ['setup', 'upgrade-0', 'upgrade-4', 'upgrade-5'] + DEPLOY_IDS)
+
+
+def test_select_plays_complete_journal(tmp_path):
+    journal = run_state.Journal(str(tmp_path), {'plays': [
+        {'id': play_id, 'status': 'done', 'runs': 1}
+        for play_id in PLAN_IDS]})
+    with pytest.raises(errors.WorkflowError, match='nothing to resume'):
+        run.select_plays(PLAN_PLAYS, plan.PHASES, journal)
+
+
+@pytest.mark.parametrize('unfinished, phases', [
+    ('upgrade-3', ('ffu',)),
+    ('pike-6', ('upgrade', 'deploy', 'post-upgrade')),
+    ('deploy-0', ('ffu', 'upgrade', 'post-upgrade')),
+])
+def test_select_plays_unfinished_outside_the_phases(tmp_path, unfinished,
+                                                    phases):
+    journal = _journal(tmp_path, unfinished)
+    with pytest.raises(errors.WorkflowError, match='not in the plan') as exc:
+        run.select_plays(PLAN_PLAYS, phases, journal)
+    assert unfinished in str(exc.value)
+
+
+def test_select_plays_unfinished_not_in_the_plan(tmp_path):
+    journal = _journal(tmp_path, 'rocky-1', ['setup', 'rocky-1'])
+    with pytest.raises(errors.WorkflowError, match='rocky-1'):
+        run.select_plays(PLAN_PLAYS, plan.PHASES, journal)
+
+
+# check_prepared
+
+def _options(tmp_path, **kwargs):
+    kwargs.setdefault('stack', 'overcloud')
+    return run.Options(config_dir=str(tmp_path), **kwargs)
+
+
+def _write(tmp_path, relative, text='- hosts: overcloud\n'):
+    path = os.path.join(str(tmp_path), relative)
+    with open(path, 'w') as out:
+        out.write(text)
+    return path
+
+
+def _inventory(tmp_path, text='overcloud:\n  children:\n    Controller: {}\n'):
+    return _write(tmp_path, run.INVENTORY_FILE, text)
+
+
+def _missing(options, path):
+    with pytest.raises(errors.WorkflowError) as exc:
+        run.check_prepared(options)
+    message = str(exc.value)
+    assert path in message
+    assert 'is missing' in message
+    assert 'openstack overcloud ffwd-upgrade prepare' in message
+    assert '--stack %s' % options.stack in message
+
+
+def test_check_prepared_plan(tmp_path):
+    _inventory(tmp_path)
+    _write(tmp_path, plan.PLAN_FILE)
+    run.check_prepared(_options(tmp_path))
+
+
+def test_check_prepared_missing_inventory(tmp_path):
+    _write(tmp_path, plan.PLAN_FILE)
+    _missing(_options(tmp_path, stack='prod'),
+             os.path.join(str(tmp_path), run.INVENTORY_FILE))
+
+
+def test_check_prepared_missing_plan(tmp_path):
+    _inventory(tmp_path)
+    _missing(_options(tmp_path), os.path.join(str(tmp_path), plan.PLAN_FILE))
+
+
+def test_check_prepared_static_inventory(tmp_path):
+    static = tmp_path / 'static'
+    static.mkdir()
+    path = _inventory(static)
+    _write(tmp_path, plan.PLAN_FILE)
+    run.check_prepared(_options(tmp_path, inventory=path))
+    _missing(_options(tmp_path, inventory=str(static / 'gone.yaml')),
+             str(static / 'gone.yaml'))
+
+
+def test_check_prepared_stack_playbooks(tmp_path):
+    _inventory(tmp_path)
+    for playbook in run.STACK_PLAYBOOKS.values():
+        _write(tmp_path, playbook)
+    run.check_prepared(_options(tmp_path, playbook='stack'))
+
+
+@pytest.mark.parametrize('phase', plan.PHASES)
+def test_check_prepared_missing_stack_playbook(tmp_path, phase):
+    _inventory(tmp_path)
+    _write(tmp_path, plan.PLAN_FILE)
+    for other, playbook in run.STACK_PLAYBOOKS.items():
+        if other != phase:
+            _write(tmp_path, playbook)
+    _missing(_options(tmp_path, playbook='stack'),
+             os.path.join(str(tmp_path), run.STACK_PLAYBOOKS[phase]))
+
+
+def test_check_prepared_stack_needs_only_its_phases(tmp_path):
+    _inventory(tmp_path)
+    _write(tmp_path, run.STACK_PLAYBOOKS['upgrade'])
+    run.check_prepared(_options(tmp_path, playbook='stack',
+                                phases=('upgrade',)))
+
+
+def test_check_prepared_stack_does_not_need_the_plan(tmp_path):
+    _inventory(tmp_path)
+    for playbook in run.STACK_PLAYBOOKS.values():
+        _write(tmp_path, playbook)
+    assert not os.path.exists(os.path.join(str(tmp_path), plan.PLAN_FILE))
+    run.check_prepared(_options(tmp_path, playbook='stack'))
+
+
+def test_check_prepared_inventory_not_yaml(tmp_path):
+    path = _inventory(tmp_path, 'overcloud: [unclosed\n')
+    _write(tmp_path, plan.PLAN_FILE)
+    with pytest.raises(errors.WorkflowError, match='not valid YAML') as exc:
+        run.check_prepared(_options(tmp_path))
+    assert path in str(exc.value)
+
+
+@pytest.mark.parametrize('text', ['- overcloud\n', 'overcloud\n', '',
+                                  '42\n'])
+def test_check_prepared_inventory_not_a_mapping(tmp_path, text):
+    path = _inventory(tmp_path, text)
+    _write(tmp_path, plan.PLAN_FILE)
+    with pytest.raises(errors.WorkflowError,
+                       match='not a YAML mapping') as exc:
+        run.check_prepared(_options(tmp_path))
+    assert path in str(exc.value)
+
+
+def test_check_prepared_inventory_is_a_directory(tmp_path):
+    os.mkdir(os.path.join(str(tmp_path), run.INVENTORY_FILE))
+    _write(tmp_path, plan.PLAN_FILE)
+    _missing(_options(tmp_path),
+             os.path.join(str(tmp_path), run.INVENTORY_FILE))
+
+
+# source_of
+
+STOP_NOVA = {'name': 'Stop nova', 'service': {'name': 'nova',
+                                              'state': 'stopped'}}
+BLOCK = {'name': 'Upgrade the database', 'block': [
+    {'name': 'Dump the database', 'command': 'mysqldump'},
+    {'block': [{'name': 'Deep inside', 'debug': {}}]}],
+    'rescue': [{'name': 'Restore the database', 'command': 'mysql'}]}
+
+
+@pytest.fixture
+def task_config(tmp_path):
+    """A config dir as config download writes it, with a step file."""
+    files = {
+        'Controller/upgrade_tasks.yaml': [STOP_NOVA, BLOCK],
+        'Compute/upgrade_tasks.yaml': [STOP_NOVA],
+        'Controller/fast_forward_upgrade_tasks.yaml': [
+            {'name': 'Check the release', 'debug': {}}],
+        'Controller/upgrade_tasks_step1.yaml': [
+            STOP_NOVA, {'name': 'Only in a step file', 'debug': {}}],
+        'Controller/post_upgrade_tasks.yaml': {'not': 'a list'},
+        'Compute/post_upgrade_tasks.yaml': None,
+        'Controller/update_tasks.yaml': [{'name': 'Not an FFU section',
+                                          'debug': {}}],
+        'Controller/upgrade_tasks.j2': [STOP_NOVA],
+    }
+    for relative, tasks in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(yaml.safe_dump(tasks))
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize('task, found', [
+    ('Stop nova', ['Compute/upgrade_tasks.yaml',
+                   'Controller/upgrade_tasks.yaml']),
+    ('Upgrade the database', ['Controller/upgrade_tasks.yaml']),
+    ('Dump the database', ['Controller/upgrade_tasks.yaml']),
+    ('Deep inside', ['Controller/upgrade_tasks.yaml']),
+    ('Restore the database', ['Controller/upgrade_tasks.yaml']),
+    ('Check the release', ['Controller/fast_forward_upgrade_tasks.yaml']),
+    ('Only in a step file', []),
+    ('Not an FFU section', []),
+    ('No such task', []),
+    (None, []),
+])
+def test_source_of(task_config, task, found):
+    assert run.source_of(task_config, task) == found
+
+
+def test_source_of_an_empty_config(tmp_path):
+    assert run.source_of(str(tmp_path), 'Stop nova') == []
+
+
+def test_source_of_finds_deploy_steps_tasks(tmp_path):
+    role = tmp_path / 'Controller'
+    role.mkdir()
+    (role / 'deploy_steps_tasks.yaml').write_text(yaml.safe_dump([
+        {'name': 'Write the config', 'copy': {'dest': '/etc/x'}}]))
+    (role / 'deploy_steps_tasks_step1.yaml').write_text(yaml.safe_dump([
+        {'name': 'Write the config', 'copy': {'dest': '/etc/x'}}]))
+    assert run.source_of(str(tmp_path), 'Write the config') == [
+        'Controller/deploy_steps_tasks.yaml']
+
+
+# _status
+
+def _signals(received=None):
+    return types.SimpleNamespace(received=received)
+
+
+def _runner(status='successful', rc=0):
+    return types.SimpleNamespace(status=status, rc=rc)
+
+
+def _handler(failures=()):
+    return types.SimpleNamespace(failures=list(failures))
+
+
+FAILURE = {'play': 'ocata-4', 'task': 't', 'host': 'c-0'}
+
+
+@pytest.mark.parametrize('runner, handler, signals, status', [
+    (_runner(), _handler(), _signals(), 'complete'),
+    (_runner(), _handler(), _signals(2), 'interrupted'),
+    (_runner(), _handler(), _signals(15), 'interrupted'),
+    (_runner('failed', 2), _handler([FAILURE]), _signals(15),
+     'interrupted'),
+    (_runner('canceled', 254), _handler(), _signals(), 'interrupted'),
+    (_runner('canceled', 0), _handler(), _signals(), 'interrupted'),
+    (_runner('failed', 2), _handler(), _signals(), 'failed'),
+    (_runner('timeout', 254), _handler(), _signals(), 'failed'),
+    (_runner('successful', 0), _handler([FAILURE]), _signals(), 'failed'),
+    (_runner('failed', 2), _handler([FAILURE]), _signals(), 'failed'),
+])
+def test_status(runner, handler, signals, status):
+    assert run._status(runner, handler, signals) == status

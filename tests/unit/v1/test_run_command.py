@@ -1,0 +1,354 @@
+"""openstack overcloud ffwd-upgrade run."""
+
+import io
+import os
+from unittest import mock
+
+import fixtures
+from osc_lib import exceptions
+from osc_lib.test import base as utils
+from oslo_config import cfg
+
+from tripleo_ffu import conf
+from tripleo_ffu.v1 import ffwd_upgrade
+from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import run
+
+LOG = '/cfg/ffu-run/run-20240101-000000.log'
+
+
+def _result(status='complete', exit_code=0, failures=(), host_table=()):
+    return run.Result(status=status, exit_code=exit_code, log=LOG,
+                      failures=list(failures), host_table=list(host_table),
+                      seconds=12.34, plays_run=['setup', 'ocata-prep'])
+
+
+class TestRun(utils.TestCommand):
+    """The run command: its options and what it hands the workflow."""
+
+    def setUp(self):
+        super().setUp()
+        # osc_lib's FakeStdout has no flush(), which the command calls.
+        self.app.stdout = io.StringIO()
+        self.app.options = mock.Mock(verbose_level=1)
+        self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME'))
+        # Defaults only: no config file of this machine is read.
+        settings = cfg.ConfigOpts()
+        settings.register_opts(conf.OPTS)
+        self.useFixture(fixtures.MockPatchObject(conf, 'CONF', settings))
+        self.useFixture(fixtures.MockPatchObject(conf, 'CONFIG_FILES', ()))
+        self.run = self.useFixture(fixtures.MockPatchObject(
+            run, 'run', return_value=_result())).mock
+        self.cmd = ffwd_upgrade.Run(self.app, None)
+
+    def _parse(self, args, verify=()):
+        return self.check_parser(self.cmd, args, list(verify))
+
+    def _options(self):
+        self.assertEqual(1, self.run.call_count)
+        return self.run.call_args.args[0]
+
+    def _take_action(self, args):
+        return self.cmd.take_action(self._parse(args))
+
+    # Parsing
+
+    def test_parse_defaults(self):
+        self._parse([], [
+            ('stack', 'overcloud'),
+            ('config_dir', None),
+            ('static_inventory', None),
+            ('ssh_user', None),
+            ('ssh_key', None),
+            ('tags', None),
+            ('skip_tags', None),
+            ('forks', None),
+            ('playbook', 'plan'),
+            ('phases', None),
+            ('resume', False),
+            ('refused_limit', None),
+            ('refused_nodes', None),
+            ('refused_roles', None),
+            ('yes', False),
+        ])
+
+    def test_parse_all_options(self):
+        self._parse([
+            '--stack', 'prod', '--config-dir', '/cfg',
+            '--static-inventory', '/inv.yaml', '--ssh-user', 'heat-admin',
+            '--ssh-key', '/keys/id_rsa', '--tags', 'a,b',
+            '--skip-tags', 'c', '--forks', '5', '--playbook', 'stack',
+            '--phase', 'upgrade', '--phase', 'ffu', '--resume',
+            '--limit', 'c-0', '--nodes', 'c-1', '--roles', 'Compute',
+            '--yes',
+        ], [
+            ('stack', 'prod'),
+            ('config_dir', '/cfg'),
+            ('static_inventory', '/inv.yaml'),
+            ('ssh_user', 'heat-admin'),
+            ('ssh_key', '/keys/id_rsa'),
+            ('tags', 'a,b'),
+            ('skip_tags', 'c'),
+            ('forks', 5),
+            ('playbook', 'stack'),
+            ('phases', ['upgrade', 'ffu']),
+            ('resume', True),
+            ('refused_limit', 'c-0'),
+            ('refused_nodes', 'c-1'),
+            ('refused_roles', 'Compute'),
+            ('yes', True),
+        ])
+
+    def test_parse_short_yes(self):
+        self._parse(['-y'], [('yes', True)])
+
+    def test_parse_every_phase(self):
+        for phase in plan.PHASES:
+            self._parse(['--phase', phase], [('phases', [phase])])
+        self._parse(['--phase', 'post-upgrade', '--phase', 'deploy',
+                     '--phase', 'post-upgrade'],
+                    [('phases', ['post-upgrade', 'deploy', 'post-upgrade'])])
+
+    def test_parse_unknown_phase(self):
+        for phase in ('queens', 'setup', 'all', 'FFU', ''):
+            self.assertRaises(utils.ParserException, self._parse,
+                              ['--phase', phase])
+
+    def test_parse_playbook_choices(self):
+        self._parse(['--playbook', 'plan'], [('playbook', 'plan')])
+        self._parse(['--playbook', 'stack'], [('playbook', 'stack')])
+        self.assertRaises(utils.ParserException, self._parse,
+                          ['--playbook', 'ffu_plan.yaml'])
+
+    def test_parse_forks_is_an_integer(self):
+        self.assertRaises(utils.ParserException, self._parse,
+                          ['--forks', 'many'])
+
+    def test_parse_unknown_option(self):
+        self.assertRaises(utils.ParserException, self._parse, ['--force'])
+
+    def test_parse_stack_from_the_environment(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OVERCLOUD_STACK_NAME', 'from-env'))
+        self._parse([], [('stack', 'from-env')])
+
+    # take_action
+
+    def test_take_action_defaults(self):
+        self.assertEqual(0, self._take_action(['--yes']))
+        self.assertEqual(run.Options(
+            stack='overcloud',
+            config_dir=os.path.expanduser('~/tripleo-ffu/overcloud'),
+            inventory=None, ssh_user=None, ssh_key=None, tags=None,
+            skip_tags=None, forks=None, playbook='plan',
+            phases=plan.PHASES, resume=False, verbosity=0),
+            self._options())
+        self.run.assert_called_once_with(mock.ANY, self.cmd._say,
+                                         self.cmd._unfinished)
+
+    def test_take_action_passes_every_option(self):
+        key = self.useFixture(fixtures.TempDir()).join('id_rsa')
+        with open(key, 'w') as out:
+            out.write('key\n')
+        os.chmod(key, 0o600)
+        self._take_action([
+            '--stack', 'prod', '--config-dir', '/cfg',
+            '--static-inventory', '/inv.yaml', '--ssh-user', 'heat-admin',
+            '--ssh-key', key, '--tags', 'a,b', '--skip-tags', 'c',
+            '--forks', '5', '--playbook', 'stack', '--phase', 'deploy',
+            '--resume', '-y'])
+        self.assertEqual(run.Options(
+            stack='prod', config_dir='/cfg', inventory='/inv.yaml',
+            ssh_user='heat-admin', ssh_key=key, tags='a,b', skip_tags='c',
+            forks=5, playbook='stack', phases=('deploy',), resume=True,
+            verbosity=0), self._options())
+
+    def test_take_action_phases_in_plan_order(self):
+        self._take_action(['--phase', 'post-upgrade', '--phase', 'ffu',
+                           '--phase', 'upgrade', '--phase', 'ffu', '-y'])
+        self.assertEqual(('ffu', 'upgrade', 'post-upgrade'),
+                         self._options().phases)
+
+    def test_take_action_every_phase_given_backwards(self):
+        args = []
+        for phase in reversed(plan.PHASES):
+            args.extend(['--phase', phase])
+        self._take_action(args + ['-y'])
+        self.assertEqual(plan.PHASES, self._options().phases)
+
+    def test_take_action_verbosity(self):
+        for level, verbosity in ((0, 0), (1, 0), (2, 1), (4, 3)):
+            self.run.reset_mock()
+            self.app.options.verbose_level = level
+            self._take_action(['-y'])
+            self.assertEqual(verbosity, self._options().verbosity)
+
+    def test_take_action_config_dir_follows_the_stack(self):
+        conf.CONF.set_override('config_dir_base', '/srv/ffu')
+        self._take_action(['--stack', 'prod', '-y'])
+        self.assertEqual('/srv/ffu/prod', self._options().config_dir)
+
+    def test_take_action_unsafe_stack_name(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--stack', '../etc', '-y'])
+        self.assertIn('stack name', str(exc))
+        self.assertNotCalled(self.run)
+
+    def test_take_action_refuses_a_part_of_the_overcloud(self):
+        for option in ('--limit', '--nodes', '--roles'):
+            exc = self.assertRaises(exceptions.CommandError,
+                                    self._take_action,
+                                    [option, 'overcloud-controller-0', '-y'])
+            self.assertIn('%s is refused' % option, str(exc))
+            self.assertIn('whole overcloud', str(exc))
+        self.assertNotCalled(self.run)
+
+    def test_take_action_refuses_an_empty_limit(self):
+        self.assertRaises(exceptions.CommandError, self._take_action,
+                          ['--limit', '', '-y'])
+        self.assertNotCalled(self.run)
+
+    def test_take_action_forks_must_be_positive(self):
+        for forks in ('0', '-3'):
+            exc = self.assertRaises(exceptions.CommandError,
+                                    self._take_action,
+                                    ['--forks', forks, '-y'])
+            self.assertIn('--forks', str(exc))
+        self.assertNotCalled(self.run)
+
+    def test_take_action_forks_one(self):
+        self._take_action(['--forks', '1', '-y'])
+        self.assertEqual(1, self._options().forks)
+
+    def test_take_action_ssh_key_readable_by_others(self):
+        key = self.useFixture(fixtures.TempDir()).join('id_rsa')
+        with open(key, 'w') as out:
+            out.write('key\n')
+        os.chmod(key, 0o644)
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--ssh-key', key, '-y'])
+        self.assertIn('readable by others', str(exc))
+        self.assertNotCalled(self.run)
+
+    def test_take_action_ssh_key_missing(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--ssh-key', '/nonexistent/id_rsa', '-y'])
+        self.assertIn('does not exist', str(exc))
+        self.assertNotCalled(self.run)
+
+    def test_take_action_returns_the_exit_code(self):
+        self.run.return_value = _result('failed', 1)
+        self.assertEqual(1, self._take_action(['-y']))
+        self.run.return_value = _result('interrupted', 130)
+        self.assertEqual(130, self._take_action(['-y']))
+
+    def test_take_action_workflow_error_is_a_command_error(self):
+        self.run.side_effect = errors.WorkflowError(
+            'another command works on this stack')
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['-y'])
+        self.assertEqual('another command works on this stack', str(exc))
+        self.assertNotIn('Ansible log', self.app.stdout.getvalue())
+
+    def test_take_action_other_errors_are_not_hidden(self):
+        self.run.side_effect = RuntimeError('bug')
+        self.assertRaises(RuntimeError, self._take_action, ['-y'])
+
+    def test_take_action_says_to_stdout(self):
+        self._take_action(['-y'])
+        say = self.run.call_args.args[1]
+        say('ocata step 4 ...')
+        self.assertIn('ocata step 4 ...\n', self.app.stdout.getvalue())
+
+    def test_summary_complete(self):
+        self.run.return_value = _result(
+            host_table=['host  ok', 'c-0    3'])
+        self._take_action(['-y'])
+        out = self.app.stdout.getvalue()
+        self.assertIn('host  ok\nc-0    3\n', out)
+        self.assertIn('Run complete in 12.3 s; Ansible log: %s\n' % LOG, out)
+        self.assertNotIn('FAILED', out)
+        self.assertNotIn('--resume', out)
+
+    def test_summary_failed(self):
+        failure = {'play': 'ocata-4', 'task': 'Stop nova', 'host': 'c-0',
+                   'file': '/cfg/ffu_plan.yaml:12', 'message': 'boom',
+                   'unreachable': False,
+                   'source': ['Controller/upgrade_tasks.yaml']}
+        unknown = dict(failure, task='Gone', source=[])
+        self.run.return_value = _result('failed', 1, [failure, unknown])
+        self._take_action(['-y'])
+        out = self.app.stdout.getvalue()
+        self.assertIn('FAILED: Stop nova on c-0 (play ocata-4)\n'
+                      '  task from: Controller/upgrade_tasks.yaml '
+                      '(as run: /cfg/ffu_plan.yaml:12)\n'
+                      '  boom\n', out)
+        self.assertIn('  task from: ? (as run', out)
+        self.assertIn('Run failed in 12.3 s', out)
+        self.assertTrue(out.endswith(
+            'openstack overcloud ffwd-upgrade run --resume\n'))
+
+    # Confirmation
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=False)
+    def test_no_yes_and_no_terminal_is_refused(self, isatty, prompt):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                [])
+        self.assertIn('--yes', str(exc))
+        self.assertNotCalled(prompt)
+        self.assertNotCalled(self.run)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=False)
+    def test_refused_options_come_before_the_confirmation(self, isatty,
+                                                          prompt):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--roles', 'Compute'])
+        self.assertIn('--roles is refused', str(exc))
+        self.assertNotCalled(prompt)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation',
+                return_value=False)
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_not_confirmed(self, isatty, prompt):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--stack', 'prod'])
+        self.assertIn('not confirmed', str(exc))
+        self.assertNotCalled(self.run)
+        question = prompt.call_args.args[0]
+        self.assertIn('run the fast-forward upgrade of stack prod', question)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation',
+                return_value=True)
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_confirmed(self, isatty, prompt):
+        self._take_action([])
+        prompt.assert_called_once()
+        self.assertEqual('overcloud', self._options().stack)
+
+    # An unfinished journal without --resume
+
+    def _journal(self):
+        return mock.Mock(data={'status': 'failed'}, path='/cfg/j.json',
+                         first_unfinished=mock.Mock(return_value='pike-6'))
+
+    @mock.patch('sys.stdin')
+    def test_unfinished_without_a_terminal(self, stdin):
+        stdin.isatty.return_value = False
+        self.assertIsNone(self.cmd._unfinished(self._journal()))
+        self.assertIn('The last run did not finish: failed at pike-6 '
+                      '(journal /cfg/j.json).', self.app.stdout.getvalue())
+        self.assertNotCalled(stdin.readline)
+
+    @mock.patch('sys.stdin')
+    def test_unfinished_choices(self, stdin):
+        stdin.isatty.return_value = True
+        for answer, choice in (('r\n', 'resume'), ('Resume\n', 'resume'),
+                               ('s\n', 'restart'), ('a\n', None),
+                               ('\n', None), ('x\n', None)):
+            stdin.readline.return_value = answer
+            self.assertEqual(choice, self.cmd._unfinished(self._journal()))
+        self.assertIn('[r]esume, [s]tart over or [a]bort? ',
+                      self.app.stdout.getvalue())
