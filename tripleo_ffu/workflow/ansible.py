@@ -2,6 +2,7 @@
 hard-coded system paths (tripleo-ansible callbacks, /usr/share dirs)."""
 
 import logging
+import datetime
 import os
 import shutil
 import sys
@@ -10,6 +11,7 @@ from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
+KEEP_ARTIFACTS = 50
 
 
 def environment(ssh_key=None, forks=None):
@@ -49,13 +51,18 @@ def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
     envvars.update(extra_env or {})
     LOG.info('Running %s (ansible-runner, artifacts in %s)', playbook,
              private_data_dir)
+    # A fresh ident per run: ansible-runner reads a run's stats from its
+    # artifacts dir, where a reused ident mixes in earlier runs' events.
+    ident = '%s-%s' % (ident or 'run', datetime.datetime.now().strftime(
+        '%Y%m%d-%H%M%S-%f'))
     with files.private_umask():
         runner = ansible_runner.run(
             private_data_dir=private_data_dir,
             playbook=os.path.abspath(playbook),
             inventory=os.path.abspath(inventory), envvars=envvars,
             verbosity=verbosity or None, quiet=quiet, ident=ident,
-            event_handler=event_handler, **kwargs)
+            event_handler=event_handler, rotate_artifacts=KEEP_ARTIFACTS,
+            **kwargs)
     files.make_private(private_data_dir)
     if runner.status == 'failed' and runner.rc is None:
         raise WorkflowError('ansible-runner could not run %s' % playbook)

@@ -60,5 +60,4 @@ def run(config_dir, inventory_path, hosts, ssh_key=None):
         raise WorkflowError(
             'node preparation failed on %s; see %s' % (
                 ', '.join(failed) or 'the overcloud',
-                os.path.join(config_dir, 'ffu-run', 'runner', 'artifacts',
-                             'node-prep', 'stdout')))
+                os.path.join(runner.config.artifact_dir, 'stdout')))
