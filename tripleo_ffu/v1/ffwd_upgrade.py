@@ -10,7 +10,21 @@ from osc_lib.i18n import _
 from tripleo_ffu.v1 import common
 
 
-class Prepare(command.Command):
+class _Command(command.Command):
+    """What the ffwd-upgrade commands share."""
+
+    def _say(self, line):
+        self.app.stdout.write(line + '\n')
+        self.app.stdout.flush()
+
+    @staticmethod
+    def _config_dir(parsed_args, settings):
+        from tripleo_ffu.workflow import prepare
+        return parsed_args.config_dir or prepare.default_config_dir(
+            settings.config_dir_base, parsed_args.stack)
+
+
+class Prepare(_Command):
     """Prepare the overcloud for a fast-forward upgrade.
 
     Updates the stack with the new templates and noop deploy steps,
@@ -73,9 +87,7 @@ class Prepare(command.Command):
             options = prepare.Options(
                 stack=parsed_args.stack,
                 templates=parsed_args.templates,
-                config_dir=parsed_args.config_dir or
-                prepare.default_config_dir(settings.config_dir_base,
-                                           parsed_args.stack),
+                config_dir=self._config_dir(parsed_args, settings),
                 ssh_user=(parsed_args.overcloud_ssh_user or
                           settings.ssh_user),
                 environment_files=parsed_args.environment_files,
@@ -91,10 +103,6 @@ class Prepare(command.Command):
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         self._summary(result, parsed_args.stack)
-
-    def _say(self, line):
-        self.app.stdout.write(line + '\n')
-        self.app.stdout.flush()
 
     def _summary(self, result, stack_name):
         say = self._say
@@ -121,7 +129,7 @@ class Prepare(command.Command):
             % stack_name)
 
 
-class Run(command.Command):
+class Run(_Command):
     """Run the fast-forward upgrade on the whole overcloud.
 
     Runs the plan compiled by prepare (or the stack's own playbooks),
@@ -193,9 +201,7 @@ class Run(command.Command):
             from tripleo_ffu.workflow import prepare
             options = run.Options(
                 stack=parsed_args.stack,
-                config_dir=parsed_args.config_dir or
-                prepare.default_config_dir(settings.config_dir_base,
-                                           parsed_args.stack),
+                config_dir=self._config_dir(parsed_args, settings),
                 inventory=parsed_args.static_inventory,
                 ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
                 tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
@@ -209,10 +215,6 @@ class Run(command.Command):
             raise exceptions.CommandError(str(exc))
         self._summary(result)
         return result.exit_code
-
-    def _say(self, line):
-        self.app.stdout.write(line + '\n')
-        self.app.stdout.flush()
 
     def _unfinished(self, journal):
         """Without --resume, the operator chooses (or is told how to)."""
