@@ -239,6 +239,11 @@ def test_ctrl_c_stops_ansible_and_the_journal_says_where(prepared):
                   if play['status'] != 'done']
     assert unfinished and unfinished[0] not in ('setup', 'ocata-0',
                                                 'ocata-1')
+    # The play Ansible was in when it stopped is the first one not done.
+    with open(journal_data['log']) as log:
+        started = [line.split('[')[1].split(']')[0] for line in log
+                   if line.startswith('PLAY [')]
+    assert started[-1] == unfinished[0], (started, unfinished)
     resumed = _run(prepared, '--resume', '--yes')
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert set(_releases(prepared).values()) == {'queens'}

@@ -320,3 +320,21 @@ def test_host_table_without_stats(handler):
 def test_host_table_with_empty_stats(handler):
     _feed(handler, _stats())
     assert handler.host_table() == []
+
+
+def test_a_play_cut_short_is_interrupted_not_done(handler, said, journal):
+    """No stats came: Ansible stopped inside the play, whatever it did."""
+    _feed(handler, _start('ocata-3'), _ok('node-0', changed=True))
+    handler.abandon_play()
+    assert said[-1].startswith('ocata step 3: interrupted after ')
+    assert journal.marks == [('ocata-3', 'running', None),
+                             ('ocata-3', 'interrupted', None)]
+    assert handler.play is None
+
+
+def test_abandon_after_the_stats_changes_nothing(handler, said, journal):
+    _feed(handler, _start('ocata-3'), _ok('node-0'),
+          _stats(ok={'node-0': 1}))
+    marks, lines = list(journal.marks), list(said)
+    handler.abandon_play()
+    assert journal.marks == marks and said == lines

@@ -113,6 +113,17 @@ class Progress:
                               else 'done', seconds)
         self.play = None
 
+    def abandon_play(self):
+        """Ansible stopped inside the current play (no stats came): the
+        play did not complete, whatever its results so far."""
+        if self.play is None:
+            return
+        self.say('%s: interrupted after %.1f s' % (
+            title(self.play), time.monotonic() - self.started))
+        if self.journal:
+            self.journal.mark(self.play, 'interrupted')
+        self.play = None
+
     def host_table(self):
         """Lines of the final table, per host, from Ansible's stats."""
         if not self.stats:

@@ -188,7 +188,9 @@ def _ansible(options, playbook, log_file, say, journal, signals, ident):
         verbosity=options.verbosity, event_handler=handler, ident=ident,
         cancel_callback=signals.cancel, tags=options.tags,
         skip_tags=options.skip_tags, extravars=_extravars(options))
-    handler.end_play()
+    # A completed playbook closed its last play on Ansible's stats; a play
+    # still open here was cut short and must run again on --resume.
+    handler.abandon_play()
     return runner, handler
 
 
