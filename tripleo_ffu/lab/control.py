@@ -7,7 +7,6 @@ import logging
 import os
 import secrets
 import shlex
-import time
 
 import yaml
 
@@ -20,6 +19,7 @@ from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import steps
 
 LOG = logging.getLogger(__name__)
 
@@ -40,12 +40,9 @@ def locked(lab):
         yield
 
 
-@contextlib.contextmanager
 def step(what):
-    LOG.info('%s ...', what)
-    started = time.monotonic()
-    yield
-    LOG.info('%s: done in %.1f s', what, time.monotonic() - started)
+    """A timed step, reported as the FFU commands report theirs."""
+    return steps.Steps(LOG.info).step(what)
 
 
 def _ports(lab, state):

@@ -233,7 +233,11 @@ def write(config_dir, playbook):
     return path
 
 
+def load(config_dir):
+    """The written plan, as a playbook (a list of plays)."""
+    return _load(config_dir, PLAN_FILE)
+
+
 def load_plays(config_dir):
     """The play ids of a written plan, in order."""
-    playbook = _load(config_dir, PLAN_FILE)
-    return [play['vars']['tripleo_ffu_play'] for play in playbook]
+    return [play['vars']['tripleo_ffu_play'] for play in load(config_dir)]

@@ -145,12 +145,6 @@ def select_plays(plan_plays, phases, journal=None):
     return ['setup'] + again + [play for play in rest if play != 'setup']
 
 
-def _plan_plays(config_dir):
-    with open(os.path.join(config_dir, plan.PLAN_FILE)) as source:
-        playbook = yaml.safe_load(source)
-    return playbook
-
-
 class _Signals:
     """SIGINT/SIGTERM ask Ansible to stop; the run records where."""
 
@@ -251,7 +245,7 @@ def _journal(options, unfinished_choice):
 
 
 def _run_plan(options, say, log_file, journal, signals, log_path):
-    playbook = _plan_plays(options.config_dir)
+    playbook = plan.load(options.config_dir)
     by_id = {p['vars']['tripleo_ffu_play']: p for p in playbook}
     plan_plays = [(play_id, _phase(play_id)) for play_id in by_id]
     if options.resume:
