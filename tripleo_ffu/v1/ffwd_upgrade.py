@@ -3,11 +3,43 @@
 import argparse
 import logging
 
+from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib.i18n import _
 
 from tripleo_ffu.v1 import common
+
+
+def add_update_options(parser):
+    """The options of the stack updates (prepare and converge): the
+    templates and environments, as given to `overcloud deploy`."""
+    parser.add_argument(
+        '--templates', required=True, metavar='<directory>',
+        help=_('tripleo-heat-templates of the target release'))
+    parser.add_argument(
+        '-e', '--environment-file', action='append', default=[],
+        dest='environment_files', metavar='<file>',
+        help=_('Environment file, as given to the deploy; repeat it, '
+               'in the deploy\'s order'))
+    parser.add_argument(
+        '--environment-directory', metavar='<directory>',
+        help=_('Directory of environment files, merged after the -e '
+               'files in name order'))
+    parser.add_argument('-r', '--roles-file', metavar='<file>',
+                        help=_('Roles file, for *.j2.yaml templates'))
+    parser.add_argument('-n', '--networks-file', metavar='<file>',
+                        help=_('Networks file, for *.j2.yaml templates'))
+    common.add_stack_option(parser)
+    parser.add_argument(
+        '--timeout', type=int, metavar='<minutes>',
+        help=_('Minutes the stack update may take (default: '
+               'stack_update_timeout, 240)'))
+
+
+def _check_timeout(parsed_args):
+    if parsed_args.timeout is not None and parsed_args.timeout < 1:
+        raise exceptions.CommandError(_('--timeout must be at least 1'))
 
 
 class _Command(command.Command):
@@ -36,27 +68,7 @@ class Prepare(_Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--templates', required=True, metavar='<directory>',
-            help=_('tripleo-heat-templates of the target release'))
-        parser.add_argument(
-            '-e', '--environment-file', action='append', default=[],
-            dest='environment_files', metavar='<file>',
-            help=_('Environment file, as given to the deploy; repeat it, '
-                   'in the deploy\'s order'))
-        parser.add_argument(
-            '--environment-directory', metavar='<directory>',
-            help=_('Directory of environment files, merged after the -e '
-                   'files in name order'))
-        parser.add_argument('-r', '--roles-file', metavar='<file>',
-                            help=_('Roles file, for *.j2.yaml templates'))
-        parser.add_argument('-n', '--networks-file', metavar='<file>',
-                            help=_('Networks file, for *.j2.yaml templates'))
-        common.add_stack_option(parser)
-        parser.add_argument(
-            '--timeout', type=int, metavar='<minutes>',
-            help=_('Minutes the stack update may take (default: '
-                   'stack_update_timeout, 240)'))
+        add_update_options(parser)
         parser.add_argument(
             '--config-dir', metavar='<directory>',
             help=_('Where the config goes (default: '
@@ -77,8 +89,7 @@ class Prepare(_Command):
         from tripleo_ffu.workflow import errors
         from tripleo_ffu.workflow import prepare
 
-        if parsed_args.timeout is not None and parsed_args.timeout < 1:
-            raise exceptions.CommandError(_('--timeout must be at least 1'))
+        _check_timeout(parsed_args)
         common.confirm(parsed_args, _('prepare stack %s for a fast-forward '
                                       'upgrade') % parsed_args.stack,
                        self.log)
@@ -245,3 +256,118 @@ class Run(_Command):
         if result.status == 'failed':
             say(_('Fix the cause, then: openstack overcloud ffwd-upgrade run '
                   '--resume'))
+
+
+class Converge(_Command):
+    """Converge the overcloud stack after a fast-forward upgrade.
+
+    Updates the stack once more with the target templates and the FFU
+    converge environment, so that every resource is back to its real type
+    and later stack updates work as usual. Refuses while the run is not
+    complete, unless --force.
+    """
+
+    log = logging.getLogger(__name__ + '.Converge')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_update_options(parser)
+        parser.add_argument(
+            '--config-dir', metavar='<directory>',
+            help=_('Where prepare and run worked, for the run\'s journal '
+                   '(default: ~/tripleo-ffu/<stack>)'))
+        parser.add_argument(
+            '--force', action='store_true',
+            help=_('Converge even though the journal says the run is not '
+                   'complete'))
+        common.add_yes_option(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from tripleo_ffu import conf
+        from tripleo_ffu.workflow import converge
+        from tripleo_ffu.workflow import errors
+
+        _check_timeout(parsed_args)
+        common.confirm(parsed_args, _('converge stack %s after its '
+                                      'fast-forward upgrade')
+                       % parsed_args.stack, self.log)
+        settings = conf.load()
+        try:
+            options = converge.Options(
+                stack=parsed_args.stack,
+                templates=parsed_args.templates,
+                config_dir=self._config_dir(parsed_args, settings),
+                environment_files=parsed_args.environment_files,
+                environment_directory=parsed_args.environment_directory,
+                roles_file=parsed_args.roles_file,
+                networks_file=parsed_args.networks_file,
+                timeout=parsed_args.timeout or settings.stack_update_timeout,
+                force=parsed_args.force)
+            result = converge.converge(
+                self.app.client_manager.orchestration, options,
+                report=self._say, log=self.log)
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        self._summary(result, parsed_args.stack)
+
+    def _summary(self, result, stack_name):
+        say = self._say
+        say('')
+        if result.skipped_plays:
+            say(_('Converged with --force: %d play(s) of the run were not '
+                  'done: %s') % (len(result.skipped_plays),
+                                 ', '.join(result.skipped_plays)))
+        say(_('Deploy steps: %(count)d resource(s), now %(type)s (no '
+              'OS::Heat::None left for deploy steps or role tasks)')
+            % {'count': result.deploy_steps_resources,
+               'type': result.deploy_steps_type})
+        say(_('StackUpdateType: %r') % result.update_type)
+        risky = ['%s %s' % (change, ', '.join(result.preview[change]))
+                 for change in ('replaced', 'deleted')
+                 if result.preview.get(change)]
+        if risky:
+            say(_('WARNING: a following update with these templates and '
+                  'environments would change resources: %s')
+                % '; '.join(risky))
+        else:
+            say(_('A following update with these templates and environments '
+                  'is accepted by Heat and replaces or deletes nothing '
+                  '(Heat\'s preview)'))
+        say(_('Time by step:'))
+        for name, seconds in result.timings:
+            say('  %6.1f s  %s' % (seconds, name))
+        say(_('Next: openstack overcloud ffwd-upgrade status --stack %s')
+            % stack_name)
+
+
+class Status(command.ShowOne):
+    """Show where the fast-forward upgrade of a stack stands.
+
+    Reads the stack, the config dir, the plan, the run's journal and lock;
+    changes nothing and can run while another command works.
+    """
+
+    log = logging.getLogger(__name__ + '.Status')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        common.add_stack_option(parser)
+        parser.add_argument('--config-dir', metavar='<directory>',
+                            help=_('Where prepare put the config (default: '
+                                   '~/tripleo-ffu/<stack>)'))
+        return parser
+
+    def take_action(self, parsed_args):
+        from tripleo_ffu import conf
+        from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import status
+
+        try:
+            report = status.status(
+                self.app.client_manager.orchestration, parsed_args.stack,
+                _Command._config_dir(parsed_args, conf.load()))
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        report['commits'] = format_columns.ListColumn(report['commits'])
+        return tuple(report), tuple(report.values())

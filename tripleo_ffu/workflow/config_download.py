@@ -13,6 +13,7 @@ from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 
+DOWNLOAD_COMMIT = 'Config download of stack '
 # Run state lives in the config dir but is not config: keep it out of git.
 GITIGNORE = '\n'.join([
     '*.tar.gz',
@@ -40,7 +41,7 @@ def download(heat, stack_name, config_dir):
         try:
             tripleo_config.Config(heat).download_config(
                 stack_name, config_dir, preserve_config_dir=True,
-                commit_message='Config download of stack %s' % stack_name)
+                commit_message=DOWNLOAD_COMMIT + stack_name)
         except OSError as exc:
             raise WorkflowError('config download into %s failed: %s'
                                 % (config_dir, exc))
@@ -59,6 +60,14 @@ def head(config_dir):
         return _repo(config_dir).head.commit.hexsha
     except Exception:  # no repository or no commit yet
         return None
+
+
+def recent_commits(config_dir, count):
+    """[(sha, subject)] of the last commits, newest first."""
+    if head(config_dir) is None:
+        return []
+    return [(commit.hexsha, (commit.message.splitlines() or [''])[0])
+            for commit in _repo(config_dir).iter_commits(max_count=count)]
 
 
 def commit(config_dir, message):

@@ -66,6 +66,20 @@ def read_environment(path):
     return data or {}
 
 
+def check_inputs(options):
+    """The templates and environment files of a stack update (prepare's or
+    converge's Options), before the stack is touched."""
+    check_templates(options.templates)
+    for path in options.environment_files:
+        read_environment(path)
+    if options.environment_directory:
+        directory_files(options.environment_directory)
+    for label, path in (('roles file', options.roles_file),
+                        ('networks file', options.networks_file)):
+        if path and not os.path.isfile(path):
+            raise WorkflowError('%s %s does not exist' % (label, path))
+
+
 def directory_files(directory):
     """The *.yaml files of an environment directory, in name order."""
     if not os.path.isdir(directory):
@@ -157,3 +171,20 @@ def stack_fields(templates_dir, env_files, user_templates_dir=None):
     all_files = dict(template_files)
     all_files.update(env_file_contents)
     return template, all_files, environment
+
+
+def build(options, lifecycle_name, generated, out_dir, log, extra=()):
+    """template, files and environment of a stack update: the registry,
+    the lifecycle environment, our extra ones, then the user's files."""
+    templates = render_templates(options.templates, options.roles_file,
+                                 options.networks_file, log)
+    lifecycle = lifecycle_environment(templates, lifecycle_name, generated,
+                                      out_dir)
+    env_files = ordered_files(templates, lifecycle,
+                              options.environment_files,
+                              options.environment_directory, extra=extra)
+    try:
+        return stack_fields(templates, env_files, options.templates)
+    except Exception as exc:  # heatclient's CommandError, file errors
+        raise WorkflowError('cannot assemble the templates and '
+                            'environments: %s' % exc)

@@ -71,6 +71,10 @@ def _load(config_dir, relative):
         raise PlanError('%s is missing from the config: were the templates '
                         'of the target release (queens) used to prepare?'
                         % path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PlanError('%s is not valid YAML (%s): run prepare again to '
+                        'download and compile it afresh'
+                        % (path, str(exc).splitlines()[0]))
 
 
 def _include_target(task):
@@ -235,7 +239,25 @@ def write(config_dir, playbook):
 
 def load(config_dir):
     """The written plan, as a playbook (a list of plays)."""
-    return _load(config_dir, PLAN_FILE)
+    playbook = _load(config_dir, PLAN_FILE)
+    if not isinstance(playbook, list) or not all(
+            isinstance(play, dict) and isinstance(play.get('vars'), dict) and
+            'tripleo_ffu_play' in play['vars'] for play in playbook):
+        raise PlanError('%s is not a plan tripleo-ffu wrote: run prepare '
+                        'again to compile it afresh'
+                        % os.path.join(config_dir, PLAN_FILE))
+    return playbook
+
+
+def count_tasks(tasks):
+    """The tasks of a task list, those inside blocks included."""
+    count = 0
+    for task in tasks or []:
+        if isinstance(task, dict) and any(key in task for key in BLOCK_KEYS):
+            count += sum(count_tasks(task.get(key)) for key in BLOCK_KEYS)
+        else:
+            count += 1
+    return count
 
 
 def load_plays(config_dir):

@@ -51,15 +51,7 @@ def default_config_dir(base, stack_name):
 
 def check_inputs(options):
     """Everything that can be checked before the stack is touched."""
-    environments.check_templates(options.templates)
-    for path in options.environment_files:
-        environments.read_environment(path)
-    if options.environment_directory:
-        environments.directory_files(options.environment_directory)
-    for label, path in (('roles file', options.roles_file),
-                        ('networks file', options.networks_file)):
-        if path and not os.path.isfile(path):
-            raise WorkflowError('%s %s does not exist' % (label, path))
+    environments.check_inputs(options)
     if options.ssh_key:
         check_ssh_key(options.ssh_key)
 
@@ -77,23 +69,12 @@ def _build_update(heat, stack, options, out_dir, log):
                    or {})
     for role in roles:
         inventory.check_name(role, 'role name')
-    templates = environments.render_templates(
-        options.templates, options.roles_file, options.networks_file, log)
-    lifecycle = environments.lifecycle_environment(
-        templates, environments.PREPARE_ENV, environments.GENERATED_PREPARE,
-        out_dir)
     noop = environments.write_generated(
         out_dir, 'ffwd-upgrade-noop-deploy-steps.yaml',
         environments.noop_environment(roles))
-    env_files = environments.ordered_files(
-        templates, lifecycle, options.environment_files,
-        options.environment_directory, extra=[noop])
-    try:
-        return environments.stack_fields(templates, env_files,
-                                         options.templates)
-    except Exception as exc:  # heatclient's CommandError, file errors
-        raise WorkflowError('cannot assemble the templates and '
-                            'environments: %s' % exc)
+    return environments.build(options, environments.PREPARE_ENV,
+                              environments.GENERATED_PREPARE, out_dir, log,
+                              extra=[noop])
 
 
 def prepare(heat, options, report=None, log=None):

@@ -137,10 +137,29 @@ class Journal:
         journal = cls(config_dir, {
             'started': now(), 'status': 'running', 'log': log_path,
             'failure': None,
+            'done_earlier': cls._done_before(config_dir, play_ids),
             'plays': [{'id': play_id, 'status': 'pending', 'runs': 0}
                       for play_id in play_ids]})
         journal.save()
         return journal
+
+    @classmethod
+    def _done_before(cls, config_dir, play_ids):
+        """Plays earlier runs finished that this one does not run again (a
+        run of one phase after another): converge needs them all done."""
+        try:
+            previous = cls.load(config_dir)
+        except WorkflowError:
+            return []
+        if previous is None:
+            return []
+        done = previous.data.get('done_earlier', []) + previous.ids('done')
+        return [play_id for play_id in dict.fromkeys(done)
+                if play_id not in play_ids]
+
+    def done_ids(self):
+        """The plays done in this run or an earlier one."""
+        return set(self.ids('done')) | set(self.data.get('done_earlier', []))
 
     def save(self):
         self.data['updated'] = now()

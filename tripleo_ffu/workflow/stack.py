@@ -5,10 +5,14 @@ import logging
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
+NOOP = 'OS::Heat::None'
+DEPLOYMENT_STEPS = 'OS::TripleO::DeploymentSteps'
+ROLE_TASKS = 'OS::TripleO::Tasks::'
 
 
-def find(heat, name):
-    """The stack, checked to be a TripleO overcloud at rest."""
+def get(heat, name):
+    """The stack, whatever its status; one clear error when Heat cannot
+    show it."""
     from heatclient import exc as heat_exc
     try:
         stack = heat.stacks.get(name, resolve_outputs=False)
@@ -24,6 +28,12 @@ def find(heat, name):
                                 'undercloud stackrc, or check OS_ENDPOINT '
                                 'and OS_AUTH_URL' % exc)
         raise
+    return stack
+
+
+def find(heat, name):
+    """The stack, checked to be a TripleO overcloud at rest."""
+    stack = get(heat, name)
     status = stack.stack_status
     if status.endswith('_IN_PROGRESS'):
         raise WorkflowError('stack %s is %s: wait for it to finish, then run '
@@ -47,6 +57,19 @@ def outputs(heat, stack_id):
     stack = heat.stacks.get(stack_id)
     return {output['output_key']: output.get('output_value')
             for output in stack.outputs or []}
+
+
+def registry(heat, stack):
+    """The stack's resource registry: what each type alias maps to."""
+    return heat.stacks.environment(stack.id).get('resource_registry') or {}
+
+
+def noop_mappings(resource_registry):
+    """The deploy steps and role tasks the registry maps to nothing: what
+    prepare sets (the stack is prepared) and converge removes."""
+    return sorted(alias for alias, target in resource_registry.items()
+                  if target == NOOP and (alias == DEPLOYMENT_STEPS or
+                                         alias.startswith(ROLE_TASKS)))
 
 
 def last_event_id(heat, stack):
@@ -88,3 +111,19 @@ def failures(heat, stack_id):
                                         resource.resource_status,
                                         resource.resource_status_reason)
                    for resource in failed)
+
+
+def preview_update(heat, stack, template, files, environment):
+    """Heat's preview of an update with these fields: {change: [resource
+    names]}, for 'added', 'deleted', 'replaced', 'updated', 'unchanged'."""
+    from heatclient import exc as heat_exc
+    try:
+        preview = heat.stacks.preview_update(
+            stack.id, template=template, files=files,
+            environment=environment, existing=False)
+    except heat_exc.HTTPException as exc:
+        raise WorkflowError('Heat refused the preview of an update of %s: '
+                            '%s' % (stack.stack_name, exc))
+    changes = preview.get('resource_changes', preview)
+    return {change: sorted(r.get('resource_name', '?') for r in resources)
+            for change, resources in changes.items()}

@@ -20,6 +20,7 @@ from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 NAMESPACE = 'tripleo_ffu.task_fixers'
+COMMIT_PREFIX = 'Fix task ordering: '
 BLOCK_KEYS = ('block', 'rescue', 'always')
 # Per-role task files that run during an FFU, as config download names them.
 ROLE_SECTIONS = ('fast_forward_upgrade_tasks',
@@ -116,6 +117,6 @@ def fix_config(config_dir, fixers):
 
 
 def commit_message(changes):
-    lines = ['Fix task ordering: %d change(s)' % len(changes), '']
+    lines = [COMMIT_PREFIX + '%d change(s)' % len(changes), '']
     lines.extend('- %s' % change for change in changes)
     return '\n'.join(lines) + '\n'

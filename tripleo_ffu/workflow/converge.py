@@ -1,0 +1,101 @@
+"""`overcloud ffwd-upgrade converge`: after the run, one more full stack
+update puts every resource back to its real type, so that later updates
+(the next `overcloud deploy`) work as usual."""
+
+import dataclasses
+import os
+
+from tripleo_ffu.workflow import environments
+from tripleo_ffu.workflow import run_state
+from tripleo_ffu.workflow import stack as overcloud_stack
+from tripleo_ffu.workflow import status
+from tripleo_ffu.workflow import steps
+from tripleo_ffu.workflow.errors import WorkflowError
+
+
+@dataclasses.dataclass
+class Options:
+    stack: str
+    templates: str
+    config_dir: str
+    environment_files: list = dataclasses.field(default_factory=list)
+    environment_directory: str = None
+    roles_file: str = None
+    networks_file: str = None
+    timeout: int = 240
+    force: bool = False
+
+
+@dataclasses.dataclass
+class Result:
+    deploy_steps_type: str
+    deploy_steps_resources: int
+    update_type: str
+    preview: dict
+    skipped_plays: list
+    timings: list
+
+
+def _check_run(options):
+    """The run's plays all done, or (with --force) the ones that are not."""
+    try:
+        status.check_run_complete(options.config_dir, options.stack)
+    except WorkflowError:
+        if not options.force:
+            raise
+        return status.run_summary(options.config_dir).missing
+    return []
+
+
+def converge(heat, options, report=None, log=None):
+    run = steps.Steps(report)
+    with run.step('Checking the stack, the inputs and the run'):
+        environments.check_inputs(options)
+        stack = overcloud_stack.find(heat, options.stack)
+        skipped = _check_run(options)
+    with run_state.Lock(options.config_dir, 'ffwd-upgrade converge'):
+        with run.step('Building the environments'):
+            fields = environments.build(
+                options, environments.CONVERGE_ENV,
+                environments.GENERATED_CONVERGE,
+                os.path.join(options.config_dir, environments.GENERATED_DIR),
+                log)
+        with run.step('Updating stack %s (deploy steps back to their real '
+                      'types)' % stack.stack_name):
+            overcloud_stack.update(heat, stack, *fields, options.timeout)
+        with run.step('Checking the converged stack'):
+            result = _check_converged(heat, stack, fields)
+        status.record_converge(options.config_dir, {
+            'stack': stack.stack_name,
+            'deploy_steps_type': result['deploy_steps_type'],
+            'skipped_plays': skipped})
+    return Result(skipped_plays=skipped, timings=run.timings, **result)
+
+
+def _check_converged(heat, stack, fields):
+    """No noop mapping left, StackUpdateType empty, and Heat would take a
+    following update with the same templates and environments."""
+    stack = heat.stacks.get(stack.id)
+    registry = overcloud_stack.registry(heat, stack)
+    left = overcloud_stack.noop_mappings(registry)
+    if left:
+        raise WorkflowError(
+            'the stack update completed but %s still map to %s: an '
+            'environment file given with -e maps them; remove that mapping '
+            'and run converge again' % (', '.join(left),
+                                        overcloud_stack.NOOP))
+    update_type = (stack.parameters or {}).get('StackUpdateType', '')
+    if update_type:
+        raise WorkflowError(
+            'the stack update completed but StackUpdateType is still %r: an '
+            'environment file given with -e sets it; remove it and run '
+            'converge again' % update_type)
+    resources = [r for r in heat.resources.list(stack.id, nested_depth=2)
+                 if r.resource_type == overcloud_stack.DEPLOYMENT_STEPS]
+    return {
+        'deploy_steps_type': registry.get(overcloud_stack.DEPLOYMENT_STEPS,
+                                          overcloud_stack.DEPLOYMENT_STEPS),
+        'deploy_steps_resources': len(resources),
+        'update_type': update_type,
+        'preview': overcloud_stack.preview_update(heat, stack, *fields),
+    }

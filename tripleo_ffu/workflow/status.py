@@ -1,0 +1,183 @@
+"""`overcloud ffwd-upgrade status`: where an FFU stands, read from the
+stack, the config dir, the plan, the journal and the lock. Reads only:
+safe from another shell while a command runs."""
+
+import dataclasses
+import json
+import os
+
+from tripleo_ffu.workflow import config_download
+from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import run_state
+from tripleo_ffu.workflow import stack as overcloud_stack
+from tripleo_ffu.workflow.errors import WorkflowError
+
+CONVERGE_RECORD = 'converge.json'
+LAST_COMMITS = 3
+# The lock holder's command -> the state while it holds the lock.
+BUSY = {'ffwd-upgrade prepare': 'preparing',
+        'ffwd-upgrade run': 'running',
+        'ffwd-upgrade converge': 'converging'}
+NEXT = {
+    'not prepared': 'openstack overcloud ffwd-upgrade prepare',
+    'preparing': 'wait for prepare to end',
+    'prepared': 'openstack overcloud ffwd-upgrade run',
+    'running': 'wait for the run to end (its log shows where it is)',
+    'failed': 'fix the failure, then openstack overcloud ffwd-upgrade run '
+              '--resume',
+    'interrupted': 'openstack overcloud ffwd-upgrade run --resume',
+    'partly run': 'openstack overcloud ffwd-upgrade run --phase <phase> for '
+                  'the phases not run yet',
+    'upgraded': 'openstack overcloud ffwd-upgrade converge',
+    'converging': 'wait for converge to end',
+    'converged': 'nothing: the fast-forward upgrade is finished',
+}
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """The plan's plays and what the journal says of them."""
+    plan_ids: list
+    journal: run_state.Journal
+    done: list
+    failed: list
+    pending: list
+
+    @property
+    def missing(self):
+        return self.failed + self.pending
+
+
+def run_summary(config_dir):
+    """Where the run stands against the whole plan (plan_ids is None when
+    there is no plan, journal None when no run started)."""
+    if not os.path.isfile(os.path.join(config_dir, plan.PLAN_FILE)):
+        return RunSummary(None, None, [], [], [])
+    plan_ids = plan.load_plays(config_dir)
+    journal = run_state.Journal.load(config_dir)
+    done_ids = journal.done_ids() if journal else set()
+    failed_ids = set(journal.ids('failed')) if journal else set()
+    done = [p for p in plan_ids if p in done_ids]
+    failed = [p for p in plan_ids if p in failed_ids and p not in done_ids]
+    pending = [p for p in plan_ids if p not in done_ids | failed_ids]
+    return RunSummary(plan_ids, journal, done, failed, pending)
+
+
+def check_run_complete(config_dir, stack_name):
+    """Converge comes after a complete run: say what is missing."""
+    summary = run_summary(config_dir)
+    if summary.plan_ids is None:
+        raise WorkflowError(
+            'no FFU plan in %s: prepare and run come before converge (give '
+            '--config-dir where they ran; --force converges anyway)'
+            % config_dir)
+    if summary.journal is None:
+        raise WorkflowError(
+            'no run recorded in %s: run `openstack overcloud ffwd-upgrade '
+            'run --stack %s` before converge (--force converges anyway)'
+            % (os.path.join(config_dir, run_state.RUN_DIR), stack_name))
+    if summary.missing:
+        shown = ', '.join(summary.missing[:6]) + (
+            ', ...' if len(summary.missing) > 6 else '')
+        raise WorkflowError(
+            'the run is not complete: %d of %d plays not done (%s); finish '
+            'it with `openstack overcloud ffwd-upgrade run --resume` (or the '
+            'phases not run), or converge anyway with --force'
+            % (len(summary.missing), len(summary.plan_ids), shown))
+    return summary
+
+
+def record_converge(config_dir, details):
+    from tripleo_ffu.workflow import files
+    details = dict(details, converged=run_state.now())
+    files.write_private(
+        os.path.join(run_state.run_dir(config_dir), CONVERGE_RECORD),
+        json.dumps(details, indent=2) + '\n')
+
+
+def _converge_record(config_dir):
+    try:
+        with open(os.path.join(config_dir, run_state.RUN_DIR,
+                               CONVERGE_RECORD)) as source:
+            return json.load(source)
+    except (OSError, ValueError):
+        return None
+
+
+def _commits(config_dir):
+    """The last commits ('sha subject') and the last prepare's fixes."""
+    recent = config_download.recent_commits(config_dir, 20)
+    fixes = None
+    for _sha, subject in recent:
+        if subject.startswith(fixers.COMMIT_PREFIX):
+            fixes = int(subject[len(fixers.COMMIT_PREFIX):].split()[0])
+            break
+        if subject.startswith(config_download.DOWNLOAD_COMMIT):
+            fixes = 0  # the last download needed no fix
+            break
+    return (['%s %s' % (sha[:8], subject)
+             for sha, subject in recent[:LAST_COMMITS]], fixes)
+
+
+def _failure(journal):
+    failure = (journal.data.get('failure') or {}) if journal else {}
+    if not failure:
+        return ''
+    return '%s on %s (play %s)' % (failure.get('task', '?'),
+                                   failure.get('host', '?'),
+                                   failure.get('play', '?'))
+
+
+def _state(prepared, summary, holder, converged):
+    if holder.get('command') in BUSY:
+        return BUSY[holder['command']]
+    if not prepared:
+        return 'converged' if converged else 'not prepared'
+    if summary.plan_ids is None:
+        return 'not prepared'
+    if summary.journal is None:
+        return 'prepared'
+    run_status = summary.journal.data.get('status')
+    if run_status in ('failed', 'interrupted'):
+        return run_status
+    if run_status == 'running':
+        return 'interrupted'  # no run holds the lock: it was killed
+    return 'partly run' if summary.missing else 'upgraded'
+
+
+def status(heat, stack_name, config_dir):
+    """{field: value} for the status command, in display order."""
+    stack = overcloud_stack.get(heat, stack_name)
+    prepared = bool(overcloud_stack.noop_mappings(
+        overcloud_stack.registry(heat, stack)))
+    summary = run_summary(config_dir)
+    playbook = plan.load(config_dir) if summary.plan_ids else []
+    holder = run_state.Lock.holder(config_dir)
+    converged = not prepared and _converge_record(config_dir) is not None
+    state = _state(prepared, summary, holder, converged)
+    commits, fixes = _commits(config_dir)
+    journal = summary.journal
+    return {
+        'stack': stack.stack_name,
+        'stack_status': stack.stack_status,
+        'state': state,
+        'next_step': NEXT[state],
+        'prepared': prepared,
+        'converged': converged,
+        'config_dir': config_dir,
+        'commits': commits,
+        'fixes_applied': fixes,
+        'plan_plays': len(summary.plan_ids or []),
+        'plan_tasks': sum(plan.count_tasks(play.get('tasks'))
+                          for play in playbook),
+        'run_status': journal.data.get('status') if journal else 'none',
+        'plays_done': len(summary.done),
+        'plays_failed': len(summary.failed),
+        'plays_pending': len(summary.pending),
+        'last_failure': _failure(journal),
+        'log': (journal.data.get('log') or '') if journal else '',
+        'lock_holder': ('%s (pid %s, since %s)' % (
+            holder.get('command', '?'), holder.get('pid', '?'),
+            holder.get('since', '?')) if holder else ''),
+    }
