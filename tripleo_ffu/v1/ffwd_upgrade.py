@@ -289,9 +289,6 @@ class Converge(_Command):
         from tripleo_ffu.workflow import errors
 
         _check_timeout(parsed_args)
-        common.confirm(parsed_args, _('converge stack %s after its '
-                                      'fast-forward upgrade')
-                       % parsed_args.stack, self.log)
         settings = conf.load()
         try:
             options = converge.Options(
@@ -304,6 +301,14 @@ class Converge(_Command):
                 networks_file=parsed_args.networks_file,
                 timeout=parsed_args.timeout or settings.stack_update_timeout,
                 force=parsed_args.force)
+            # Refused before the question, not after the operator's yes.
+            converge.check_run(options)
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        common.confirm(parsed_args, _('converge stack %s after its '
+                                      'fast-forward upgrade')
+                       % parsed_args.stack, self.log)
+        try:
             result = converge.converge(
                 self.app.client_manager.orchestration, options,
                 report=self._say, log=self.log)
@@ -319,7 +324,7 @@ class Converge(_Command):
                   'done: %s') % (len(result.skipped_plays),
                                  ', '.join(result.skipped_plays)))
         say(_('Deploy steps: %(count)d resource(s), now %(type)s (no '
-              'OS::Heat::None left for deploy steps or role tasks)')
+              'longer OS::Heat::None)')
             % {'count': result.deploy_steps_resources,
                'type': result.deploy_steps_type})
         say(_('StackUpdateType: %r') % result.update_type)

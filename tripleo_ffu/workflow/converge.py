@@ -3,6 +3,7 @@ update puts every resource back to its real type, so that later updates
 (the next `overcloud deploy`) work as usual."""
 
 import dataclasses
+import logging
 import os
 
 from tripleo_ffu.workflow import environments
@@ -11,6 +12,8 @@ from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow.errors import WorkflowError
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -36,14 +39,18 @@ class Result:
     timings: list
 
 
-def _check_run(options):
+def check_run(options):
     """The run's plays all done, or (with --force) the ones that are not."""
     try:
         status.check_run_complete(options.config_dir, options.stack)
-    except WorkflowError:
+    except WorkflowError as exc:
         if not options.force:
             raise
-        return status.run_summary(options.config_dir).missing
+        LOG.warning('Converging with --force, although %s', exc)
+        try:
+            return status.run_summary(options.config_dir).missing
+        except WorkflowError:  # a plan or journal that cannot be read
+            return []
     return []
 
 
@@ -52,7 +59,7 @@ def converge(heat, options, report=None, log=None):
     with run.step('Checking the stack, the inputs and the run'):
         environments.check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
-        skipped = _check_run(options)
+        skipped = check_run(options)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade converge'):
         with run.step('Building the environments'):
             fields = environments.build(
@@ -62,7 +69,10 @@ def converge(heat, options, report=None, log=None):
                 log)
         with run.step('Updating stack %s (deploy steps back to their real '
                       'types)' % stack.stack_name):
-            overcloud_stack.update(heat, stack, *fields, options.timeout)
+            overcloud_stack.update(
+                heat, stack, *fields, options.timeout,
+                advice='the upgrade itself is done; fix the cause and run '
+                       'converge again')
         with run.step('Checking the converged stack'):
             result = _check_converged(heat, stack, fields)
         status.record_converge(options.config_dir, {
@@ -73,16 +83,15 @@ def converge(heat, options, report=None, log=None):
 
 
 def _check_converged(heat, stack, fields):
-    """No noop mapping left, StackUpdateType empty, and Heat would take a
-    following update with the same templates and environments."""
+    """The deploy steps real again, StackUpdateType empty, and Heat would
+    take a following update with the same templates and environments."""
     stack = heat.stacks.get(stack.id)
     registry = overcloud_stack.registry(heat, stack)
-    left = overcloud_stack.noop_mappings(registry)
-    if left:
+    if overcloud_stack.deploy_steps_are_noop(registry):
         raise WorkflowError(
-            'the stack update completed but %s still map to %s: an '
-            'environment file given with -e maps them; remove that mapping '
-            'and run converge again' % (', '.join(left),
+            'the stack update completed but %s still maps to %s: an '
+            'environment file given with -e maps it; remove that mapping '
+            'and run converge again' % (overcloud_stack.DEPLOYMENT_STEPS,
                                         overcloud_stack.NOOP))
     update_type = (stack.parameters or {}).get('StackUpdateType', '')
     if update_type:

@@ -240,7 +240,7 @@ def write(config_dir, playbook):
 def load(config_dir):
     """The written plan, as a playbook (a list of plays)."""
     playbook = _load(config_dir, PLAN_FILE)
-    if not isinstance(playbook, list) or not all(
+    if not playbook or not isinstance(playbook, list) or not all(
             isinstance(play, dict) and isinstance(play.get('vars'), dict) and
             'tripleo_ffu_play' in play['vars'] for play in playbook):
         raise PlanError('%s is not a plan tripleo-ffu wrote: run prepare '

@@ -30,7 +30,8 @@ STACK_PLAYBOOKS = {
 EXIT_FAILED = 1
 # config download's per-step copies of a task file: not where tasks live.
 _STEP_FILE = re.compile(r'_step\d+\.yaml$')
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# A lost terminal (SIGHUP) stops the run as cleanly as Ctrl-C does.
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
 @dataclasses.dataclass
@@ -146,7 +147,8 @@ def select_plays(plan_plays, phases, journal=None):
 
 
 class _Signals:
-    """SIGINT/SIGTERM ask Ansible to stop; the run records where."""
+    """SIGINT, SIGTERM and SIGHUP ask Ansible to stop; the run records
+    where."""
 
     def __init__(self):
         self.received = None

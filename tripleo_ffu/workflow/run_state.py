@@ -86,20 +86,26 @@ class Lock:
 
     @classmethod
     def holder(cls, config_dir):
-        """Who holds the lock now ({} when nobody does)."""
+        """Who holds the lock now ({} when nobody does).
+
+        Read without taking the lock, even shared: a status polled in a
+        loop must never make a starting command find the lock taken. A
+        holder writes itself in and empties the file on release; one that
+        died without releasing is recognised by its dead pid.
+        """
         path = os.path.join(config_dir, RUN_DIR, LOCK_FILE)
-        if not os.path.exists(path):
-            return {}
-        fd = os.open(path, os.O_RDONLY)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return cls._holder(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
             return {}
+        try:
+            holder = cls._holder(fd)
         finally:
             os.close(fd)
+        if not isinstance(holder, dict) or not isinstance(
+                holder.get('pid'), int) or not _alive(holder['pid']):
+            return {}
+        return holder
 
 
 class Journal:

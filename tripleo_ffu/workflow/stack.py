@@ -7,7 +7,6 @@ from tripleo_ffu.workflow.errors import WorkflowError
 LOG = logging.getLogger(__name__)
 NOOP = 'OS::Heat::None'
 DEPLOYMENT_STEPS = 'OS::TripleO::DeploymentSteps'
-ROLE_TASKS = 'OS::TripleO::Tasks::'
 
 
 def get(heat, name):
@@ -35,10 +34,15 @@ def find(heat, name):
     """The stack, checked to be a TripleO overcloud at rest."""
     stack = get(heat, name)
     status = stack.stack_status
-    if status.endswith('_IN_PROGRESS'):
+    if status == 'UPDATE_FAILED':
+        # What a failed prepare or converge leaves: updating again is how
+        # Heat recovers from it.
+        LOG.warning('stack %s is UPDATE_FAILED (%s): updating it again',
+                    name, stack.stack_status_reason)
+    elif status.endswith('_IN_PROGRESS'):
         raise WorkflowError('stack %s is %s: wait for it to finish, then run '
                             'this again' % (name, status))
-    if status.endswith('_FAILED'):
+    elif status.endswith('_FAILED'):
         raise WorkflowError('stack %s is %s (%s): fix the stack first; '
                             '`openstack stack failures list %s` shows why'
                             % (name, status, stack.stack_status_reason, name))
@@ -64,12 +68,11 @@ def registry(heat, stack):
     return heat.stacks.environment(stack.id).get('resource_registry') or {}
 
 
-def noop_mappings(resource_registry):
-    """The deploy steps and role tasks the registry maps to nothing: what
-    prepare sets (the stack is prepared) and converge removes."""
-    return sorted(alias for alias, target in resource_registry.items()
-                  if target == NOOP and (alias == DEPLOYMENT_STEPS or
-                                         alias.startswith(ROLE_TASKS)))
+def deploy_steps_are_noop(resource_registry):
+    """What prepare sets (the stack is prepared) and converge undoes. Only
+    the deploy steps tell: THT itself maps the role tasks
+    (OS::TripleO::Tasks::<Role>PreConfig...) to OS::Heat::None by default."""
+    return resource_registry.get(DEPLOYMENT_STEPS) == NOOP
 
 
 def last_event_id(heat, stack):
@@ -81,8 +84,11 @@ def last_event_id(heat, stack):
     return events[0].id if events else None
 
 
-def update(heat, stack, template, files, environment, timeout_minutes):
-    """Update the stack and wait, printing Heat's events as they come."""
+def update(heat, stack, template, files, environment, timeout_minutes,
+           advice='nothing was run on the nodes; fix the cause and run '
+                  'prepare again'):
+    """Update the stack and wait, printing Heat's events as they come;
+    advice ends the message of a failed update."""
     from tripleoclient import utils as tripleo_utils
     from heatclient import exc as heat_exc
     marker = last_event_id(heat, stack)
@@ -95,9 +101,9 @@ def update(heat, stack, template, files, environment, timeout_minutes):
                             'is unchanged' % (stack.stack_name, exc))
     if not tripleo_utils.wait_for_stack_ready(heat, stack.id, marker=marker,
                                               action='UPDATE'):
-        raise WorkflowError('stack update of %s failed:%s\nnothing was run on '
-                            'the nodes; fix the cause and run prepare again'
-                            % (stack.stack_name, failures(heat, stack.id)))
+        raise WorkflowError('stack update of %s failed:%s\n%s'
+                            % (stack.stack_name, failures(heat, stack.id),
+                               advice))
 
 
 def failures(heat, stack_id):

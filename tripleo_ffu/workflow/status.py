@@ -46,7 +46,8 @@ class RunSummary:
 
     @property
     def missing(self):
-        return self.failed + self.pending
+        """The plays not done, in plan order."""
+        return [p for p in self.plan_ids or [] if p not in self.done]
 
 
 def run_summary(config_dir):
@@ -111,7 +112,8 @@ def _commits(config_dir):
     fixes = None
     for _sha, subject in recent:
         if subject.startswith(fixers.COMMIT_PREFIX):
-            fixes = int(subject[len(fixers.COMMIT_PREFIX):].split()[0])
+            count = subject[len(fixers.COMMIT_PREFIX):].split(' ', 1)[0]
+            fixes = int(count) if count.isdigit() else None
             break
         if subject.startswith(config_download.DOWNLOAD_COMMIT):
             fixes = 0  # the last download needed no fix
@@ -121,7 +123,10 @@ def _commits(config_dir):
 
 
 def _failure(journal):
-    failure = (journal.data.get('failure') or {}) if journal else {}
+    """The failure that stopped the last run; none once a run completed."""
+    if journal is None or journal.data.get('status') == 'complete':
+        return ''
+    failure = journal.data.get('failure') or {}
     if not failure:
         return ''
     return '%s on %s (play %s)' % (failure.get('task', '?'),
@@ -132,8 +137,15 @@ def _failure(journal):
 def _state(prepared, summary, holder, converged):
     if holder.get('command') in BUSY:
         return BUSY[holder['command']]
+    run_complete = (summary.journal is not None and
+                    summary.journal.data.get('status') == 'complete' and
+                    not summary.missing)
     if not prepared:
-        return 'converged' if converged else 'not prepared'
+        if converged:
+            return 'converged'
+        # Updated since the run, but no converge recorded (it failed its
+        # checks): converge again, never prepare again.
+        return 'upgraded' if run_complete else 'not prepared'
     if summary.plan_ids is None:
         return 'not prepared'
     if summary.journal is None:
@@ -143,14 +155,14 @@ def _state(prepared, summary, holder, converged):
         return run_status
     if run_status == 'running':
         return 'interrupted'  # no run holds the lock: it was killed
-    return 'partly run' if summary.missing else 'upgraded'
+    return 'upgraded' if run_complete else 'partly run'
 
 
 def status(heat, stack_name, config_dir):
     """{field: value} for the status command, in display order."""
     stack = overcloud_stack.get(heat, stack_name)
-    prepared = bool(overcloud_stack.noop_mappings(
-        overcloud_stack.registry(heat, stack)))
+    prepared = overcloud_stack.deploy_steps_are_noop(
+        overcloud_stack.registry(heat, stack))
     summary = run_summary(config_dir)
     playbook = plan.load(config_dir) if summary.plan_ids else []
     holder = run_state.Lock.holder(config_dir)
