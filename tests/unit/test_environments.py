@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 import yaml
 
+from tripleo_ffu.workflow import converge
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import prepare
@@ -480,3 +481,98 @@ def test_check_inputs_checks_the_ssh_key(templates, tmp_path):
     os.chmod(key, 0o644)
     with pytest.raises(WorkflowError, match='chmod 600'):
         prepare.check_inputs(_options(templates, ssh_key=key))
+
+
+# check_inputs and build, with converge's options
+
+def _converge_options(templates, **kwargs):
+    return converge.Options(stack='overcloud', templates=str(templates),
+                            config_dir='/unused', **kwargs)
+
+
+def test_check_inputs_of_converge_options(templates, tmp_path):
+    env = _write(tmp_path / 'env.yaml', 'a: 1\n')
+    roles = _write(tmp_path / 'roles.yaml', '[]\n')
+    environments.check_inputs(_converge_options(
+        templates, environment_files=[env], roles_file=roles))
+
+
+def test_check_inputs_of_converge_options_missing_file(templates, tmp_path):
+    missing = str(tmp_path / 'missing.yaml')
+    with pytest.raises(WorkflowError, match='%s does not exist' % missing):
+        environments.check_inputs(_converge_options(
+            templates, environment_files=[missing]))
+
+
+def _build(options, out_dir, extra=()):
+    return environments.build(options, environments.CONVERGE_ENV,
+                              environments.GENERATED_CONVERGE, str(out_dir),
+                              mock.Mock(), extra=extra)
+
+
+def test_build_generates_the_lifecycle_environment_when_missing(templates,
+                                                                tmp_path):
+    template, files, environment = _build(_converge_options(templates),
+                                          tmp_path / 'gen')
+    assert template == {'heat_template_version': '2016-10-14'}
+    assert files == {}
+    assert environment == {
+        'parameter_defaults': {'StackUpdateType': '',
+                               'EnableOnlineDataMigrations': True}}
+    assert environments.read_environment(
+        str(tmp_path / 'gen' / environments.CONVERGE_ENV)) == (
+        environments.GENERATED_CONVERGE)
+
+
+def test_build_uses_the_templates_lifecycle_environment(templates,
+                                                        tmp_path):
+    _write(templates / environments.LIFECYCLE / environments.CONVERGE_ENV,
+           'parameter_defaults:\n  StackUpdateType: ""\n  Theirs: 1\n')
+    environment = _build(_converge_options(templates), tmp_path / 'gen')[2]
+    assert environment == {
+        'parameter_defaults': {'StackUpdateType': '', 'Theirs': 1}}
+    assert not (tmp_path / 'gen').exists()
+
+
+def test_build_merges_registry_lifecycle_extra_then_user_files(templates,
+                                                               tmp_path):
+    def env(*names, value):
+        return yaml.safe_dump({'parameter_defaults': {
+            name: value for name in names}})
+    _write(templates / environments.REGISTRY,
+           env('A', 'B', 'C', 'D', value='registry'))
+    _write(templates / environments.LIFECYCLE / environments.CONVERGE_ENV,
+           env('B', 'C', 'D', value='lifecycle'))
+    extra = _write(tmp_path / 'extra.yaml', env('C', 'D', value='extra'))
+    user = _write(tmp_path / 'user.yaml', env('D', value='user'))
+    environment = _build(
+        _converge_options(templates, environment_files=[user]),
+        tmp_path / 'gen', extra=[extra])[2]
+    assert environment['parameter_defaults'] == {
+        'A': 'registry', 'B': 'lifecycle', 'C': 'extra', 'D': 'user'}
+
+
+def test_build_resolves_registry_files(templates, tmp_path):
+    _write(templates / 'extraconfig' / 'pre.yaml',
+           'heat_template_version: queens\n')
+    user = _write(tmp_path / 'user.yaml', yaml.safe_dump({
+        'resource_registry': {'OS::TripleO::NodeExtraConfig': str(
+            templates / 'extraconfig' / 'pre.yaml')}}))
+    _template, files, environment = _build(
+        _converge_options(templates, environment_files=[user]),
+        tmp_path / 'gen')
+    url = 'file://%s' % (templates / 'extraconfig' / 'pre.yaml')
+    assert environment['resource_registry'] == {
+        'OS::TripleO::NodeExtraConfig': url}
+    assert yaml.safe_load(files[url]) == {
+        'heat_template_version': 'queens'}
+
+
+def test_build_cannot_assemble_is_a_workflow_error(templates, tmp_path):
+    user = _write(tmp_path / 'user.yaml', yaml.safe_dump({
+        'resource_registry': {'OS::TripleO::NodeExtraConfig':
+                              'missing.yaml'}}))
+    with pytest.raises(WorkflowError, match='cannot assemble the templates '
+                                            'and environments: .*missing'):
+        _build(_converge_options(templates, environment_files=[user]),
+               tmp_path / 'gen')

@@ -484,3 +484,66 @@ def test_filter_tasks_leaves_its_input_alone():
     before = copy.deepcopy(tasks)
     plan.filter_tasks(tasks, 'ocata', 1)
     assert tasks == before
+
+
+# load: only a plan tripleo-ffu wrote
+
+def _write_plan_text(config_dir, text):
+    path = os.path.join(config_dir, plan.PLAN_FILE)
+    with open(path, 'w') as out:
+        out.write(text)
+    return path
+
+
+def test_load_a_plan_that_is_not_yaml(tmp_path):
+    path = _write_plan_text(str(tmp_path), '- name: setup\n  vars: {a: [\n')
+    with pytest.raises(plan.PlanError, match='not valid YAML') as exc:
+        plan.load(str(tmp_path))
+    assert path in str(exc.value)
+    assert 'run prepare again' in str(exc.value)
+
+
+@pytest.mark.parametrize('playbook', [
+    None,
+    'setup',
+    {'name': 'setup', 'vars': {'tripleo_ffu_play': 'setup'}},
+    ['setup'],
+    [{'name': 'setup'}],
+    [{'name': 'setup', 'vars': None}],
+    [{'name': 'setup', 'vars': ['tripleo_ffu_play']}],
+    [{'name': 'setup', 'vars': {'step': '1'}}],
+    [{'vars': {'tripleo_ffu_play': 'setup'}}, {'hosts': 'all'}],
+])
+def test_load_a_plan_tripleo_ffu_did_not_write(tmp_path, playbook):
+    path = _write_plan_text(str(tmp_path), yaml.safe_dump(playbook))
+    with pytest.raises(plan.PlanError,
+                       match='not a plan tripleo-ffu wrote') as exc:
+        plan.load(str(tmp_path))
+    assert path in str(exc.value)
+    assert 'run prepare again' in str(exc.value)
+
+
+def test_load_plays_of_plays_without_an_id(tmp_path):
+    _write_plan_text(str(tmp_path), yaml.safe_dump([{'name': 'setup'}]))
+    with pytest.raises(plan.PlanError, match='run prepare again'):
+        plan.load_plays(str(tmp_path))
+
+
+# count_tasks
+
+@pytest.mark.parametrize('tasks, count', [
+    (None, 0),
+    ([], 0),
+    ([{'name': 'a'}, {'name': 'b'}], 2),
+    ([{'block': []}], 0),
+    ([{'name': 'a'}, {'name': 'blk', 'when': 'x', 'block': [
+        {'name': 'b'}, {'name': 'c'}]}], 3),
+    ([{'block': [{'name': 'a'}], 'rescue': [{'name': 'b'}],
+      'always': [{'name': 'c'}, {'name': 'd'}]}], 4),
+    ([{'block': [{'block': [{'name': 'a'}, {'name': 'b'}],
+                  'always': [{'name': 'c'}]},
+                 {'name': 'd'}],
+      'rescue': [{'block': [{'name': 'e'}], 'rescue': None}]}], 5),
+])
+def test_count_tasks(tasks, count):
+    assert plan.count_tasks(tasks) == count

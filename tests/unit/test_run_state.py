@@ -287,3 +287,66 @@ def test_journal_load_json_that_is_not_an_object(config_dir, text):
     with pytest.raises(errors.WorkflowError) as exc:
         run_state.Journal.load(config_dir)
     assert path in str(exc.value)
+
+
+# Journal: plays done by earlier runs
+
+FFU = ['setup', 'ocata-prep', 'ocata-0', 'queens-post']
+UPGRADE = ['setup', 'upgrade-0', 'upgrade-1']
+
+
+def _run(config_dir, play_ids, done):
+    journal = run_state.Journal.start(config_dir, play_ids, '/log')
+    for play_id in done:
+        journal.mark(play_id, 'done', 1.0)
+    journal.finish('complete' if journal.complete else 'failed')
+    return journal
+
+
+def test_journal_start_without_an_earlier_run(config_dir):
+    journal = run_state.Journal.start(config_dir, PLAYS, '/log')
+    assert journal.data['done_earlier'] == []
+    assert journal.done_ids() == set()
+
+
+def test_done_earlier_holds_the_plays_of_an_earlier_phase(config_dir):
+    _run(config_dir, FFU, FFU)
+    journal = _run(config_dir, UPGRADE, ['setup', 'upgrade-0'])
+    assert journal.data['done_earlier'] == FFU[1:]
+    assert journal.done_ids() == set(FFU + ['upgrade-0'])
+    assert _on_disk(config_dir)['done_earlier'] == FFU[1:]
+
+
+def test_done_earlier_adds_up_over_runs(config_dir):
+    _run(config_dir, FFU, FFU)
+    _run(config_dir, UPGRADE, UPGRADE)
+    journal = run_state.Journal.start(config_dir, ['setup', 'deploy-0'],
+                                      '/log')
+    assert journal.data['done_earlier'] == FFU[1:] + UPGRADE[1:]
+
+
+def test_a_play_run_again_is_not_done_earlier(config_dir):
+    _run(config_dir, FFU, FFU)
+    journal = _run(config_dir, ['setup', 'ocata-0', 'upgrade-0'], [])
+    assert journal.data['done_earlier'] == ['ocata-prep', 'queens-post']
+    assert 'ocata-0' not in journal.done_ids()
+    assert 'setup' not in journal.done_ids()
+
+
+def test_plays_an_earlier_run_did_not_finish_are_not_done_earlier(
+        config_dir):
+    earlier = run_state.Journal.start(config_dir, FFU, '/log')
+    earlier.mark('setup', 'done', 1.0)
+    earlier.mark('ocata-prep', 'failed', 1.0)
+    earlier.mark('ocata-0', 'running')
+    journal = run_state.Journal.start(config_dir, UPGRADE, '/log')
+    assert journal.data['done_earlier'] == []
+
+
+@pytest.mark.parametrize('text', ['not json', '{"plays": 1}'])
+def test_corrupted_earlier_journal_gives_nothing_done_earlier(config_dir,
+                                                              text):
+    _write_journal(config_dir, text)
+    journal = run_state.Journal.start(config_dir, UPGRADE, '/log')
+    assert journal.data['done_earlier'] == []
+    assert run_state.Journal.load(config_dir).data == journal.data

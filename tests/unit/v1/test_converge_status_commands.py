@@ -1,0 +1,335 @@
+"""openstack overcloud ffwd-upgrade converge and status."""
+
+import io
+import os
+from unittest import mock
+
+import fixtures
+from osc_lib.cli import format_columns
+from osc_lib import exceptions
+from osc_lib.test import base as utils
+from oslo_config import cfg
+
+from tripleo_ffu import conf
+from tripleo_ffu.v1 import ffwd_upgrade
+from tripleo_ffu.workflow import converge
+from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import status
+
+TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
+DEFAULT_CONFIG_DIR = os.path.expanduser('~/tripleo-ffu/overcloud')
+
+
+class _CommandTest(utils.TestCommand):
+    """What the command tests share: no config file of this machine read,
+    no $OVERCLOUD_STACK_NAME, a stdout that can flush."""
+
+    def setUp(self):
+        super().setUp()
+        self.app.stdout = io.StringIO()
+        self.app.client_manager.orchestration = mock.Mock()
+        self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME'))
+        settings = cfg.ConfigOpts()
+        settings.register_opts(conf.OPTS)
+        self.useFixture(fixtures.MockPatchObject(conf, 'CONF', settings))
+        self.useFixture(fixtures.MockPatchObject(conf, 'CONFIG_FILES', ()))
+
+    def _parse(self, args, verify=()):
+        return self.check_parser(self.cmd, args, list(verify))
+
+    def _take_action(self, args):
+        return self.cmd.take_action(self._parse(args))
+
+
+def _result(skipped=(), preview=None):
+    return converge.Result(
+        deploy_steps_type='OS::Heat::StructuredDeploymentGroup',
+        deploy_steps_resources=3, update_type='',
+        preview=preview or {'added': [], 'deleted': [], 'replaced': [],
+                            'updated': ['AllNodesDeploySteps']},
+        skipped_plays=list(skipped),
+        timings=[('Building the environments', 1.5)])
+
+
+class TestConverge(_CommandTest):
+    """The converge command: its options and what it hands the workflow."""
+
+    def setUp(self):
+        super().setUp()
+        self.check_run = self.useFixture(fixtures.MockPatchObject(
+            converge, 'check_run', return_value=[])).mock
+        self.converge = self.useFixture(fixtures.MockPatchObject(
+            converge, 'converge', return_value=_result())).mock
+        self.cmd = ffwd_upgrade.Converge(self.app, None)
+
+    def _options(self):
+        self.converge.assert_called_once_with(
+            self.app.client_manager.orchestration, mock.ANY,
+            report=self.cmd._say, log=self.cmd.log)
+        options = self.converge.call_args.args[1]
+        self.check_run.assert_called_once_with(options)
+        return options
+
+    # Parsing
+
+    def test_parse_defaults(self):
+        self._parse(['--templates', TEMPLATES], [
+            ('templates', TEMPLATES),
+            ('environment_files', []),
+            ('environment_directory', None),
+            ('roles_file', None),
+            ('networks_file', None),
+            ('stack', 'overcloud'),
+            ('timeout', None),
+            ('config_dir', None),
+            ('force', False),
+            ('yes', False),
+        ])
+
+    def test_parse_all_options(self):
+        self._parse([
+            '--templates', TEMPLATES,
+            '-e', '/e/z.yaml', '--environment-file', '/e/a.yaml',
+            '--environment-directory', '/envs',
+            '--roles-file', '/roles.yaml', '-n', '/networks.yaml',
+            '--stack', 'prod', '--timeout', '90', '--config-dir', '/cfg',
+            '--force', '--yes',
+        ], [
+            ('templates', TEMPLATES),
+            ('environment_files', ['/e/z.yaml', '/e/a.yaml']),
+            ('environment_directory', '/envs'),
+            ('roles_file', '/roles.yaml'),
+            ('networks_file', '/networks.yaml'),
+            ('stack', 'prod'),
+            ('timeout', 90),
+            ('config_dir', '/cfg'),
+            ('force', True),
+            ('yes', True),
+        ])
+
+    def test_parse_short_options(self):
+        self._parse(['--templates', TEMPLATES, '-r', '/r.yaml',
+                     '--networks-file', '/n.yaml', '-y'],
+                    [('roles_file', '/r.yaml'),
+                     ('networks_file', '/n.yaml'),
+                     ('yes', True)])
+
+    def test_parse_templates_is_required(self):
+        self.assertRaises(utils.ParserException, self._parse, ['--yes'])
+
+    def test_parse_prepare_options_are_unknown(self):
+        for option in ('--skip-node-prep', '--overcloud-ssh-user=stack'):
+            self.assertRaises(utils.ParserException, self._parse,
+                              ['--templates', TEMPLATES, option])
+
+    # take_action
+
+    def test_take_action_defaults(self):
+        self._take_action(['--templates', TEMPLATES, '--yes'])
+        self.assertEqual(converge.Options(
+            stack='overcloud', templates=TEMPLATES,
+            config_dir=DEFAULT_CONFIG_DIR, environment_files=[],
+            environment_directory=None, roles_file=None,
+            networks_file=None, timeout=240, force=False), self._options())
+
+    def test_take_action_passes_every_option(self):
+        self._take_action([
+            '--templates', TEMPLATES, '-e', '/e/b.yaml', '-e', '/e/a.yaml',
+            '--environment-directory', '/envs', '-r', '/roles.yaml',
+            '-n', '/networks.yaml', '--stack', 'prod', '--timeout', '30',
+            '--config-dir', '/cfg', '--force', '-y'])
+        self.assertEqual(converge.Options(
+            stack='prod', templates=TEMPLATES, config_dir='/cfg',
+            environment_files=['/e/b.yaml', '/e/a.yaml'],
+            environment_directory='/envs', roles_file='/roles.yaml',
+            networks_file='/networks.yaml', timeout=30, force=True),
+            self._options())
+
+    def test_take_action_uses_the_config_file_settings(self):
+        conf.CONF.set_override('config_dir_base', '/srv/ffu')
+        conf.CONF.set_override('stack_update_timeout', 60)
+        self._take_action(['--templates', TEMPLATES, '--stack', 'prod',
+                           '--yes'])
+        options = self._options()
+        self.assertEqual('/srv/ffu/prod', options.config_dir)
+        self.assertEqual(60, options.timeout)
+
+    def test_take_action_timeout_zero_is_refused(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--templates', TEMPLATES, '--timeout', '0',
+                                 '--yes'])
+        self.assertIn('--timeout must be at least 1', str(exc))
+        self.assertNotCalled(self.converge)
+
+    def test_take_action_unsafe_stack_name(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--templates', TEMPLATES, '--stack',
+                                 '../etc', '--yes'])
+        self.assertIn('stack name', str(exc))
+        self.assertNotCalled(self.converge)
+
+    def test_take_action_workflow_error_is_a_command_error(self):
+        self.converge.side_effect = errors.WorkflowError(
+            'stack update of overcloud failed')
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--templates', TEMPLATES, '--yes'])
+        self.assertEqual('stack update of overcloud failed', str(exc))
+        self.assertNotIn('Next:', self.app.stdout.getvalue())
+
+    def test_take_action_reports_to_stdout(self):
+        self._take_action(['--templates', TEMPLATES, '--yes'])
+        self.converge.call_args.kwargs['report']('Updating stack ...')
+        self.assertIn('Updating stack ...\n', self.app.stdout.getvalue())
+
+    # Summary
+
+    def test_summary(self):
+        self._take_action(['--templates', TEMPLATES, '--stack', 'prod',
+                           '--yes'])
+        out = self.app.stdout.getvalue()
+        self.assertIn(
+            'Deploy steps: 3 resource(s), now '
+            'OS::Heat::StructuredDeploymentGroup (no longer '
+            'OS::Heat::None)\n'
+            "StackUpdateType: ''\n"
+            'A following update with these templates and environments is '
+            'accepted by Heat and replaces or deletes nothing (Heat\'s '
+            'preview)\n'
+            'Time by step:\n'
+            '     1.5 s  Building the environments\n'
+            'Next: openstack overcloud ffwd-upgrade status --stack prod\n',
+            out)
+        self.assertNotIn('--force', out)
+        self.assertNotIn('WARNING', out)
+
+    def test_summary_names_the_plays_force_skipped(self):
+        self.converge.return_value = _result(
+            skipped=['deploy-0', 'post-upgrade-0'])
+        self._take_action(['--templates', TEMPLATES, '--force', '--yes'])
+        self.assertIn('Converged with --force: 2 play(s) of the run were '
+                      'not done: deploy-0, post-upgrade-0\n',
+                      self.app.stdout.getvalue())
+
+    def test_summary_warns_of_replaced_and_deleted_resources(self):
+        self.converge.return_value = _result(preview={
+            'added': ['New'], 'deleted': ['Old', 'Older'],
+            'replaced': ['Controller'], 'updated': ['Compute']})
+        self._take_action(['--templates', TEMPLATES, '--yes'])
+        out = self.app.stdout.getvalue()
+        self.assertIn('WARNING: a following update with these templates and '
+                      'environments would change resources: replaced '
+                      'Controller; deleted Old, Older\n', out)
+        self.assertNotIn('replaces or deletes nothing', out)
+
+    # Confirmation
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=False)
+    def test_no_yes_and_no_terminal_is_refused(self, isatty, prompt):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--templates', TEMPLATES])
+        self.assertIn('--yes', str(exc))
+        self.assertNotCalled(prompt)
+        self.assertNotCalled(self.converge)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation',
+                return_value=False)
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_not_confirmed(self, isatty, prompt):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--templates', TEMPLATES, '--stack', 'prod'])
+        self.assertIn('not confirmed', str(exc))
+        self.assertNotCalled(self.converge)
+        self.assertIn('converge stack prod after its fast-forward upgrade',
+                      prompt.call_args.args[0])
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_incomplete_run_refused_before_asking(self, isatty, prompt):
+        self.check_run.side_effect = errors.WorkflowError(
+            'the run is not complete: 2 of 8 plays not done')
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--templates', TEMPLATES])
+        self.assertEqual('the run is not complete: 2 of 8 plays not done',
+                         str(exc))
+        self.assertNotCalled(prompt)
+        self.assertNotCalled(self.converge)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_timeout_checked_before_asking(self, isatty, prompt):
+        self.assertRaises(exceptions.CommandError, self._take_action,
+                          ['--templates', TEMPLATES, '--timeout', '-1'])
+        self.assertNotCalled(prompt)
+
+
+REPORT = {'stack': 'overcloud', 'state': 'upgraded',
+          'commits': ['0123abcd FFU plan and inventory of stack overcloud',
+                      '4567ef01 Config download of stack overcloud'],
+          'fixes_applied': 0, 'plays_done': 8}
+
+
+class TestStatus(_CommandTest):
+    """The status command: its options, its columns, no questions."""
+
+    def setUp(self):
+        super().setUp()
+        self.status = self.useFixture(fixtures.MockPatchObject(
+            status, 'status', side_effect=lambda *args: dict(REPORT))).mock
+        self.cmd = ffwd_upgrade.Status(self.app, None)
+
+    def test_parse_defaults(self):
+        self._parse([], [('stack', 'overcloud'), ('config_dir', None)])
+
+    def test_parse_options(self):
+        self._parse(['--stack', 'prod', '--config-dir', '/cfg',
+                     '-f', 'value', '-c', 'state'],
+                    [('stack', 'prod'), ('config_dir', '/cfg'),
+                     ('formatter', 'value'), ('columns', ['state'])])
+
+    def test_parse_asks_nothing_so_has_no_yes(self):
+        self.assertRaises(utils.ParserException, self._parse, ['--yes'])
+
+    def test_take_action_columns_and_values_in_order(self):
+        columns, values = self._take_action([])
+        self.assertEqual(tuple(REPORT), columns)
+        self.assertEqual(('overcloud', 'upgraded'), values[:2])
+        self.assertEqual((0, 8), values[3:])
+        self.assertIsInstance(values[2], format_columns.ListColumn)
+        self.assertEqual(REPORT['commits'], values[2].machine_readable())
+
+    def test_take_action_default_config_dir(self):
+        self._take_action([])
+        self.status.assert_called_once_with(
+            self.app.client_manager.orchestration, 'overcloud',
+            DEFAULT_CONFIG_DIR)
+
+    def test_take_action_given_stack_and_config_dir(self):
+        self._take_action(['--stack', 'prod', '--config-dir', '/cfg'])
+        self.status.assert_called_once_with(
+            self.app.client_manager.orchestration, 'prod', '/cfg')
+
+    def test_take_action_config_dir_follows_the_stack(self):
+        conf.CONF.set_override('config_dir_base', '/srv/ffu')
+        self._take_action(['--stack', 'prod'])
+        self.assertEqual('/srv/ffu/prod', self.status.call_args.args[2])
+
+    def test_take_action_unsafe_stack_name(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--stack', '../etc'])
+        self.assertIn('stack name', str(exc))
+        self.assertNotCalled(self.status)
+
+    def test_take_action_workflow_error_is_a_command_error(self):
+        self.status.side_effect = errors.WorkflowError(
+            "stack 'prod' not found: check --stack")
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--stack', 'prod'])
+        self.assertEqual("stack 'prod' not found: check --stack", str(exc))
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=False)
+    def test_no_confirmation_asked(self, isatty, prompt):
+        columns, _values = self._take_action([])
+        self.assertEqual(tuple(REPORT), columns)
+        self.assertNotCalled(prompt)
