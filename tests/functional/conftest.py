@@ -16,6 +16,30 @@ NOISE = ('Journal socket does not exist', 'Could not load ',
          'DeprecationWarning', 'warnings.warn(')
 
 
+# The modules share one lab and one prepared stack, each leaving it as the
+# next expects: converge (which unprepares the stack) comes last.
+MODULE_ORDER = ('test_lab', 'test_prepare', 'test_prepare_equivalence',
+                'test_run', 'test_converge')
+
+
+def _module(item):
+    module = getattr(item, 'module', None)
+    return module.__name__ if module else ''
+
+
+def pytest_collection_modifyitems(items):
+    """Functional tests in MODULE_ORDER; other tests stay where they are."""
+    def rank(item):
+        name = _module(item).rsplit('.', 1)[-1]
+        return (MODULE_ORDER.index(name) if name in MODULE_ORDER
+                else len(MODULE_ORDER))
+    places = [index for index, item in enumerate(items)
+              if _module(item).startswith(__package__ + '.')]
+    ordered = sorted((items[index] for index in places), key=rank)
+    for index, item in zip(places, ordered):
+        items[index] = item
+
+
 def run(argv, env=None, check=True, timeout=900):
     """Run one of our console scripts; fail with its output."""
     argv = [os.path.join(BIN, argv[0])] + list(argv[1:])
@@ -44,6 +68,12 @@ class RunningLab:
 
     def status(self):
         return json.loads(self.cli('status', '--format', 'json').stdout)
+
+    def ffu_status(self, config_dir):
+        """`openstack overcloud ffwd-upgrade status -f json`."""
+        return json.loads(self.openstack(
+            'overcloud', 'ffwd-upgrade', 'status', '--config-dir',
+            config_dir, '-f', 'json').stdout)
 
 
 def stackrc_env(root):

@@ -206,3 +206,15 @@ def test_bad_lab_input_gets_one_line(lab, argv, message):
     assert result.returncode == 1
     assert message in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_ffu_status_of_a_stack_never_prepared(lab, tmp_path):
+    config_dir = str(tmp_path / 'config')
+    status = lab.ffu_status(config_dir)
+    assert status['stack_status'] == 'CREATE_COMPLETE'
+    assert status['state'] == 'not prepared'
+    assert status['next_step'] == 'openstack overcloud ffwd-upgrade prepare'
+    assert status['prepared'] is False and status['converged'] is False
+    assert status['plan_plays'] == status['plays_done'] == 0
+    assert status['run_status'] == 'none' and status['commits'] == []
+    assert not os.path.exists(config_dir), 'status created the config dir'

@@ -36,6 +36,21 @@ def test_deployment_steps_are_none(prepared):
                 'OS::Heat::None')
 
 
+def test_ffu_status_of_the_prepared_stack(prepared):
+    status = prepared.lab.ffu_status(prepared.config_dir)
+    assert status['state'] == 'prepared'
+    assert status['next_step'] == 'openstack overcloud ffwd-upgrade run'
+    assert status['prepared'] is True and status['converged'] is False
+    assert status['fixes_applied'] == 4
+    assert [commit.split(' ', 1)[1] for commit in status['commits']] == [
+        'FFU plan and inventory of stack overcloud',
+        'Fix task ordering: 4 change(s)',
+        'Config download of stack overcloud']
+    assert status['plan_plays'] == len(plan.load_plays(prepared.config_dir))
+    assert status['plan_tasks'] > status['plan_plays']
+    assert status['run_status'] == 'none' and status['lock_holder'] == ''
+
+
 def test_every_step_is_reported_with_its_time(prepared):
     out = prepared.result.stdout
     for step in ('Checking the stack and the inputs', 'Building the '

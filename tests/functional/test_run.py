@@ -99,6 +99,14 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     statuses = {play['id']: play['status'] for play in journal['plays']}
     assert statuses['pike-5'] == 'done' and statuses['pike-6'] == 'failed'
     assert statuses['pike-7'] == 'pending'
+    status = prepared.lab.ffu_status(prepared.config_dir)
+    assert status['state'] == 'failed' and status['run_status'] == 'failed'
+    assert status['last_failure'] == ('Injected fault on '
+                                      'overcloud-controller-0 (play pike-6)')
+    assert status['plays_failed'] == 1
+    assert status['plays_done'] == _count_done(statuses)
+    assert status['next_step'].endswith('run --resume')
+    assert status['log'] == journal['log']
 
     refused = _run(prepared, '--yes')
     assert refused.returncode == 1
@@ -113,6 +121,10 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     assert runs['pike-0'] == runs['pike-6'] == 2
     assert _journal(prepared)['status'] == 'complete'
     assert set(_releases(prepared).values()) == {'queens'}
+
+
+def _count_done(statuses):
+    return sum(1 for status in statuses.values() if status == 'done')
 
 
 def _unfix(tasks):
@@ -190,8 +202,11 @@ def test_a_second_run_is_refused_while_one_runs(prepared):
     _fresh(prepared)
     with run_state.Lock(prepared.config_dir, 'ffwd-upgrade run (test)'):
         stderr = _refused(prepared, '--yes')
+        status = prepared.lab.ffu_status(prepared.config_dir)
     assert 'another command works on this stack: ffwd-upgrade run ' \
         '(test) (pid %d' % os.getpid() in stderr
+    assert status['lock_holder'].startswith(
+        'ffwd-upgrade run (test) (pid %d, since ' % os.getpid())
 
 
 def test_ssh_key_readable_by_others_is_refused(prepared, tmp_path):

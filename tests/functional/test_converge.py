@@ -1,0 +1,160 @@
+"""`converge` and `status` at the end of an FFU, on the lab, through the
+real CLI. Runs last (conftest.MODULE_ORDER): converge takes the stack out
+of its prepared state."""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import run_state
+from tests.functional.conftest import QUEENS
+from tests.functional.conftest import deployment_steps
+
+
+def _converge(lab, config_dir, *args):
+    return lab.openstack(
+        'overcloud', 'ffwd-upgrade', 'converge', '--templates', QUEENS,
+        '-e', os.path.join(lab.root, 'passwords.yaml'),
+        '-e', os.path.join(lab.root, 'lab-environment.yaml'),
+        '--config-dir', config_dir, *args, check=False, timeout=1200)
+
+
+def _updated_time(lab):
+    return yaml.safe_load(lab.openstack(
+        'stack', 'show', 'overcloud', '-f', 'yaml').stdout)['updated_time']
+
+
+def _registry(lab):
+    return yaml.safe_load(lab.openstack(
+        'stack', 'environment', 'show', 'overcloud', '-f', 'yaml').stdout)[
+        'resource_registry']
+
+
+def _copy_of_the_plan(prepared, tmp_path):
+    config_dir = tmp_path / 'config'
+    config_dir.mkdir()
+    shutil.copy(os.path.join(prepared.config_dir, plan.PLAN_FILE),
+                config_dir)
+    return str(config_dir)
+
+
+def _refused(prepared, config_dir, message):
+    before = _updated_time(prepared.lab)
+    result = _converge(prepared.lab, config_dir, '--yes')
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert _updated_time(prepared.lab) == before
+    return result
+
+
+def test_converge_refused_without_a_run(prepared, tmp_path):
+    config_dir = _copy_of_the_plan(prepared, tmp_path)
+    _refused(prepared, config_dir, 'no run recorded in %s/ffu-run: run '
+             '`openstack overcloud ffwd-upgrade run --stack overcloud` '
+             'before converge (--force converges anyway)' % config_dir)
+    assert os.listdir(config_dir) == [plan.PLAN_FILE]
+
+
+def test_converge_refused_while_the_run_is_incomplete(prepared, tmp_path):
+    config_dir = _copy_of_the_plan(prepared, tmp_path)
+    ids = plan.load_plays(config_dir)
+    journal = run_state.Journal.start(config_dir, ids, 'run.log')
+    for play_id in ids[:ids.index('pike-6')]:
+        journal.mark(play_id, 'done')
+    journal.mark('pike-6', 'failed')
+    journal.finish('failed')
+    missing = len(ids) - ids.index('pike-6')
+    _refused(prepared, config_dir, 'the run is not complete: %d of %d plays '
+             'not done (pike-6, pike-7, pike-8, pike-9, queens-post, '
+             'upgrade-0, ...)' % (missing, len(ids)))
+
+
+@dataclasses.dataclass
+class Converged:
+    lab: object
+    before: dict
+    result: subprocess.CompletedProcess
+    after: dict
+
+
+@pytest.fixture(scope='module')
+def converged(prepared):
+    """A complete run (test_run's last one, or a fresh one), then
+    converge."""
+    lab = prepared.lab
+    before = lab.ffu_status(prepared.config_dir)
+    if before['state'] != 'upgraded':
+        lab.cli('reset', '--nodes')
+        journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
+                               run_state.JOURNAL_FILE)
+        if os.path.exists(journal):
+            os.unlink(journal)
+        lab.openstack('overcloud', 'ffwd-upgrade', 'run', '--config-dir',
+                      prepared.config_dir, '--yes', timeout=1200)
+        before = lab.ffu_status(prepared.config_dir)
+    result = _converge(lab, prepared.config_dir, '--yes')
+    return Converged(lab, before, result,
+                     lab.ffu_status(prepared.config_dir))
+
+
+def test_status_after_a_complete_run(converged):
+    status = converged.before
+    assert status['state'] == 'upgraded'
+    assert status['run_status'] == 'complete'
+    assert status['prepared'] is True and status['converged'] is False
+    assert status['plays_done'] == status['plan_plays'] > 30
+    assert status['plays_failed'] == status['plays_pending'] == 0
+    assert status['next_step'] == 'openstack overcloud ffwd-upgrade converge'
+
+
+def test_converge_completes_and_reports(converged):
+    result = converged.result
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert 'Stack UPDATE completed successfully' in out
+    assert 'Deploy steps: 4 resource(s), now ' in out
+    assert '(no longer OS::Heat::None)' in out
+    assert "StackUpdateType: ''" in out
+    assert 'replaces or deletes nothing' in out
+    for step in ('Checking the stack, the inputs and the run', 'Building '
+                 'the environments', 'Updating stack overcloud', 'Checking '
+                 'the converged stack'):
+        assert step in out.split('Time by step:')[1]
+
+
+def test_deploy_steps_have_their_real_types_again(converged):
+    steps = deployment_steps(converged.lab)
+    assert steps and all(steps.values())
+    registry = _registry(converged.lab)
+    assert 'OS::Heat::None' not in [
+        target for alias, target in registry.items()
+        if alias.startswith('OS::TripleO::')]
+
+
+def test_status_after_converge(converged):
+    status = converged.after
+    assert status['state'] == 'converged'
+    assert status['prepared'] is False and status['converged'] is True
+    assert status['run_status'] == 'complete'
+    assert status['next_step'].startswith('nothing')
+
+
+def test_a_following_update_without_ffu_environments_completes(converged):
+    lab = converged.lab
+    result = lab.openstack(
+        'stack', 'update', 'overcloud', '--wait',
+        '-t', os.path.join(QUEENS, 'overcloud.yaml'),
+        '-e', os.path.join(QUEENS, 'overcloud-resource-registry-puppet.yaml'),
+        '-e', os.path.join(lab.root, 'passwords.yaml'),
+        '-e', os.path.join(lab.root, 'lab-environment.yaml'), timeout=900)
+    assert result.returncode == 0
+    stack = yaml.safe_load(lab.openstack('stack', 'show', 'overcloud', '-f',
+                                         'yaml').stdout)
+    assert stack['stack_status'] == 'UPDATE_COMPLETE'
+    assert all(deployment_steps(lab).values())
