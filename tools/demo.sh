@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The demo: the fast-forward upgrade of the lab's overcloud, newton to
-# queens. Brings the undercloud lab up (or reuses it), redeploys a fresh
-# newton overcloud, then prepare, run, and a verification that every node
-# runs queens; exits non-zero if any of it fails. Set TRIPLEO_FFU_LAB_DIR
+# The demo: the whole fast-forward upgrade of the lab's overcloud, newton
+# to queens. Brings the undercloud lab up (or reuses it), redeploys a fresh
+# newton overcloud, then prepare, run, converge, status, and a verification
+# that every node runs queens and the stack is converged; exits non-zero if
+# any of it fails. Set TRIPLEO_FFU_LAB_DIR
 # to put the lab elsewhere than ~/tripleo-ffu-lab.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,10 +26,13 @@ source "$lab_dir/stackrc"
 export PATH="$bin:$PATH"
 config_dir=$lab_dir/ffu-config
 
+templates=$root/tripleo_ffu/lab/templates/queens
+environments=(-e "$lab_dir/passwords.yaml" -e "$lab_dir/lab-environment.yaml")
+started=$SECONDS
+
 banner "openstack overcloud ffwd-upgrade prepare"
 quiet openstack overcloud ffwd-upgrade prepare \
-    --templates "$root/tripleo_ffu/lab/templates/queens" \
-    -e "$lab_dir/passwords.yaml" -e "$lab_dir/lab-environment.yaml" \
+    --templates "$templates" "${environments[@]}" \
     --overcloud-ssh-user "$(id -un)" --overcloud-ssh-key "$lab_dir/ssh/id_lab" \
     --config-dir "$config_dir" --yes
 
@@ -36,8 +40,18 @@ banner "openstack overcloud ffwd-upgrade run"
 rm -f "$config_dir/ffu-run/journal.json"
 quiet openstack overcloud ffwd-upgrade run --config-dir "$config_dir" --yes
 
-banner "Verification: every node at queens, every service running"
+banner "openstack overcloud ffwd-upgrade converge"
+quiet openstack overcloud ffwd-upgrade converge \
+    --templates "$templates" "${environments[@]}" \
+    --config-dir "$config_dir" --yes
+
+banner "openstack overcloud ffwd-upgrade status"
+quiet openstack overcloud ffwd-upgrade status --config-dir "$config_dir"
+
+banner "Verification: every node at queens, every service running, stack converged"
 lab status
+state=$(quiet openstack overcloud ffwd-upgrade status \
+        --config-dir "$config_dir" -f value -c state)
 lab status --format json | "$bin/python" -c '
 import json, sys
 nodes = json.load(sys.stdin)["nodes"]
@@ -46,3 +60,9 @@ behind = [n["hostname"] for n in nodes if n["release"] != "queens"
 if behind or not nodes:
     sys.exit("not upgraded: %s" % (", ".join(behind) or "no node"))
 print("All %d nodes run queens." % len(nodes))'
+if [ "$state" != converged ]; then
+    echo "The stack is not converged: ffwd-upgrade status says '$state'." >&2
+    exit 1
+fi
+echo "Stack overcloud converged: the FFU took $((SECONDS - started)) s" \
+     "(prepare, run, converge)."
