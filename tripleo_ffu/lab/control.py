@@ -138,10 +138,16 @@ def up(lab, counts=None):
         stack = overcloud.find(client, state['stack'])
         if stack is None:
             _deploy(lab, client, state)
-        elif not stack.stack_status.endswith('_COMPLETE'):
+        elif stack.stack_status.startswith('CREATE_') and not \
+                stack.stack_status.endswith('_COMPLETE'):
             raise procs.LabError(
                 'stack %s is %s: run `tripleo-ffu-lab reset` to redeploy it'
                 % (stack.stack_name, stack.stack_status))
+        elif not stack.stack_status.endswith('_COMPLETE'):
+            # An update the FFU commands made and will make again: theirs
+            # to recover, not the lab's.
+            print('Stack %s is %s: left as it is.'
+                  % (stack.stack_name, stack.stack_status))
         lab.save_state(state)
 
 

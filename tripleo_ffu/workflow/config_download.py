@@ -36,18 +36,29 @@ def download(heat, stack_name, config_dir):
     """Download the config; return the commit it made (or None)."""
     from tripleo_common.utils import config as tripleo_config
     prepare_dir(config_dir)
+    import git
     before = head(config_dir)
     with files.private_umask():
         try:
             tripleo_config.Config(heat).download_config(
                 stack_name, config_dir, preserve_config_dir=True,
                 commit_message=DOWNLOAD_COMMIT + stack_name)
-        except OSError as exc:
-            raise WorkflowError('config download into %s failed: %s'
-                                % (config_dir, exc))
+        except (OSError, git.GitError) as exc:
+            kept = ('the previous config is whole in git (commit %s; `git '
+                    '-C %s status` shows what the download changed)'
+                    % (before[:8], config_dir) if before else
+                    'there was no previous config')
+            raise WorkflowError('config download into %s failed: %s; %s. '
+                                'Fix the cause (free space, say) and run '
+                                'prepare again' % (config_dir,
+                                                   _first_line(exc), kept))
     files.make_private(config_dir)
     after = head(config_dir)
     return after if after != before else None
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _repo(config_dir):
@@ -67,7 +78,8 @@ def recent_commits(config_dir, count):
     if head(config_dir) is None:
         return []
     return [(commit.hexsha, (commit.message.splitlines() or [''])[0])
-            for commit in _repo(config_dir).iter_commits(max_count=count)]
+            for commit in _repo(config_dir).iter_commits(
+                max_count=count, topo_order=True)]
 
 
 def commit(config_dir, message):

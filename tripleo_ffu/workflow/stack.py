@@ -22,12 +22,24 @@ def get(heat, name):
     except heat_exc.HTTPException as exc:
         raise WorkflowError('Heat refused to show stack %r: %s' % (name, exc))
     except Exception as exc:
-        if type(exc).__module__.startswith('keystoneauth1'):
-            raise WorkflowError('cannot reach Heat (%s): source the '
-                                'undercloud stackrc, or check OS_ENDPOINT '
-                                'and OS_AUTH_URL' % exc)
-        raise
+        if not unreachable(exc):
+            raise
+        raise WorkflowError('cannot reach Heat (%s): source the undercloud '
+                            'stackrc, or check OS_ENDPOINT and OS_AUTH_URL'
+                            % _first_line(exc))
     return stack
+
+
+def unreachable(exc):
+    """Heat did not answer (refused, reset, timed out), as keystoneauth or
+    heatclient say it."""
+    from heatclient import exc as heat_exc
+    return (type(exc).__module__.startswith('keystoneauth1') or
+            isinstance(exc, heat_exc.CommunicationError))
+
+
+def _first_line(exc):
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 def find(heat, name):
@@ -40,8 +52,11 @@ def find(heat, name):
         LOG.warning('stack %s is UPDATE_FAILED (%s): updating it again',
                     name, stack.stack_status_reason)
     elif status.endswith('_IN_PROGRESS'):
-        raise WorkflowError('stack %s is %s: wait for it to finish, then run '
-                            'this again' % (name, status))
+        raise WorkflowError(
+            'stack %s is %s: wait for it to finish, then run this again (if '
+            'Heat\'s engine died during it and no event came since, reset it '
+            'with `heat-manage reset_stack_status %s`)'
+            % (name, status, stack.id))
     elif status.endswith('_FAILED'):
         raise WorkflowError('stack %s is %s (%s): fix the stack first; '
                             '`openstack stack failures list %s` shows why'
@@ -99,8 +114,19 @@ def update(heat, stack, template, files, environment, timeout_minutes,
     except heat_exc.HTTPException as exc:
         raise WorkflowError('Heat refused the update of %s: %s; the stack '
                             'is unchanged' % (stack.stack_name, exc))
-    if not tripleo_utils.wait_for_stack_ready(heat, stack.id, marker=marker,
-                                              action='UPDATE'):
+    try:
+        ready = tripleo_utils.wait_for_stack_ready(heat, stack.id,
+                                                   marker=marker,
+                                                   action='UPDATE')
+    except Exception as exc:
+        if not unreachable(exc):
+            raise
+        raise WorkflowError(
+            'lost Heat while waiting for the update of %s (%s): when Heat '
+            'answers again (it marks an update its engine lost '
+            'UPDATE_FAILED), run the same command again'
+            % (stack.stack_name, _first_line(exc)))
+    if not ready:
         raise WorkflowError('stack update of %s failed:%s\n%s'
                             % (stack.stack_name, failures(heat, stack.id),
                                advice))
