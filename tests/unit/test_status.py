@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import stat
 import types
 from unittest import mock
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.unit import test_run_state
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
@@ -294,7 +296,8 @@ def test_get_lets_other_errors_through():
 # status
 
 FIELDS = ['stack', 'stack_status', 'state', 'next_step', 'prepared',
-          'converged', 'config_dir', 'commits', 'fixes_applied',
+          'converged', 'config_dir', 'config_private', 'commits',
+          'fixes_applied',
           'plan_plays', 'plan_tasks', 'run_status', 'plays_done',
           'plays_failed', 'plays_pending', 'last_failure', 'log',
           'lock_holder']
@@ -310,6 +313,7 @@ def test_status_of_a_failed_run(planned):
                               'host': 'overcloud-controller-0'},
                    '/log/run-2.log')
     heat = fake_heat(PREPARED)
+    files.make_private(planned)
     report = status.status(heat, 'overcloud', planned)
     assert list(report.items()) == [
         ('stack', 'overcloud'),
@@ -320,6 +324,7 @@ def test_status_of_a_failed_run(planned):
         ('prepared', True),
         ('converged', False),
         ('config_dir', planned),
+        ('config_private', True),
         ('commits', [
             '%s FFU plan and inventory of stack overcloud' % shas[0][:8],
             '%s Fix task ordering: 3 change(s)' % shas[1][:8],
@@ -347,7 +352,8 @@ def test_status_of_a_stack_never_prepared(tmp_path):
         stack='overcloud', stack_status='UPDATE_COMPLETE',
         state='not prepared',
         next_step='openstack overcloud ffwd-upgrade prepare',
-        prepared=False, converged=False, config_dir=config_dir, commits=[],
+        prepared=False, converged=False, config_dir=config_dir,
+        config_private=True, commits=[],
         fixes_applied=None, plan_plays=0, plan_tasks=0, run_status='none',
         plays_done=0, plays_failed=0, plays_pending=0, last_failure='',
         log='', lock_holder='')
@@ -435,3 +441,12 @@ def test_status_of_a_converge_that_failed_its_check(planned):
     report = status.status(fake_heat(CONVERGED), 'overcloud', planned)
     assert report['state'] != 'not prepared'
     assert 'prepare' not in report['next_step']
+
+
+def test_status_says_the_config_dir_is_readable_by_others_and_leaves_it(
+        planned, caplog):
+    os.chmod(planned, 0o755)
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['config_private'] is False
+    assert stat.S_IMODE(os.stat(planned).st_mode) == 0o755
+    assert 'can be read by others' in caplog.text

@@ -7,6 +7,7 @@ import logging
 import os
 
 from tripleo_ffu.workflow import environments
+from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
@@ -59,6 +60,7 @@ def converge(heat, options, report=None, log=None):
     with run.step('Checking the stack, the inputs and the run'):
         environments.check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
+        files.check_private(options.config_dir)
         skipped = check_run(options)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade converge'):
         with run.step('Building the environments'):

@@ -1,7 +1,10 @@
 """Files that may hold secrets: owner-only, written whole or not at all."""
 
 import contextlib
+import logging
 import os
+
+LOG = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -36,3 +39,50 @@ def write_private(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def exposed(top):
+    """What others than the owner can reach under top (symlinks aside),
+    and what is not ours at all: (exposed paths, foreign paths)."""
+    uid = os.geteuid()
+    opened, foreign = [], []
+    for root, dirs, names in os.walk(top):
+        for path in [root] + [os.path.join(root, name) for name in names]:
+            info = os.lstat(path)
+            if os.path.islink(path):
+                continue
+            if info.st_uid != uid:
+                foreign.append(path)
+            elif info.st_mode & 0o077:
+                opened.append(path)
+    return opened, foreign
+
+
+def check_private(top, repair=True):
+    """At every command's start: the config dir holds passwords. What
+    others can read is made owner-only again (and said), or, without
+    repair, only said; what belongs to another user is refused."""
+    from tripleo_ffu.workflow.errors import WorkflowError
+    if not os.path.isdir(top):
+        return []
+    opened, foreign = exposed(top)
+    if foreign:
+        raise WorkflowError(
+            '%s belongs to another user than you (uid %d) and so do %d '
+            'more entries of %s: the config dir holds passwords; give it '
+            'back to you (chown -R) and run this again'
+            % (foreign[0], os.geteuid(), len(foreign) - 1, top))
+    if opened and repair:
+        for path in opened:
+            os.chmod(path, 0o700 if os.path.isdir(path) else
+                     os.stat(path).st_mode & 0o700 or 0o600)
+        LOG.warning('Made %d entries of %s owner-only again (others could '
+                    'read them; the config dir holds passwords): %s%s',
+                    len(opened), top, ', '.join(opened[:3]),
+                    ', ...' if len(opened) > 3 else '')
+    elif opened:
+        LOG.warning('%d entries of %s can be read by others (the config '
+                    'dir holds passwords): %s%s; prepare, run and converge '
+                    'make them owner-only', len(opened), top,
+                    ', '.join(opened[:3]), ', ...' if len(opened) > 3 else '')
+    return opened

@@ -6,6 +6,7 @@ import os
 
 from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import environments
+from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
@@ -82,6 +83,7 @@ def prepare(heat, options, report=None, log=None):
     with run.step('Checking the stack and the inputs'):
         check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
+        files.check_private(options.config_dir)
         config_download.prepare_dir(options.config_dir)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade prepare'):
         return _prepare(heat, stack, options, run, log)

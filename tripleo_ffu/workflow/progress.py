@@ -35,8 +35,9 @@ def _message(result):
 class Progress:
     """An ansible-runner event_handler."""
 
-    def __init__(self, say, log_file, journal=None):
-        self.say = say
+    def __init__(self, say, log_file, journal=None, redact=None):
+        self.redact = redact or (lambda text: text)
+        self.say = lambda line: say(self.redact(line))
         self.log = log_file
         self.journal = journal
         self.play = None
@@ -49,7 +50,7 @@ class Progress:
     def __call__(self, event):
         stdout = event.get('stdout')
         if stdout:
-            self.log.write(_ANSI.sub('', stdout) + '\n')
+            self.log.write(self.redact(_ANSI.sub('', stdout)) + '\n')
             self.log.flush()
         kind = event.get('event')
         data = event.get('event_data') or {}
@@ -90,7 +91,8 @@ class Progress:
             self.counts[what] += 1
             self.failures.append({
                 'play': self.play, 'task': data.get('task'), 'host': host,
-                'file': data.get('task_path'), 'message': _message(result),
+                'file': data.get('task_path'),
+                'message': self.redact(_message(result)),
                 'unreachable': what == 'unreachable'})
 
     @property

@@ -16,6 +16,7 @@ from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import run_state
+from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow.errors import WorkflowError
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
@@ -68,6 +69,7 @@ def inventory_path(options):
 
 def check_prepared(options):
     """Every file the run needs, or which is missing and what makes it."""
+    files.check_private(options.config_dir)
     needed = [inventory_path(options)]
     if options.playbook == 'plan':
         needed.append(os.path.join(options.config_dir, plan.PLAN_FILE))
@@ -176,7 +178,9 @@ def _log_path(config_dir):
 
 
 def _ansible(options, playbook, log_file, say, journal, signals, ident):
-    handler = progress.Progress(say, log_file, journal)
+    handler = progress.Progress(
+        say, log_file, journal,
+        secrets.Redactor.from_config(options.config_dir))
     runner = ansible.run_playbook(
         playbook, inventory_path(options),
         os.path.join(run_state.run_dir(options.config_dir), 'runner'),

@@ -7,6 +7,7 @@ import json
 import os
 
 from tripleo_ffu.workflow import config_download
+from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
@@ -90,7 +91,6 @@ def check_run_complete(config_dir, stack_name):
 
 
 def record_converge(config_dir, details):
-    from tripleo_ffu.workflow import files
     details = dict(details, converged=run_state.now())
     files.write_private(
         os.path.join(run_state.run_dir(config_dir), CONVERGE_RECORD),
@@ -161,6 +161,7 @@ def _state(prepared, summary, holder, converged):
 def status(heat, stack_name, config_dir):
     """{field: value} for the status command, in display order."""
     stack = overcloud_stack.get(heat, stack_name)
+    exposed = files.check_private(config_dir, repair=False)
     prepared = overcloud_stack.deploy_steps_are_noop(
         overcloud_stack.registry(heat, stack))
     summary = run_summary(config_dir)
@@ -178,6 +179,7 @@ def status(heat, stack_name, config_dir):
         'prepared': prepared,
         'converged': converged,
         'config_dir': config_dir,
+        'config_private': not exposed,
         'commits': commits,
         'fixes_applied': fixes,
         'plan_plays': len(summary.plan_ids or []),
