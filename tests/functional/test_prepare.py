@@ -51,6 +51,21 @@ def test_ffu_status_of_the_prepared_stack(prepared):
     assert status['run_status'] == 'none' and status['lock_holder'] == ''
 
 
+def test_host_keys_are_checked_against_the_stacks(prepared):
+    assert "Host keys: checked against the stack's SshKnownHosts (" \
+        in prepared.result.stdout
+    with open(os.path.join(prepared.config_dir,
+                           'tripleo-ansible-inventory.yaml')) as source:
+        group = yaml.safe_load(source)['overcloud']['vars']
+    assert group['ansible_host_key_checking'] is True
+    known_hosts = os.path.join(prepared.config_dir, 'ssh_known_hosts')
+    assert 'UserKnownHostsFile=%s' % known_hosts in group[
+        'ansible_ssh_common_args']
+    with open(known_hosts) as written, \
+            open(prepared.lab.status()['known_hosts']) as lab_keys:
+        assert written.read() == lab_keys.read()
+
+
 def test_every_step_is_reported_with_its_time(prepared):
     out = prepared.result.stdout
     for step in ('Checking the stack and the inputs', 'Building the '

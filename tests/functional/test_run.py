@@ -12,6 +12,7 @@ import yaml
 
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
+from tests.functional.conftest import passwords
 
 FAULT = {'name': 'Injected fault', 'fail': {'msg': 'injected fault'},
          'when': ['step|int == 6', "release == 'pike'"]}
@@ -71,6 +72,7 @@ def test_run_upgrades_every_node_with_progress(prepared):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert 'All 5 nodes answer.' in out
+    assert "Host keys: checked against the stack's SshKnownHosts" in out
     assert 'ocata step 4: 5 hosts, 1 ok, 1 changed, 0 failed, ' in out
     assert 'pike step 6: 5 hosts, 4 ok, 4 changed, 0 failed, ' in out
     table = out[out.index('\nhost '):]
@@ -86,16 +88,27 @@ def test_run_upgrades_every_node_with_progress(prepared):
 def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     _fresh(prepared)
     relative = 'Controller/fast_forward_upgrade_tasks.yaml'
-    with _edited(prepared, relative, lambda tasks: tasks + [FAULT]):
+    # A failing task whose message holds a secret, as a failed command
+    # line with a password would: we print and log it masked.
+    secret = passwords(prepared.lab)[0]
+    fault = dict(FAULT, fail={'msg': 'injected fault (password %s)'
+                              % secret})
+    with _edited(prepared, relative, lambda tasks: tasks + [fault]):
         failed = _run(prepared, '--yes')
     assert failed.returncode == 1
     assert 'FAILED: Injected fault on overcloud-controller-0 (play pike-6)' \
         in failed.stdout
     assert 'task from: %s' % relative in failed.stdout
-    assert 'injected fault' in failed.stdout
+    assert 'injected fault (password ********)' in failed.stdout
+    log = failed.stdout.split('Ansible log: ')[-1].strip()
+    with open(log) as source:
+        logged = source.read()
+    assert 'injected fault (password ********)' in logged
+    assert secret not in logged + failed.stdout + failed.stderr
     journal = _journal(prepared)
     assert journal['status'] == 'failed'
     assert journal['failure']['task'] == 'Injected fault'
+    assert secret not in json.dumps(journal)
     statuses = {play['id']: play['status'] for play in journal['plays']}
     assert statuses['pike-5'] == 'done' and statuses['pike-6'] == 'failed'
     assert statuses['pike-7'] == 'pending'
@@ -207,6 +220,28 @@ def test_a_second_run_is_refused_while_one_runs(prepared):
         '(test) (pid %d' % os.getpid() in stderr
     assert status['lock_holder'].startswith(
         'ffwd-upgrade run (test) (pid %d, since ' % os.getpid())
+
+
+def test_a_node_with_another_host_key_is_refused(prepared, tmp_path):
+    """Host keys are checked: a node that shows another key than the
+    stack's (a man in the middle, a reinstalled node) does not answer."""
+    _fresh(prepared)
+    path = os.path.join(prepared.config_dir, 'ssh_known_hosts')
+    with open(path) as source:
+        original = source.read()
+    address, _, _ = original.split(' ', 2)
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                    str(tmp_path / 'other')], check=True)
+    with open(str(tmp_path / 'other.pub')) as pub:
+        forged = '%s %s\n' % (address, ' '.join(pub.read().split()[:2]))
+    try:
+        with open(path, 'w') as out:
+            out.write(forged)
+        stderr = _refused(prepared, '--yes')
+    finally:
+        with open(path, 'w') as out:
+            out.write(original)
+    assert 'not answering: overcloud-' in stderr
 
 
 def test_ssh_key_readable_by_others_is_refused(prepared, tmp_path):

@@ -50,3 +50,47 @@ def test_written_inventory_is_private_yaml(tmp_path):
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     with open(path) as written:
         assert yaml.safe_load(written) == built
+
+
+KNOWN = '[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbc\n'
+
+
+def _with_known_hosts(text):
+    outputs = fakes.outputs('/nodes')
+    outputs[inventory.KNOWN_HOSTS_OUTPUT] = text
+    return fakes.Heat(outputs)
+
+
+def test_host_keys_from_the_stack_are_checked(tmp_path):
+    path = str(tmp_path / inventory.KNOWN_HOSTS_FILE)
+    built = inventory.build(_with_known_hosts('# keys\n' + KNOWN),
+                            'overcloud', 'stack', known_hosts_path=path)
+    group = built['overcloud']['vars']
+    assert group['ansible_host_key_checking'] is True
+    assert group['ansible_ssh_common_args'] == (
+        '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes' % path)
+    with open(path) as written:
+        assert written.read() == KNOWN
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    assert inventory.host_key_checking(built, 'overcloud') == (
+        "checked against the stack's SshKnownHosts (%s)" % path)
+
+
+@pytest.mark.parametrize('text', [None, '', '\n# nothing\n'])
+def test_without_host_keys_from_the_stack_checking_is_off_and_said(
+        tmp_path, text):
+    path = str(tmp_path / inventory.KNOWN_HOSTS_FILE)
+    built = inventory.build(_with_known_hosts(text), 'overcloud', 'stack',
+                            known_hosts_path=path)
+    assert built['overcloud']['vars']['ansible_host_key_checking'] is False
+    assert 'ansible_ssh_common_args' not in built['overcloud']['vars']
+    assert not os.path.exists(path)
+    assert inventory.host_key_checking(built, 'overcloud').startswith(
+        'NOT checked: the stack gives no SshKnownHosts output')
+
+
+def test_host_keys_that_are_not_known_hosts_lines_are_refused(tmp_path):
+    with pytest.raises(inventory.InventoryError,
+                       match='not a known_hosts entry'):
+        inventory.build(_with_known_hosts('just-a-word\n'), 'overcloud',
+                        'stack', known_hosts_path=str(tmp_path / 'k'))

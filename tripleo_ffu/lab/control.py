@@ -63,6 +63,14 @@ def _ports(lab, state):
     return ports
 
 
+def _known_hosts(lab):
+    try:
+        with open(sshd.known_hosts(lab)) as source:
+            return source.read()
+    except FileNotFoundError:
+        return ''
+
+
 def _write_environments(lab, ports, counts):
     environment = {'parameter_defaults': {
         'LabNodesDir': lab.nodes_dir,
@@ -70,6 +78,7 @@ def _write_environments(lab, ports, counts):
         'LabSshPort': ports['sshd'],
         'ControllerCount': counts['controllers'],
         'ComputeCount': counts['computes'],
+        'LabSshKnownHosts': _known_hosts(lab),
     }}
     files.write_private(lab.lab_environment, yaml.safe_dump(environment))
     if not os.path.exists(lab.passwords_environment):

@@ -136,6 +136,7 @@ class Prepare(_Command):
         say(_('Config: %s (git: %s)') % (result.config_dir, commits))
         say(_('Inventory: %s (%d nodes)')
             % (result.inventory, len(result.hosts)))
+        say(_('Host keys: %s') % result.host_keys)
         say(_('Next: openstack overcloud ffwd-upgrade run --stack %s')
             % stack_name)
 

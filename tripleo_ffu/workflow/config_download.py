@@ -5,6 +5,7 @@ everything in the directory is private (it holds passwords) and commit our
 own changes (fixes, plan, inventory) on top.
 """
 
+import errno
 import logging
 import os
 
@@ -57,8 +58,21 @@ def download(heat, stack_name, config_dir):
     return after if after != before else None
 
 
+_CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS, errno.EIO)
+
+
 def _first_line(exc):
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    """The reason in one line: git's own words for a failed git command
+    (GitPython's message starts with its command line)."""
+    stderr = str(getattr(exc, 'stderr', '') or '').strip()
+    if stderr.startswith('stderr:'):
+        stderr = stderr[len('stderr:'):].strip().strip('\'"')
+    lines = [line.strip() for line in (stderr or str(exc)).splitlines()
+             if line.strip()]
+    # git says several things; the system's reason is the one to act on.
+    causes = [line for line in lines
+              if any(os.strerror(code) in line for code in _CAUSES)]
+    return (causes or lines or [type(exc).__name__])[0]
 
 
 def _repo(config_dir):

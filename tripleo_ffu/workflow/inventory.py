@@ -10,6 +10,8 @@ from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow.errors import WorkflowError
 
 HOST_NETWORK = 'ctlplane'
+KNOWN_HOSTS_OUTPUT = 'SshKnownHosts'
+KNOWN_HOSTS_FILE = 'ssh_known_hosts'
 # Host names become file names (host_vars/) and Ansible patterns.
 _SAFE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 
@@ -26,7 +28,7 @@ def check_name(name, what):
                 what, name))
 
 
-def build(heat, stack_name, ssh_user, ssh_key=None):
+def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None):
     """The static inventory tripleo-common builds, plus the host variables.
 
     tripleo-common's TripleoInventory reads the node data outputs but not
@@ -50,10 +52,43 @@ def build(heat, stack_name, ssh_user, ssh_key=None):
         for host, variables in (inventory.get(role, {})
                                 .get('hosts', {}).items()):
             variables.update(variables_by_host.get(host, {}))
+    group = inventory.setdefault(stack_name, {}).setdefault('vars', {})
     if ssh_key:
-        group = inventory.setdefault(stack_name, {}).setdefault('vars', {})
         group['ansible_ssh_private_key_file'] = os.path.abspath(ssh_key)
+    group.update(_host_key_vars(outputs.get(KNOWN_HOSTS_OUTPUT),
+                                known_hosts_path))
     return inventory
+
+
+def _host_key_vars(known_hosts, path):
+    """Check the nodes' host keys against the stack's own, when it gives
+    them; else say plainly that nothing is checked."""
+    lines = [line.strip() for line in (known_hosts or '').splitlines()
+             if line.strip() and not line.startswith('#')]
+    if not lines or path is None:
+        return {'ansible_host_key_checking': False}
+    for line in lines:
+        if len(line.split()) < 3:
+            raise InventoryError('the stack\'s %s output has a line that is '
+                                 'not a known_hosts entry: %r'
+                                 % (KNOWN_HOSTS_OUTPUT, line[:80]))
+    files.write_private(path, '\n'.join(lines) + '\n')
+    return {'ansible_host_key_checking': True,
+            'ansible_ssh_common_args': '-o UserKnownHostsFile=%s -o '
+                                       'StrictHostKeyChecking=yes'
+                                       % os.path.abspath(path)}
+
+
+def host_key_checking(inventory, stack_name):
+    """How the nodes' host keys are checked, in words."""
+    group = inventory.get(stack_name, {}).get('vars', {})
+    if group.get('ansible_host_key_checking'):
+        args = group.get('ansible_ssh_common_args', '')
+        return 'checked against the stack\'s %s (%s)' % (
+            KNOWN_HOSTS_OUTPUT, args.split('UserKnownHostsFile=')[-1]
+            .split()[0] if 'UserKnownHostsFile=' in args else '?')
+    return ('NOT checked: the stack gives no %s output (the nodes\' host '
+            'keys); make sure you reach the right nodes' % KNOWN_HOSTS_OUTPUT)
 
 
 def hosts(inventory, stack_name):

@@ -43,6 +43,7 @@ class Result:
     inventory: str
     hosts: list
     timings: list
+    host_keys: str = ''
 
 
 def default_config_dir(base, stack_name):
@@ -111,8 +112,9 @@ def _prepare(heat, stack, options, run, log):
         playbook, plays = plan.Compiler(options.config_dir).compile()
         plan.write(options.config_dir, playbook)
     with run.step('Writing the inventory'):
-        built = inventory.build(heat, stack.stack_name, options.ssh_user,
-                                options.ssh_key)
+        built = inventory.build(
+            heat, stack.stack_name, options.ssh_user, options.ssh_key,
+            os.path.join(options.config_dir, inventory.KNOWN_HOSTS_FILE))
         inventory_path = os.path.join(options.config_dir, INVENTORY_FILE)
         inventory.write(built, inventory_path)
         commits.append(config_download.commit(
@@ -124,4 +126,5 @@ def _prepare(heat, stack, options, run, log):
             node_prep.run(options.config_dir, inventory_path,
                           stack.stack_name, options.ssh_key)
     return Result(options.config_dir, [c for c in commits if c], changes,
-                  plays, inventory_path, hosts, run.timings)
+                  plays, inventory_path, hosts, run.timings,
+                  inventory.host_key_checking(built, stack.stack_name))

@@ -13,6 +13,7 @@ import yaml
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import run_state
@@ -91,6 +92,7 @@ def check_prepared(options):
     if not isinstance(inventory, dict):
         raise WorkflowError('inventory %s is not a YAML mapping of groups'
                             % needed[0])
+    return inventory
 
 
 def _extravars(options):
@@ -198,12 +200,14 @@ def run(options, say, unfinished_choice=None):
     """Run the upgrade; return a Result. unfinished_choice(journal) says
     what to do with an unfinished journal without --resume: 'resume' or
     'restart' (or raises)."""
-    check_prepared(options)
+    inventory = check_prepared(options)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
         journal = None
         if options.playbook == 'plan':
             journal = _journal(options, unfinished_choice)
         ping(options, say)
+        say('Host keys: %s' % inventory_module.host_key_checking(
+            inventory, options.stack))
         log_path = _log_path(options.config_dir)
         say('Ansible log: %s' % log_path)
         started = time.monotonic()
