@@ -19,7 +19,7 @@ NOISE = ('Journal socket does not exist', 'Could not load ',
 # The modules share one lab and one prepared stack, each leaving it as the
 # next expects: converge (which unprepares the stack) comes last.
 MODULE_ORDER = ('test_lab', 'test_prepare', 'test_prepare_equivalence',
-                'test_run', 'test_converge')
+                'test_bad_input', 'test_run', 'test_faults', 'test_converge')
 
 
 def _module(item):
@@ -40,6 +40,25 @@ def pytest_collection_modifyitems(items):
         items[index] = item
 
 
+# What our commands printed in this session, for the secrets check.
+OUTPUTS = []
+
+
+def record(argv, *texts):
+    """Keep the output of our commands (not of Heat's own CLI, which shows
+    parameters as the operator asks)."""
+    if 'ffwd-upgrade' in argv or os.path.basename(argv[0]) == \
+            'tripleo-ffu-lab':
+        OUTPUTS.append((' '.join(argv[:4]), '\n'.join(texts)))
+
+
+def passwords(lab):
+    """The lab's secrets, as its passwords environment holds them."""
+    import yaml
+    with open(os.path.join(lab.root, 'passwords.yaml')) as source:
+        return list(yaml.safe_load(source)['parameter_defaults'].values())
+
+
 def run(argv, env=None, check=True, timeout=900):
     """Run one of our console scripts; fail with its output."""
     argv = [os.path.join(BIN, argv[0])] + list(argv[1:])
@@ -47,6 +66,7 @@ def run(argv, env=None, check=True, timeout=900):
                             stdin=subprocess.DEVNULL, timeout=timeout)
     result.stderr = '\n'.join(line for line in result.stderr.splitlines()
                               if not any(n in line for n in NOISE))
+    record(argv, result.stdout, result.stderr)
     if check and result.returncode != 0:
         pytest.fail('%s exited %d\nstdout:\n%s\nstderr:\n%s' % (
             ' '.join(argv), result.returncode, result.stdout[-3000:],

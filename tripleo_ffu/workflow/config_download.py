@@ -49,13 +49,30 @@ def download(heat, stack_name, config_dir):
                     '-C %s status` shows what the download changed)'
                     % (before[:8], config_dir) if before else
                     'there was no previous config')
-            raise WorkflowError('config download into %s failed: %s; %s. '
-                                'Fix the cause (free space, say) and run '
-                                'prepare again' % (config_dir,
-                                                   _first_line(exc), kept))
+            raise WorkflowError('config download into %s failed: %s%s; %s. '
+                                'Fix the cause and run prepare again'
+                                % (config_dir, _first_line(exc),
+                                   _space_left(config_dir), kept))
     files.make_private(config_dir)
     after = head(config_dir)
     return after if after != before else None
+
+
+# Less free space than this is worth saying when a download fails: git's
+# own message may not say it ("failed to write new configuration file").
+LOW_SPACE = 16 * 1024 * 1024
+
+
+def _space_left(config_dir):
+    try:
+        info = os.statvfs(config_dir)
+    except OSError:
+        return ''
+    free = info.f_bavail * info.f_frsize
+    if free >= LOW_SPACE:
+        return ''
+    return (' (the filesystem of %s is full: %d KiB free; free space '
+            'there)' % (config_dir, free // 1024))
 
 
 _CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS, errno.EIO)

@@ -1,0 +1,290 @@
+"""Real faults on real processes of the lab: each command stops cleanly,
+says what happened and what to do, loses nothing, and the operator goes
+on. Runs after test_run and before test_converge (conftest.MODULE_ORDER);
+it leaves the stack prepared and the nodes upgraded by a complete run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import git
+import pytest
+
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import overcloud
+from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import config_download
+from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import run_state
+from tests.functional.conftest import NOISE
+from tests.functional.conftest import prepare_args
+from tests.functional.conftest import record
+
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
+
+
+def _start(lab, *args):
+    return subprocess.Popen(
+        [OPENSTACK] + list(args), env=lab.env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(process, timeout=600):
+    out, err = process.communicate(timeout=timeout)
+    err = '\n'.join(line for line in err.splitlines()
+                    if not any(noise in line for noise in NOISE))
+    record(process.args, out, err)
+    return process.returncode, out, err
+
+
+def _wait_for(what, predicate, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    pytest.fail('timed out waiting for %s' % what)
+
+
+def _stack_status(lab):
+    return overcloud.client(lab.env['OS_ENDPOINT']).stacks.get(
+        'overcloud').stack_status
+
+
+def _pid(lab, name):
+    """The lab process's pid (from its pid file: with MariaDB down, the
+    lab's status cannot ask Heat)."""
+    return procs.running_pid(layout.Lab(lab.root), name)
+
+
+def _children(pid):
+    """Every descendant of pid, from /proc."""
+    parents = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/stat' % entry) as stat:
+                    fields = stat.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found.extend(children)
+        todo.extend(children)
+    return found
+
+
+def _processes_mentioning(text):
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open('/proc/%s/cmdline' % entry, 'rb') as cmdline:
+                    if text.encode() in cmdline.read():
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def _journal(config_dir):
+    with open(os.path.join(config_dir, run_state.RUN_DIR,
+                           run_state.JOURNAL_FILE)) as source:
+        return json.load(source)
+
+
+def _play_done(config_dir, play_id):
+    def done():
+        try:
+            return any(play['id'] == play_id and play['status'] == 'done'
+                       for play in _journal(config_dir)['plays'])
+        except (OSError, ValueError):
+            return False
+    return done
+
+
+def _fresh_run(prepared):
+    prepared.lab.cli('reset', '--nodes')
+    journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
+                           run_state.JOURNAL_FILE)
+    if os.path.exists(journal):
+        os.unlink(journal)
+    return _start(prepared.lab, 'overcloud', 'ffwd-upgrade', 'run',
+                  '--config-dir', prepared.config_dir, '--yes')
+
+
+def _releases(lab):
+    return {node['release'] for node in lab.status()['nodes']}
+
+
+def test_heat_killed_during_the_prepare_update_then_prepare_again(
+        prepared, tmp_path):
+    lab = prepared.lab
+    config_dir = str(tmp_path / 'config')
+    args = prepare_args(lab, config_dir, '--skip-node-prep', '--yes')
+    process = _start(lab, *args)
+    _wait_for('the update to start',
+              lambda: _stack_status(lab) == 'UPDATE_IN_PROGRESS')
+    os.kill(_pid(lab, 'heat-all'), signal.SIGKILL)
+    code, out, err = _finish(process)
+    assert code == 1, out + err
+    assert 'lost Heat while waiting for the update of overcloud' in err
+    assert 'run the same command again' in err
+    assert 'Traceback' not in err
+    assert not os.path.exists(os.path.join(config_dir, 'ffu_plan.yaml'))
+
+    lab.cli('up')  # Heat back; its engine's update is left in progress
+    refused = lab.openstack(*args, check=False)
+    assert refused.returncode == 1
+    assert 'heat-manage reset_stack_status' in refused.stderr
+    stack_id = lab.status()['stack']['id']
+    heat_manage = layout.Lab(lab.root)
+    subprocess.run([os.path.join(heat_manage.heat_venv, 'bin',
+                                 'heat-manage'), '--config-file',
+                    heat_manage.path('heat', 'heat.conf'),
+                    'reset_stack_status', stack_id], input='y\n', text=True,
+                   check=True, capture_output=True)
+    assert _stack_status(lab) == 'UPDATE_FAILED'
+
+    again = lab.openstack(*args, timeout=900)
+    assert 'is UPDATE_FAILED' in again.stderr
+    assert 'Stack UPDATE completed successfully' in again.stdout
+    assert _stack_status(lab) == 'UPDATE_COMPLETE'
+    assert os.path.exists(os.path.join(config_dir, 'ffu_plan.yaml'))
+
+
+def test_mariadb_restarted_during_the_prepare_update(prepared, tmp_path):
+    lab = prepared.lab
+    config_dir = str(tmp_path / 'config')
+    args = prepare_args(lab, config_dir, '--skip-node-prep', '--yes')
+    process = _start(lab, *args)
+    _wait_for('the update to start',
+              lambda: _stack_status(lab) == 'UPDATE_IN_PROGRESS')
+    mariadb = _pid(lab, 'mariadb')
+    os.kill(mariadb, signal.SIGTERM)
+    _wait_for('MariaDB to stop', lambda: _pid(lab, 'mariadb') is None, 60)
+    lab.cli('up')
+    code, out, err = _finish(process)
+    assert 'Traceback' not in err
+    if code != 0:
+        # Heat lost a resource write: the update failed, clearly, and a
+        # second prepare completes it.
+        assert 'stack update of overcloud failed' in err \
+            or 'lost Heat' in err, err
+        lab.openstack(*args, timeout=900)
+    assert _stack_status(lab) == 'UPDATE_COMPLETE'
+    assert os.path.exists(os.path.join(config_dir, 'ffu_plan.yaml'))
+
+
+def test_download_into_a_full_filesystem_keeps_the_previous_config(
+        prepared, tmp_path):
+    mount = tmp_path / 'small'
+    mount.mkdir()
+    mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=4m',
+                              'tmpfs', str(mount)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip('cannot mount a tmpfs here: %s' % mounted.stderr)
+    try:
+        heat = overcloud.client(prepared.lab.env['OS_ENDPOINT'])
+        config_dir = str(mount / 'config')
+        config_download.download(heat, 'overcloud', config_dir)
+        # An older, smaller config committed on top: the download must
+        # write more than the full filesystem has room for.
+        tasks = os.path.join(config_dir, 'Controller', 'upgrade_tasks.yaml')
+        with open(tasks, 'w') as out:
+            out.write('[]\n')
+        previous = config_download.commit(config_dir, 'older config')
+        with open(str(mount / 'filler'), 'wb') as filler:
+            try:
+                while True:
+                    filler.write(b'\0' * 65536)
+                    filler.flush()
+            except OSError:
+                pass
+        with pytest.raises(errors.WorkflowError) as raised:
+            config_download.download(heat, 'overcloud', config_dir)
+        message = str(raised.value)
+        assert 'failed: ' in message
+        assert ' is full: ' in message and ' KiB free; free space there' \
+            in message
+        assert 'the previous config is whole in git (commit %s' % (
+            previous[:8]) in message
+        assert 'run prepare again' in message
+        os.unlink(str(mount / 'filler'))
+        repo = git.Repo(config_dir)
+        assert repo.head.commit.hexsha == previous
+        repo.git.fsck('--full')
+        assert repo.git.show('HEAD:Controller/upgrade_tasks.yaml') == '[]'
+    finally:
+        subprocess.run(['umount', '-l', str(mount)], check=False)
+
+
+def test_sshd_killed_during_the_run_then_resume(prepared):
+    lab = prepared.lab
+    process = _fresh_run(prepared)
+    _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
+    sshd = _pid(lab, 'sshd')
+    for pid in [sshd] + _children(sshd):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    code, out, err = _finish(process)
+    assert code == 1, out + err
+    assert 'unreachable' in out
+    assert 'Traceback' not in err
+    journal = _journal(prepared.config_dir)
+    assert journal['status'] == 'failed'
+    statuses = {play['id']: play['status'] for play in journal['plays']}
+    assert statuses['ocata-1'] == 'done'
+    status = lab.ffu_status(prepared.config_dir)
+    assert status['state'] == 'failed'
+
+    lab.cli('up')  # sshd back
+    resumed = lab.openstack('overcloud', 'ffwd-upgrade', 'run',
+                            '--config-dir', prepared.config_dir, '--resume',
+                            '--yes', timeout=1200)
+    assert 'Run complete' in resumed.stdout
+    assert _releases(lab) == {'queens'}
+
+
+def test_sigterm_stops_the_run_and_the_journal_says_where(prepared):
+    process = _fresh_run(prepared)
+    _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
+    process.send_signal(signal.SIGTERM)
+    code, out, err = _finish(process)
+    assert code == 143, out + err
+    assert 'Traceback' not in err
+    journal = _journal(prepared.config_dir)
+    assert journal['status'] == 'interrupted'
+    assert 'interrupted' in [play['status'] for play in journal['plays']]
+
+
+def test_sigkill_leaves_a_lock_released_and_a_journal_to_resume(prepared):
+    lab = prepared.lab
+    process = _fresh_run(prepared)
+    _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
+    process.kill()
+    _finish(process)
+    # Ansible dies with the run (its terminal hangs up): nothing of the
+    # killed run goes on working on the nodes behind the next command.
+    _wait_for('the killed run\'s Ansible to end',
+              lambda: not _processes_mentioning(prepared.config_dir), 30)
+    status = lab.ffu_status(prepared.config_dir)
+    assert status['state'] == 'interrupted'
+    assert status['lock_holder'] == ''
+    assert status['next_step'].endswith('run --resume')
+
+    resumed = lab.openstack('overcloud', 'ffwd-upgrade', 'run',
+                            '--config-dir', prepared.config_dir, '--resume',
+                            '--yes', timeout=1200)
+    assert 'Released the lock of ffwd-upgrade run (pid %d), which is no ' \
+        'longer running' % process.pid in resumed.stderr
+    assert 'Run complete' in resumed.stdout
+    assert _journal(prepared.config_dir)['status'] == 'complete'
+    assert _releases(lab) == {'queens'}
