@@ -12,8 +12,10 @@ import yaml
 
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
+from tests.functional.conftest import OUTPUTS
 from tests.functional.conftest import QUEENS
 from tests.functional.conftest import deployment_steps
+from tests.functional.conftest import passwords
 
 
 def _converge(lab, config_dir, *args):
@@ -78,6 +80,7 @@ def test_converge_refused_while_the_run_is_incomplete(prepared, tmp_path):
 @dataclasses.dataclass
 class Converged:
     lab: object
+    config_dir: str
     before: dict
     result: subprocess.CompletedProcess
     after: dict
@@ -99,7 +102,7 @@ def converged(prepared):
                       prepared.config_dir, '--yes', timeout=1200)
         before = lab.ffu_status(prepared.config_dir)
     result = _converge(lab, prepared.config_dir, '--yes')
-    return Converged(lab, before, result,
+    return Converged(lab, prepared.config_dir, before, result,
                      lab.ffu_status(prepared.config_dir))
 
 
@@ -158,3 +161,21 @@ def test_a_following_update_without_ffu_environments_completes(converged):
                                          'yaml').stdout)
     assert stack['stack_status'] == 'UPDATE_COMPLETE'
     assert all(deployment_steps(lab).values())
+
+
+def test_no_secret_in_any_output_or_log_of_the_session(converged):
+    """Every output of our commands in this session (prepare, run,
+    converge, status, the lab, bad input, faults) and every run log."""
+    secrets = passwords(converged.lab)
+    assert secrets and len(OUTPUTS) > 20
+    for command, text in OUTPUTS:
+        for secret in secrets:
+            assert secret not in text, 'a secret in the output of %s' % (
+                command)
+    run_dir = os.path.join(converged.config_dir, run_state.RUN_DIR)
+    logs = [name for name in os.listdir(run_dir) if name.endswith('.log')]
+    assert logs
+    for name in logs:
+        with open(os.path.join(run_dir, name)) as source:
+            text = source.read()
+        assert not [s for s in secrets if s in text], name
