@@ -26,10 +26,10 @@ from tests.functional.conftest import record
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 
 
-def _start(lab, *args):
+def _start(lab, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE):
     return subprocess.Popen(
         [OPENSTACK] + list(args), env=lab.env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=stdout, stderr=stderr, text=True)
 
 
 def _finish(process, timeout=600):
@@ -108,14 +108,14 @@ def _play_done(config_dir, play_id):
     return done
 
 
-def _fresh_run(prepared):
+def _fresh_run(prepared, **outputs):
     prepared.lab.cli('reset', '--nodes')
     journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
                            run_state.JOURNAL_FILE)
     if os.path.exists(journal):
         os.unlink(journal)
     return _start(prepared.lab, 'overcloud', 'ffwd-upgrade', 'run',
-                  '--config-dir', prepared.config_dir, '--yes')
+                  '--config-dir', prepared.config_dir, '--yes', **outputs)
 
 
 def _releases(lab):
@@ -265,16 +265,24 @@ def test_sigterm_stops_the_run_and_the_journal_says_where(prepared):
     assert 'interrupted' in [play['status'] for play in journal['plays']]
 
 
-def test_sigkill_leaves_a_lock_released_and_a_journal_to_resume(prepared):
+def test_sigkill_leaves_a_lock_released_and_a_journal_to_resume(
+        prepared, tmp_path):
     lab = prepared.lab
-    process = _fresh_run(prepared)
-    _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
-    process.kill()
-    _finish(process)
+    # Output to files, not pipes: tripleo-common's multiprocessing Manager
+    # (a fork of every `openstack` process that imports its process lock)
+    # outlives a killed parent and would hold the pipes open.
+    with open(tmp_path / 'out', 'w') as out:
+        process = _fresh_run(prepared, stdout=out, stderr=out)
+        _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
+        process.kill()
+        process.wait()
     # Ansible dies with the run (its terminal hangs up): nothing of the
     # killed run goes on working on the nodes behind the next command.
-    _wait_for('the killed run\'s Ansible to end',
-              lambda: not _processes_mentioning(prepared.config_dir), 30)
+    _wait_for('the killed run\'s Ansible to end', lambda: not [
+        pid for pid in _processes_mentioning(prepared.config_dir)
+        if pid in _processes_mentioning('ansible-playbook')], 30)
+    for pid in _processes_mentioning(prepared.config_dir):
+        os.kill(pid, signal.SIGKILL)  # that orphaned Manager
     status = lab.ffu_status(prepared.config_dir)
     assert status['state'] == 'interrupted'
     assert status['lock_holder'] == ''

@@ -158,12 +158,17 @@ def test_unfixed_ordering_fails_at_the_seed_task(prepared):
     assert "has no attribute 'stdout'" in result.stdout
 
 
-def test_the_stack_playbooks_upgrade_the_lab_too(prepared):
+def test_the_stack_playbook_of_a_phase_runs_too(prepared):
+    """--playbook stack runs the stack's own playbook of each phase (the
+    equivalence test runs them all and checks they upgrade the lab)."""
     _fresh(prepared)
-    result = _run(prepared, '--playbook', 'stack', '--yes')
+    result = _run(prepared, '--playbook', 'stack', '--phase',
+                  'post-upgrade', '--yes')
     assert result.returncode == 0, result.stdout + result.stderr
-    assert 'Fast-forward upgrade the overcloud: 5 hosts' in result.stdout
-    assert set(_releases(prepared).values()) == {'queens'}
+    assert ': 5 hosts, ' in result.stdout
+    assert 'Run complete' in result.stdout
+    assert not os.path.exists(os.path.join(
+        prepared.config_dir, run_state.RUN_DIR, run_state.JOURNAL_FILE))
 
 
 def _refused(prepared, *args):
@@ -294,6 +299,4 @@ def test_ctrl_c_stops_ansible_and_the_journal_says_where(prepared):
         started = [line.split('[')[1].split(']')[0] for line in log
                    if line.startswith('PLAY [')]
     assert started[-1] == unfinished[0], (started, unfinished)
-    resumed = _run(prepared, '--resume', '--yes')
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert set(_releases(prepared).values()) == {'queens'}
+    # test_faults resumes runs cut short like this one, after SIGKILL.
