@@ -171,7 +171,10 @@ def _options(tmp_path, **kwargs):
     return run.Options(config_dir=str(tmp_path), **kwargs)
 
 
-def _write(tmp_path, relative, text='- hosts: overcloud\n'):
+def _write(tmp_path, relative, text=None):
+    if text is None:
+        text = ('- hosts: overcloud\n  vars: {tripleo_ffu_play: setup}\n'
+                if relative == plan.PLAN_FILE else '- hosts: overcloud\n')
     path = os.path.join(str(tmp_path), relative)
     with open(path, 'w') as out:
         out.write(text)
@@ -215,8 +218,10 @@ def test_check_prepared_static_inventory(tmp_path):
     path = _inventory(static)
     _write(tmp_path, plan.PLAN_FILE)
     run.check_prepared(_options(tmp_path, inventory=path))
-    _missing(_options(tmp_path, inventory=str(static / 'gone.yaml')),
-             str(static / 'gone.yaml'))
+    with pytest.raises(errors.WorkflowError, match=(
+            r'inventory .*/gone.yaml \(--static-inventory\) does not exist')):
+        run.check_prepared(_options(tmp_path,
+                                    inventory=str(static / 'gone.yaml')))
 
 
 def test_check_prepared_stack_playbooks(tmp_path):
@@ -375,3 +380,35 @@ FAILURE = {'play': 'ocata-4', 'task': 't', 'host': 'c-0'}
 ])
 def test_status(runner, handler, signals, status):
     assert run._status(runner, handler, signals) == status
+
+
+def test_check_prepared_inventory_without_the_stack_group(tmp_path):
+    path = _inventory(tmp_path)
+    _write(tmp_path, plan.PLAN_FILE)
+    with pytest.raises(errors.WorkflowError,
+                       match='has no group prod: check --stack') as exc:
+        run.check_prepared(_options(tmp_path, stack='prod'))
+    assert path in str(exc.value)
+
+
+def test_check_prepared_inventory_not_utf8(tmp_path):
+    path = _write(tmp_path, run.INVENTORY_FILE, '')
+    with open(path, 'wb') as out:
+        out.write(b'\xff\xfe')
+    _write(tmp_path, plan.PLAN_FILE)
+    with pytest.raises(errors.WorkflowError, match='is not UTF-8 text'):
+        run.check_prepared(_options(tmp_path))
+
+
+def test_check_prepared_reads_the_plan(tmp_path):
+    _inventory(tmp_path)
+    _write(tmp_path, plan.PLAN_FILE, '- [\n')
+    with pytest.raises(errors.WorkflowError, match='is not valid YAML'):
+        run.check_prepared(_options(tmp_path))
+
+
+def test_extravars_from_the_command_line_win(tmp_path):
+    options = _options(tmp_path, ssh_user='admin', ssh_key='key')
+    assert run._extravars(options) == {
+        'ansible_ssh_user': 'admin',
+        'ansible_ssh_private_key_file': os.path.abspath('key')}

@@ -51,9 +51,21 @@ class _Command(command.Command):
 
     @staticmethod
     def _config_dir(parsed_args, settings):
+        """The config dir, after --stack is checked to be a plain name
+        (it reaches Heat's URLs and Ansible's patterns)."""
+        import os
+        from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import inventory
         from tripleo_ffu.workflow import prepare
-        return parsed_args.config_dir or prepare.default_config_dir(
+        inventory.check_name(parsed_args.stack, 'stack name',
+                             '--stack gives')
+        path = parsed_args.config_dir or prepare.default_config_dir(
             settings.config_dir_base, parsed_args.stack)
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise errors.WorkflowError(
+                '%s is not a directory: --config-dir names the directory of '
+                'the config' % path)
+        return path
 
 
 class Prepare(_Command):

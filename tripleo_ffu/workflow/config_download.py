@@ -37,14 +37,13 @@ def download(heat, stack_name, config_dir):
     """Download the config; return the commit it made (or None)."""
     from tripleo_common.utils import config as tripleo_config
     prepare_dir(config_dir)
-    import git
     before = head(config_dir)
     with files.private_umask():
         try:
             tripleo_config.Config(heat).download_config(
                 stack_name, config_dir, preserve_config_dir=True,
                 commit_message=DOWNLOAD_COMMIT + stack_name)
-        except (OSError, git.GitError) as exc:
+        except Exception as exc:  # OSError, git's, tripleo-common's own
             kept = ('the previous config is whole in git (commit %s; `git '
                     '-C %s status` shows what the download changed)'
                     % (before[:8], config_dir) if before else
@@ -81,6 +80,7 @@ _CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS, errno.EIO)
 def _first_line(exc):
     """The reason in one line: git's own words for a failed git command
     (GitPython's message starts with its command line)."""
+    import git
     stderr = str(getattr(exc, 'stderr', '') or '').strip()
     if stderr.startswith('stderr:'):
         stderr = stderr[len('stderr:'):].strip().strip('\'"')
@@ -89,7 +89,10 @@ def _first_line(exc):
     # git says several things; the system's reason is the one to act on.
     causes = [line for line in lines
               if any(os.strerror(code) in line for code in _CAUSES)]
-    return (causes or lines or [type(exc).__name__])[0]
+    reason = (causes or lines or [''])[0]
+    if isinstance(exc, (OSError, git.GitError)):
+        return reason or type(exc).__name__
+    return '%s: %s' % (type(exc).__name__, reason)
 
 
 def _repo(config_dir):

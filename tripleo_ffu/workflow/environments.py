@@ -45,7 +45,7 @@ def read_environment(path):
     try:
         with open(path) as source:
             data = yaml.safe_load(source)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise WorkflowError('environment file %s does not exist' % path)
     except PermissionError:
         raise WorkflowError('environment file %s is not readable' % path)
@@ -73,7 +73,8 @@ def check_inputs(options):
     for path in options.environment_files:
         read_environment(path)
     if options.environment_directory:
-        directory_files(options.environment_directory)
+        for path in directory_files(options.environment_directory):
+            read_environment(path)
     for label, path in (('roles file', options.roles_file),
                         ('networks file', options.networks_file)):
         if path and not os.path.isfile(path):
@@ -82,6 +83,9 @@ def check_inputs(options):
 
 def directory_files(directory):
     """The *.yaml files of an environment directory, in name order."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise WorkflowError('environment directory %s is not a directory'
+                            % directory)
     if not os.path.isdir(directory):
         raise WorkflowError('environment directory %s does not exist'
                             % directory)

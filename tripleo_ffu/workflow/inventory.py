@@ -20,12 +20,24 @@ class InventoryError(WorkflowError):
     pass
 
 
-def check_name(name, what):
-    if not _SAFE_NAME.match(name) or '..' in name:
+def check_name(name, what, source='the stack gives'):
+    if not isinstance(name, str) or not _SAFE_NAME.match(name) or \
+            '..' in name:
         raise InventoryError(
-            'the stack gives the %s %r, which is not a plain name '
-            '(letters, digits, ".", "_", "-"): refusing to use it' % (
-                what, name))
+            '%s the %s %r, which is not a plain name (letters, digits, ".", '
+            '"_", "-"): refusing to use it' % (source, what, name))
+
+
+def check_stack_names(outputs):
+    """The role and host names a stack gives become directories and files
+    of the config dir: each must be a plain name before anything is
+    written."""
+    for role in outputs.get('RoleData') or {}:
+        check_name(role, 'role name')
+    for role, networks in (outputs.get('RoleNetHostnameMap') or {}).items():
+        check_name(role, 'role name')
+        for fqdn in (networks or {}).get(HOST_NETWORK) or []:
+            check_name(fqdn, 'host name')
 
 
 def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None):
@@ -37,10 +49,7 @@ def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None):
     """
     outputs = {output['output_key']: output['output_value']
                for output in heat.stacks.get(stack_name).outputs or []}
-    for role, networks in (outputs.get('RoleNetHostnameMap') or {}).items():
-        check_name(role, 'role name')
-        for fqdn in (networks or {}).get(HOST_NETWORK) or []:
-            check_name(fqdn, 'host name')
+    check_stack_names(outputs)
     inventory = dict(tripleo_inventory.TripleoInventory(
         hclient=heat, plan_name=stack_name, ansible_ssh_user=ssh_user,
         host_network=HOST_NETWORK).list(dynamic=False))

@@ -47,7 +47,7 @@ class Result:
 
 
 def default_config_dir(base, stack_name):
-    inventory.check_name(stack_name, 'stack name')
+    inventory.check_name(stack_name, 'stack name', '--stack gives')
     return os.path.join(os.path.expanduser(base), stack_name)
 
 
@@ -59,18 +59,25 @@ def check_inputs(options):
 
 
 def check_ssh_key(path):
+    if os.path.isdir(path):
+        raise WorkflowError('ssh key %s is not a file' % path)
     if not os.path.isfile(path):
         raise WorkflowError('ssh key %s does not exist' % path)
+    if not os.access(path, os.R_OK):
+        raise WorkflowError('ssh key %s is not readable' % path)
     if os.stat(path).st_mode & 0o077:
         raise WorkflowError('ssh key %s is readable by others: ssh refuses '
                             'it; run chmod 600 %s' % (path, path))
 
 
-def _build_update(heat, stack, options, out_dir, log):
-    roles = sorted(overcloud_stack.outputs(heat, stack.id).get('RoleData')
-                   or {})
-    for role in roles:
-        inventory.check_name(role, 'role name')
+def _role_names(heat, stack):
+    """The stack's roles, each checked to be a plain name."""
+    outputs = overcloud_stack.outputs(heat, stack.id)
+    inventory.check_stack_names(outputs)
+    return sorted(outputs.get('RoleData') or {})
+
+
+def _build_update(roles, options, out_dir, log):
     noop = environments.write_generated(
         out_dir, 'ffwd-upgrade-noop-deploy-steps.yaml',
         environments.noop_environment(roles))
@@ -84,23 +91,27 @@ def prepare(heat, options, report=None, log=None):
     with run.step('Checking the stack and the inputs'):
         check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
+        roles = _role_names(heat, stack)
         files.check_private(options.config_dir)
         config_download.prepare_dir(options.config_dir)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade prepare'):
-        return _prepare(heat, stack, options, run, log)
+        return _prepare(heat, stack, roles, options, run, log)
 
 
-def _prepare(heat, stack, options, run, log):
+def _prepare(heat, stack, roles, options, run, log):
     commits = []
     with run.step('Building the environments'):
         template, template_files, environment = _build_update(
-            heat, stack, options,
+            roles, options,
             os.path.join(options.config_dir, environments.GENERATED_DIR),
             log)
     with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name):
         overcloud_stack.update(heat, stack, template, template_files,
                                environment, options.timeout)
     with run.step('Downloading the config into %s' % options.config_dir):
+        # The update may bring new roles and hosts: names are checked
+        # before they become directories and files.
+        inventory.check_stack_names(overcloud_stack.outputs(heat, stack.id))
         commits.append(config_download.download(heat, stack.stack_name,
                                                 options.config_dir))
     with run.step('Fixing the task ordering'):

@@ -69,34 +69,61 @@ def inventory_path(options):
 
 
 def check_prepared(options):
-    """Every file the run needs, or which is missing and what makes it."""
+    """Every file the run needs, or which is missing and what makes it;
+    the inventory, read."""
     files.check_private(options.config_dir)
-    needed = [inventory_path(options)]
+    path = inventory_path(options)
+    if options.inventory and not os.path.isfile(path):
+        raise WorkflowError('inventory %s (--static-inventory) does not '
+                            'exist' % path)
+    needed = [path]
     if options.playbook == 'plan':
         needed.append(os.path.join(options.config_dir, plan.PLAN_FILE))
     else:
         needed.extend(os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
                       for phase in options.phases)
-    for path in needed:
-        if not os.path.isfile(path):
+    for needed_path in needed:
+        if not os.path.isfile(needed_path):
             raise WorkflowError(
                 '%s is missing: run `openstack overcloud ffwd-upgrade prepare '
                 '--stack %s` first (or give --config-dir where it ran)'
-                % (path, options.stack))
+                % (needed_path, options.stack))
+    inventory = _read_inventory(path)
+    if options.stack not in inventory:
+        raise WorkflowError('inventory %s has no group %s: check --stack (the '
+                            'stack prepare ran for)' % (path, options.stack))
+    if options.playbook == 'plan':
+        plan.load(options.config_dir)  # a damaged plan is said now
+    return inventory
+
+
+def _read_inventory(path):
     try:
-        with open(needed[0]) as source:
+        with open(path) as source:
             inventory = yaml.safe_load(source)
+    except UnicodeDecodeError:
+        raise WorkflowError('inventory %s is not UTF-8 text' % path)
     except yaml.YAMLError as exc:
-        raise WorkflowError('inventory %s is not valid YAML: %s'
-                            % (needed[0], exc))
+        mark = getattr(exc, 'problem_mark', None)
+        raise WorkflowError('inventory %s is not valid YAML%s: %s' % (
+            path, ' at line %d' % (mark.line + 1) if mark else '',
+            getattr(exc, 'problem', None) or str(exc).splitlines()[0]))
     if not isinstance(inventory, dict):
         raise WorkflowError('inventory %s is not a YAML mapping of groups'
-                            % needed[0])
+                            % path)
     return inventory
 
 
 def _extravars(options):
-    return {'ansible_ssh_user': options.ssh_user} if options.ssh_user else {}
+    """What the operator gave on the command line wins over the inventory
+    prepare wrote (its user and key are group variables there)."""
+    extravars = {}
+    if options.ssh_user:
+        extravars['ansible_ssh_user'] = options.ssh_user
+    if options.ssh_key:
+        extravars['ansible_ssh_private_key_file'] = os.path.abspath(
+            options.ssh_key)
+    return extravars
 
 
 def ping(options, say):
@@ -211,7 +238,8 @@ def run(options, say, unfinished_choice=None):
         log_path = _log_path(options.config_dir)
         say('Ansible log: %s' % log_path)
         started = time.monotonic()
-        with open(log_path, 'w') as log_file, _Signals() as signals:
+        with files.private_umask(), open(log_path, 'w') as log_file, \
+                _Signals() as signals:
             if options.playbook == 'plan':
                 outcome = _run_plan(options, say, log_file, journal, signals,
                                     log_path)

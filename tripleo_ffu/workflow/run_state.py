@@ -136,6 +136,11 @@ class Journal:
                                                         list):
             raise WorkflowError('the journal %s has no list of plays: remove '
                                 'it and run again without --resume' % path)
+        if not all(isinstance(play, dict) and isinstance(play.get('id'), str)
+                   for play in data['plays']):
+            raise WorkflowError('the journal %s has a play that is not a '
+                                'mapping with an id: remove it and run again '
+                                'without --resume' % path)
         return cls(config_dir, data)
 
     @classmethod
