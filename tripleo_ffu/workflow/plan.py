@@ -111,6 +111,12 @@ def filter_tasks(tasks, release, step, skipped=False):
     for task in tasks or []:
         never = skipped or conditions.provably_false(task.get('when'),
                                                      release, step)
+        if 'rescue' in task or 'always' in task:
+            # Kept whole or dropped whole: an emptied block section makes
+            # the playbook invalid, an emptied rescue rescues nothing.
+            if not never or _registers([task]):
+                kept.append(task)
+            continue
         if any(key in task for key in BLOCK_KEYS):
             task = dict(task)
             for key in BLOCK_KEYS:
@@ -123,6 +129,17 @@ def filter_tasks(tasks, release, step, skipped=False):
             continue
         kept.append(task)
     return kept
+
+
+def _registers(tasks):
+    """Whether any task, inside blocks too, registers a variable."""
+    for task in tasks or []:
+        if not isinstance(task, dict):
+            continue
+        if 'register' in task or any(_registers(task.get(key))
+                                     for key in BLOCK_KEYS):
+            return True
+    return False
 
 
 class Compiler:

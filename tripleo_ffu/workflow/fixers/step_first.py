@@ -8,8 +8,18 @@ With the step condition first, the later conditions are never evaluated at
 the wrong step.
 """
 
+import os
+import re
+
 from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
+
+# The role task files Ansible runs with `step` defined. Elsewhere (the
+# post-FFU tasks, the top-level files) a step condition first would turn a
+# skip into an "undefined variable" failure.
+STEP_FILE = re.compile(r'^[^/]+/(fast_forward_upgrade_tasks|upgrade_tasks|'
+                       r'post_upgrade_tasks|deploy_steps_tasks)'
+                       r'(_step\d+)?\.yaml$')
 
 
 def reorder(when):
@@ -41,6 +51,8 @@ class StepConditionFirst:
 
     def fix(self, tasks, path):
         changed = []
+        if not STEP_FILE.match(path.replace(os.sep, '/')):
+            return changed
 
         def visit(task, label):
             when = task.get('when')
