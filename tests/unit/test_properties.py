@@ -666,11 +666,6 @@ def test_regression_fixer_with_no_step_defined():
 @_settings(300, shrink=False)
 @given(whens(hostile=True), st.integers(0, 2 ** 16))
 @example(when='(flag_a)or flag_b and step|int == 2', seed=0)
-@pytest.mark.xfail(strict=True, reason=(
-    'BUG: conditions.conjuncts ignores backslash-escaped quotes in string '
-    'literals and an `or`/`if` written next to a bracket or quote (`(a)or '
-    'b`, `a or(b)`): the fixer then moves a part across it and changes '
-    'what the `when` means'))
 def test_fixer_keeps_meaning_of_any_jinja_spelling(when, seed):
     when = Builder('t')._when(when)
     tasks, _ = _fix([{'name': 'a', 'debug': {}, 'when': when}])
@@ -743,10 +738,6 @@ def test_provably_false_is_never_true(when, release, step, seed):
        st.integers(0, 2 ** 16))
 @example(when="mode == 'a\\' and step|int == 2 and \\'b'",
          release='ocata', step=3, seed=0)
-@pytest.mark.xfail(strict=True, reason=(
-    'BUG: conditions.conjuncts ignores backslash-escaped quotes and an '
-    '`or`/`if` next to a bracket or quote, so provably_false calls '
-    'conditions false that can hold and the compiler drops their tasks'))
 def test_provably_false_is_never_true_for_any_jinja_spelling(
         when, release, step, seed):
     when = Builder('t')._when(when)
@@ -754,7 +745,6 @@ def test_provably_false_is_never_true_for_any_jinja_spelling(
         _never_true(when, release, step, seed)
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: escaped quote in a literal')
 def test_regression_provably_false_escaped_quote():
     """One comparison with the string "a' and step|int == 0 and 'a",
     which conditions splits into three conjuncts, one a step pin."""
@@ -764,7 +754,6 @@ def test_regression_provably_false_escaped_quote():
     assert conditions.provably_false(when, 'ocata', 1) is False
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: escaped quote in a literal')
 def test_regression_fixer_escaped_quote():
     when = "mode == 'a\\' and step|int == 0 and \\'a'"
     tasks, _ = _fix([{'name': 'a', 'debug': {}, 'when': when}])
@@ -773,7 +762,6 @@ def test_regression_fixer_escaped_quote():
     assert outcome([tasks[0]['when']], variables) is False
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: `or` next to a bracket')
 def test_regression_provably_false_or_next_to_a_bracket():
     when = '(flag_a)or flag_b and step|int == 2'
     assert outcome([when], {'flag_a': True, 'flag_b': False,

@@ -13,10 +13,14 @@ _RELEASE = re.compile(r'''^release\s*==\s*(['"])([A-Za-z0-9_.-]+)\1$''')
 def _outside_quotes(text):
     """(index, char, depth) for each char outside quotes; depth counts the
     brackets open around it."""
-    depth, quote = 0, None
+    depth, quote, escaped = 0, None, False
     for index, char in enumerate(text):
         if quote:
-            if char == quote:
+            if escaped:
+                escaped = False
+            elif char == '\\':
+                escaped = True
+            elif char == quote:
                 quote = None
             continue
         if char in '\'"':
@@ -45,10 +49,12 @@ def _closing_first(text):
     return -1
 
 
-def _split_top_level(text, word):
+def _split_top_level(text, word, loose=False):
     """Split text on `word` (whitespace around it, any kind) where it is
-    outside quotes and brackets."""
-    token = re.compile(r'\s+%s\s+' % word)
+    outside quotes and brackets. loose: also where a bracket or a quote
+    touches it (`(a)or b`): to find an `or` that must not be missed."""
+    token = re.compile(r'(?<![\w.|])%s(?![\w])' % word if loose
+                       else r'\s+%s\s+' % word)
     parts, start = [], 0
     for index, _, depth in _outside_quotes(text):
         if depth or index < start:
@@ -68,7 +74,8 @@ def conjuncts(expression):
     `not` binds tighter than `and` in Jinja, so it never spans a split.
     """
     text = _strip_parens(expression)
-    if any(len(_split_top_level(text, word)) > 1 for word in ('or', 'if')):
+    if any(len(_split_top_level(text, word, loose=True)) > 1
+           for word in ('or', 'if')):
         return None
     return _split_top_level(text, 'and')
 
