@@ -71,10 +71,13 @@ def check_ssh_key(path):
 
 
 def _role_names(heat, stack):
-    """The stack's roles, each checked to be a plain name."""
-    outputs = overcloud_stack.outputs(heat, stack.id)
-    inventory.check_stack_names(outputs)
-    return sorted(outputs.get('RoleData') or {})
+    """The stack's roles (for the noop environment), each checked to be a
+    plain name; the updated stack's names are checked before download."""
+    roles = sorted(overcloud_stack.outputs(heat, stack.id).get('RoleData')
+                   or {})
+    for role in roles:
+        inventory.check_name(role, 'role name')
+    return roles
 
 
 def _build_update(roles, options, out_dir, log):
