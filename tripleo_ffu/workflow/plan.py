@@ -14,6 +14,7 @@ step, in the same order.
 import copy
 import dataclasses
 import os
+import shutil
 
 import yaml
 
@@ -22,6 +23,9 @@ from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow.errors import WorkflowError
 
 PLAN_FILE = 'ffu_plan.yaml'
+# Role task files of the plan that must stay dynamic includes (see _play).
+PLAN_TASKS_DIR = 'ffu_plan_tasks'
+_INCLUDED = '_tripleo_ffu_tasks'
 DEFAULT_RELEASES = ['ocata', 'pike', 'queens']
 PHASES = ('ffu', 'upgrade', 'deploy', 'post-upgrade')
 # Steps as THT stable/queens runs them.
@@ -178,11 +182,20 @@ class Compiler:
             kept = filter_tasks(self._tasks(relative), release, step)
             per_role[role] = len(kept)
             if kept:
-                block = {'name': '%s tasks' % role,
-                         'block': copy.deepcopy(kept)}
+                task = {'name': '%s tasks' % role}
+                if when is not None and _registers(kept):
+                    # A dynamic include, as in the stack's playbook: where
+                    # its `when` is false the file is never loaded, and its
+                    # register tasks leave no skipped result (an inline
+                    # block would skip them and overwrite the variables).
+                    task['include_tasks'] = '/'.join(
+                        (PLAN_TASKS_DIR, play_id, '%s.yaml' % role))
+                    task[_INCLUDED] = copy.deepcopy(kept)
+                else:
+                    task['block'] = copy.deepcopy(kept)
                 if when is not None:
-                    block['when'] = when
-                tasks.append(block)
+                    task['when'] = when
+                tasks.append(task)
         play_vars = {'tripleo_ffu_play': play_id}
         if release is not None:
             play_vars['release'] = release
@@ -247,6 +260,19 @@ class Compiler:
 
 
 def write(config_dir, playbook):
+    """The plan file, and the task files its dynamic includes load."""
+    playbook = copy.deepcopy(playbook)
+    tasks_dir = os.path.join(config_dir, PLAN_TASKS_DIR)
+    shutil.rmtree(tasks_dir, ignore_errors=True)
+    for play in playbook:
+        for task in play.get('tasks') or []:
+            if _INCLUDED in task:
+                target = os.path.join(config_dir, task['include_tasks'])
+                with files.private_umask():
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                files.write_private(target, yaml.safe_dump(
+                    task.pop(_INCLUDED), default_flow_style=False,
+                    sort_keys=False))
     path = os.path.join(config_dir, PLAN_FILE)
     files.write_private(path, yaml.safe_dump(playbook,
                                              default_flow_style=False,
