@@ -338,3 +338,21 @@ def test_abandon_after_the_stats_changes_nothing(handler, said, journal):
     marks, lines = list(journal.marks), list(said)
     handler.abandon_play()
     assert journal.marks == marks and said == lines
+
+
+def test_includes_are_not_counted_as_work(tmp_path):
+    lines = []
+    with open(tmp_path / 'log', 'w') as log:
+        handler = progress.Progress(lines.append, log)
+        handler({'event': 'playbook_on_play_start',
+                 'event_data': {'play': 'ocata-1'}})
+        for kind in ('runner_on_ok', 'runner_on_skipped'):
+            handler({'event': kind, 'event_data': {
+                'host': 'c0', 'task': 'Controller tasks',
+                'task_action': 'include_tasks', 'res': {}}})
+        handler({'event': 'runner_on_ok', 'event_data': {
+            'host': 'c1', 'task': 'x', 'task_action': 'file',
+            'res': {'changed': True}}})
+        handler.end_play()
+    assert lines[-1].startswith(
+        'ocata step 1: 2 hosts, 1 ok, 1 changed, 0 failed, ')

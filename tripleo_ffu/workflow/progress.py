@@ -13,6 +13,7 @@ COUNTS = ('ok', 'changed', 'failed', 'unreachable', 'skipped')
 _ANSI = re.compile(r'\x1b\[[0-9;]*m')
 _STEP_PLAY = re.compile(r'^(.+)-(\d+)$')
 MAX_MESSAGE = 1000
+INCLUDES = ('include_tasks', 'include', 'import_tasks')
 
 
 def title(play):
@@ -79,6 +80,9 @@ class Progress:
         result = data.get('res') or {}
         if host:
             self.hosts.add(host)
+        if data.get('task_action') in INCLUDES and kind in (
+                'runner_on_ok', 'runner_on_skipped'):
+            return  # the plan's role includes: no work of their own
         if kind == 'runner_on_skipped':
             self.counts['skipped'] += 1
         elif kind == 'runner_on_ok' or data.get('ignore_errors'):
