@@ -6,4 +6,4 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tools/ensure-venv.sh"
 cd "$root"
-exec "$root/.venv/bin/python" -m pytest -p no:cacheprovider "$@" tests
+exec "$root/.venv/bin/python" -m pytest -p no:cacheprovider --durations=12 "$@" tests

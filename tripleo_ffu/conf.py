@@ -16,6 +16,10 @@ OPTS = [
                     'when --config-dir is not given.'),
     cfg.IntOpt('stack_update_timeout', default=240, min=1,
                help='Minutes a prepare or converge stack update may take.'),
+    cfg.IntOpt('stack_update_stall_timeout', default=60, min=1,
+               help='Minutes without any event from Heat after which a '
+                    'prepare or converge stops waiting for a stack update '
+                    'that is still in progress (Heat may have lost it).'),
     cfg.StrOpt('ssh_user', default='tripleo-admin',
                help='User Ansible logs in as on the overcloud nodes.'),
 ]

@@ -10,7 +10,6 @@ import subprocess
 import time
 
 import pytest
-import yaml
 
 from tripleo_ffu.lab import heat
 from tripleo_ffu.lab import layout
@@ -130,27 +129,6 @@ def test_second_up_reuses_what_runs(lab):
     assert before == after
     assert all(after.values())
     assert elapsed < 30
-
-
-def test_noop_update_turns_deployment_steps_into_none(lab):
-    assert deployment_steps(lab) and all(deployment_steps(lab).values())
-    template, environments = overcloud.deploy_files(layout.Lab(lab.root),
-                                                    'newton')
-    noop = os.path.join(overcloud.templates_dir('newton'), 'environments',
-                        'noop-deploy-steps.yaml')
-    args = ['stack', 'update', '--wait', '-t', template]
-    for path in environments + [noop]:
-        args += ['-e', path]
-    lab.openstack(*(args + ['overcloud']), timeout=600)
-    stack = json.loads(lab.openstack('stack', 'show', 'overcloud',
-                                     '-f', 'json').stdout)
-    assert stack['stack_status'] == 'UPDATE_COMPLETE'
-    steps = deployment_steps(lab)
-    assert steps and not any(steps.values())
-    registry = yaml.safe_load(lab.openstack(
-        'stack', 'environment', 'show', 'overcloud', '-f', 'yaml').stdout)
-    assert registry['resource_registry']['OS::TripleO::DeploymentSteps'] == (
-        'OS::Heat::None')
 
 
 def test_reset_brings_stack_and_nodes_back_to_newton(lab):

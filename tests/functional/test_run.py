@@ -239,6 +239,11 @@ def test_a_node_with_another_host_key_is_refused(prepared, tmp_path):
                     str(tmp_path / 'other')], check=True)
     with open(str(tmp_path / 'other.pub')) as pub:
         forged = '%s %s\n' % (address, ' '.join(pub.read().split()[:2]))
+    # ssh checks a host key when it connects: drop the connections that
+    # earlier runs keep open (ControlPersist) so that this run connects.
+    control = os.path.expanduser('~/.ansible/cp')
+    for name in os.listdir(control) if os.path.isdir(control) else ():
+        os.unlink(os.path.join(control, name))
     try:
         with open(path, 'w') as out:
             out.write(forged)

@@ -119,7 +119,8 @@ class Prepare(_Command):
                 networks_file=parsed_args.networks_file,
                 timeout=parsed_args.timeout or settings.stack_update_timeout,
                 ssh_key=parsed_args.overcloud_ssh_key,
-                skip_node_prep=parsed_args.skip_node_prep)
+                skip_node_prep=parsed_args.skip_node_prep,
+                stall_minutes=settings.stack_update_stall_timeout)
             result = prepare.prepare(
                 self.app.client_manager.orchestration, options,
                 report=self._say, log=self.log)
@@ -313,7 +314,8 @@ class Converge(_Command):
                 roles_file=parsed_args.roles_file,
                 networks_file=parsed_args.networks_file,
                 timeout=parsed_args.timeout or settings.stack_update_timeout,
-                force=parsed_args.force)
+                force=parsed_args.force,
+                stall_minutes=settings.stack_update_stall_timeout)
             # Refused before the question, not after the operator's yes.
             converge.check_run(options)
         except errors.WorkflowError as exc:

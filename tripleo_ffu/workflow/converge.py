@@ -28,6 +28,7 @@ class Options:
     networks_file: str = None
     timeout: int = 240
     force: bool = False
+    stall_minutes: int = 60
 
 
 @dataclasses.dataclass
@@ -74,7 +75,7 @@ def converge(heat, options, report=None, log=None):
             overcloud_stack.update(
                 heat, stack, *fields, options.timeout,
                 advice='the upgrade itself is done; fix the cause and run '
-                       'converge again')
+                       'converge again', stall_minutes=options.stall_minutes)
         with run.step('Checking the converged stack'):
             result = _check_converged(heat, stack, fields)
         status.record_converge(options.config_dir, {

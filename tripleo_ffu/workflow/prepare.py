@@ -32,6 +32,7 @@ class Options:
     timeout: int = 240
     ssh_key: str = None
     skip_node_prep: bool = False
+    stall_minutes: int = 60
 
 
 @dataclasses.dataclass
@@ -110,7 +111,8 @@ def _prepare(heat, stack, roles, options, run, log):
             log)
     with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name):
         overcloud_stack.update(heat, stack, template, template_files,
-                               environment, options.timeout)
+                               environment, options.timeout,
+                               stall_minutes=options.stall_minutes)
     with run.step('Downloading the config into %s' % options.config_dir):
         # The update may bring new roles and hosts: names are checked
         # before they become directories and files.

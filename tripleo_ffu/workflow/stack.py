@@ -1,12 +1,14 @@
 """The overcloud stack: find it, check it, update it and wait."""
 
 import logging
+import time
 
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 NOOP = 'OS::Heat::None'
 DEPLOYMENT_STEPS = 'OS::TripleO::DeploymentSteps'
+STALL_POLL_SECONDS = 10
 
 
 def get(heat, name):
@@ -101,10 +103,9 @@ def last_event_id(heat, stack):
 
 def update(heat, stack, template, files, environment, timeout_minutes,
            advice='nothing was run on the nodes; fix the cause and run '
-                  'prepare again'):
+                  'prepare again', stall_minutes=60):
     """Update the stack and wait, printing Heat's events as they come;
     advice ends the message of a failed update."""
-    from tripleoclient import utils as tripleo_utils
     from heatclient import exc as heat_exc
     marker = last_event_id(heat, stack)
     try:
@@ -115,9 +116,7 @@ def update(heat, stack, template, files, environment, timeout_minutes,
         raise WorkflowError('Heat refused the update of %s: %s; the stack '
                             'is unchanged' % (stack.stack_name, exc))
     try:
-        ready = tripleo_utils.wait_for_stack_ready(heat, stack.id,
-                                                   marker=marker,
-                                                   action='UPDATE')
+        ready = _wait(heat, stack, marker, stall_minutes)
     except Exception as exc:
         if not unreachable(exc):
             raise
@@ -130,6 +129,46 @@ def update(heat, stack, template, files, environment, timeout_minutes,
         raise WorkflowError('stack update of %s failed:%s\n%s'
                             % (stack.stack_name, failures(heat, stack.id),
                                advice))
+
+
+def _wait(heat, stack, marker, stall_minutes):
+    """tripleoclient's wait_for_stack_ready, watched: it waits for as long
+    as the stack is in progress, and an update Heat lost (its engine or
+    its database restarted under it) stays in progress for good. No new
+    event for stall_minutes ends the wait with what to do."""
+    import threading
+    from tripleoclient import utils as tripleo_utils
+    outcome = {}
+
+    def wait():
+        try:
+            outcome['ready'] = tripleo_utils.wait_for_stack_ready(
+                heat, stack.id, marker=marker, action='UPDATE')
+        except Exception as exc:  # handed to the caller below
+            outcome['error'] = exc
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    seen, since = marker, time.monotonic()
+    while waiter.is_alive():
+        waiter.join(STALL_POLL_SECONDS)
+        if not waiter.is_alive():
+            break
+        latest = last_event_id(heat, stack)
+        if latest != seen:
+            seen, since = latest, time.monotonic()
+        elif time.monotonic() - since > stall_minutes * 60:
+            raise WorkflowError(
+                'no event from Heat for %d minute(s) during the update of %s '
+                'and it is still in progress: Heat may have lost it (its '
+                'engine or database restarted). Check `openstack stack event '
+                'list %s`; if nothing moves, reset it with `heat-manage '
+                'reset_stack_status %s` and run the same command again'
+                % (stall_minutes, stack.stack_name, stack.stack_name,
+                   stack.id))
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['ready']
 
 
 def failures(heat, stack_id):

@@ -1,0 +1,67 @@
+"""Waiting for a stack update: Heat's events, or a stall said plainly."""
+
+import threading
+import types
+from unittest import mock
+
+import pytest
+
+from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import stack as overcloud_stack
+
+STACK = types.SimpleNamespace(id='0f1e', stack_name='overcloud')
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch):
+    monkeypatch.setattr(overcloud_stack, 'STALL_POLL_SECONDS', 0.01)
+
+
+def _events(ids):
+    events = iter(ids)
+    return mock.patch.object(overcloud_stack, 'last_event_id',
+                             side_effect=lambda heat, stack: next(events))
+
+
+def test_a_wait_that_ends_gives_its_answer():
+    with mock.patch('tripleoclient.utils.wait_for_stack_ready',
+                    return_value=True), _events(['e1'] * 100):
+        assert overcloud_stack._wait(None, STACK, 'e0', 1) is True
+
+
+def test_an_error_of_the_wait_is_raised_here():
+    with mock.patch('tripleoclient.utils.wait_for_stack_ready',
+                    side_effect=ValueError('boom')), _events(['e1'] * 100):
+        with pytest.raises(ValueError, match='boom'):
+            overcloud_stack._wait(None, STACK, 'e0', 1)
+
+
+def test_no_event_for_too_long_ends_the_wait_with_what_to_do():
+    never = threading.Event()
+    with mock.patch('tripleoclient.utils.wait_for_stack_ready',
+                    side_effect=lambda *a, **k: never.wait()), \
+            _events(['e0'] * 10000):
+        with pytest.raises(errors.WorkflowError) as raised:
+            overcloud_stack._wait(None, STACK, 'e0', 0.001)
+    never.set()
+    message = str(raised.value)
+    assert 'no event from Heat for 0 minute(s) during the update of ' \
+        'overcloud' in message
+    assert 'heat-manage reset_stack_status 0f1e' in message
+
+
+def test_events_keep_the_wait_going():
+    done = threading.Event()
+    calls = []
+
+    def events(heat, stack):
+        calls.append(1)
+        if len(calls) > 20:
+            done.set()
+        return 'e%d' % len(calls)
+
+    with mock.patch('tripleoclient.utils.wait_for_stack_ready',
+                    side_effect=lambda *a, **k: done.wait() and True), \
+            mock.patch.object(overcloud_stack, 'last_event_id',
+                              side_effect=events):
+        assert overcloud_stack._wait(None, STACK, 'e0', 0.002) is True
