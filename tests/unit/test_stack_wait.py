@@ -65,3 +65,18 @@ def test_events_keep_the_wait_going():
             mock.patch.object(overcloud_stack, 'last_event_id',
                               side_effect=events):
         assert overcloud_stack._wait(None, STACK, 'e0', 0.002) is True
+
+
+def test_a_server_error_of_heat_is_waited_through():
+    from heatclient import exc as heat_exc
+    answers = iter([heat_exc.HTTPInternalServerError('db down'), True])
+
+    def wait(*args, **kwargs):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    with mock.patch('tripleoclient.utils.wait_for_stack_ready',
+                    side_effect=wait), _events(['e1'] * 100):
+        assert overcloud_stack._wait(None, STACK, 'e0', 1) is True

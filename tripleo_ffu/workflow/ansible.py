@@ -14,10 +14,12 @@ LOG = logging.getLogger(__name__)
 KEEP_ARTIFACTS = 50
 
 
-def environment(ssh_key=None, forks=None):
-    """ANSIBLE_* settings for an overcloud run."""
+def environment(ssh_key=None, forks=None, host_key_checking=False):
+    """ANSIBLE_* settings for an overcloud run. Host key checking is the
+    environment's: Ansible 2.9's ssh plugin reads only the global setting
+    (an inventory's ansible_host_key_checking is not enough)."""
     env = {
-        'ANSIBLE_HOST_KEY_CHECKING': 'False',
+        'ANSIBLE_HOST_KEY_CHECKING': str(bool(host_key_checking)),
         'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=300s '
                             '-o ServerAliveInterval=30',
         'ANSIBLE_PIPELINING': 'True',
@@ -39,7 +41,8 @@ def environment(ssh_key=None, forks=None):
 
 def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
                  forks=None, verbosity=0, event_handler=None, ident=None,
-                 quiet=True, extra_env=None, **kwargs):
+                 quiet=True, extra_env=None, host_key_checking=False,
+                 **kwargs):
     """Run playbook; return the ansible_runner Runner (status, rc, stats)."""
     import ansible_runner
     with files.private_umask():
@@ -47,7 +50,7 @@ def run_playbook(playbook, inventory, private_data_dir, ssh_key=None,
     # ansible-runner dumps the first run's envvars into env/ and reloads
     # them over later runs' own: start every run without them.
     shutil.rmtree(os.path.join(private_data_dir, 'env'), ignore_errors=True)
-    envvars = environment(ssh_key, forks)
+    envvars = environment(ssh_key, forks, host_key_checking)
     envvars.update(extra_env or {})
     LOG.info('Running %s (ansible-runner, artifacts in %s)', playbook,
              private_data_dir)

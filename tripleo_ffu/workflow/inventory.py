@@ -88,10 +88,16 @@ def _host_key_vars(known_hosts, path):
                                        % os.path.abspath(path)}
 
 
+def checks_host_keys(inventory, stack_name):
+    """Whether the inventory prepare wrote checks the stack's host keys."""
+    group = (inventory.get(stack_name) or {}).get('vars') or {}
+    return bool(group.get('ansible_host_key_checking'))
+
+
 def host_key_checking(inventory, stack_name):
     """How the nodes' host keys are checked, in words."""
     group = inventory.get(stack_name, {}).get('vars', {})
-    if group.get('ansible_host_key_checking'):
+    if checks_host_keys(inventory, stack_name):
         args = group.get('ansible_ssh_common_args', '')
         return 'checked against the stack\'s %s (%s)' % (
             KNOWN_HOSTS_OUTPUT, args.split('UserKnownHostsFile=')[-1]

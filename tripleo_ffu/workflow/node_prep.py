@@ -46,13 +46,15 @@ def playbook(hosts):
     }]
 
 
-def run(config_dir, inventory_path, hosts, ssh_key=None):
+def run(config_dir, inventory_path, hosts, ssh_key=None,
+        host_key_checking=False):
     path = os.path.join(config_dir, PLAYBOOK)
     files.write_private(path, yaml.safe_dump(playbook(hosts),
                                              default_flow_style=False))
     runner = ansible.run_playbook(
         path, inventory_path, os.path.join(config_dir, 'ffu-run', 'runner'),
-        ssh_key=ssh_key, ident='node-prep')
+        ssh_key=ssh_key, ident='node-prep',
+        host_key_checking=host_key_checking)
     if runner.rc != 0:
         failed = sorted(set(runner.stats.get('failures', {})) |
                         set(runner.stats.get('dark', {}))) \

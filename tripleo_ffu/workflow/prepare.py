@@ -140,7 +140,9 @@ def _prepare(heat, stack, roles, options, run, log):
     if not options.skip_node_prep:
         with run.step('Preparing the nodes (%d)' % len(hosts)):
             node_prep.run(options.config_dir, inventory_path,
-                          stack.stack_name, options.ssh_key)
+                          stack.stack_name, options.ssh_key,
+                          inventory.checks_host_keys(built,
+                                                     stack.stack_name))
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
                   inventory.host_key_checking(built, stack.stack_name))

@@ -50,6 +50,7 @@ class Options:
     phases: tuple = plan.PHASES
     resume: bool = False
     verbosity: int = 0
+    host_key_checking: bool = False
 
 
 @dataclasses.dataclass
@@ -136,7 +137,8 @@ def ping(options, say):
     runner = ansible.run_playbook(
         path, inventory_path(options), os.path.join(directory, 'runner'),
         ssh_key=options.ssh_key, forks=options.forks, ident='ping',
-        extravars=_extravars(options))
+        extravars=_extravars(options),
+        host_key_checking=options.host_key_checking)
     stats = runner.stats or {}
     down = sorted(set(stats.get('dark') or {}) |
                   set(stats.get('failures') or {}))
@@ -216,7 +218,8 @@ def _ansible(options, playbook, log_file, say, journal, signals, ident):
         ssh_key=options.ssh_key, forks=options.forks,
         verbosity=options.verbosity, event_handler=handler, ident=ident,
         cancel_callback=signals.cancel, tags=options.tags,
-        skip_tags=options.skip_tags, extravars=_extravars(options))
+        skip_tags=options.skip_tags, extravars=_extravars(options),
+        host_key_checking=options.host_key_checking)
     # A completed playbook closed its last play on Ansible's stats; a play
     # still open here was cut short and must run again on --resume.
     handler.abandon_play()
@@ -228,6 +231,8 @@ def run(options, say, unfinished_choice=None):
     what to do with an unfinished journal without --resume: 'resume' or
     'restart' (or raises)."""
     inventory = check_prepared(options)
+    options.host_key_checking = inventory_module.checks_host_keys(
+        inventory, options.stack)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
         journal = None
         if options.playbook == 'plan':

@@ -132,10 +132,40 @@ def update(heat, stack, template, files, environment, timeout_minutes,
 
 
 def _wait(heat, stack, marker, stall_minutes):
-    """tripleoclient's wait_for_stack_ready, watched: it waits for as long
-    as the stack is in progress, and an update Heat lost (its engine or
-    its database restarted under it) stays in progress for good. No new
-    event for stall_minutes ends the wait with what to do."""
+    """tripleoclient's wait_for_stack_ready, watched.
+
+    It waits for as long as the stack is in progress, and an update Heat
+    lost (its engine or its database restarted under it) stays in
+    progress for good: no new event for stall_minutes ends the wait with
+    what to do. Heat's own errors (a 5xx while its database restarts)
+    are waited through; Heat not answering at all ends the wait at once.
+    """
+    seen, since = marker, time.monotonic()
+    while True:
+        outcome = _watch(heat, stack, seen)
+        while outcome['thread'].is_alive():
+            outcome['thread'].join(STALL_POLL_SECONDS)
+            if not outcome['thread'].is_alive():
+                break
+            latest = _latest_event(heat, stack, seen)
+            if latest != seen:
+                seen, since = latest, time.monotonic()
+            elif time.monotonic() - since > stall_minutes * 60:
+                raise _stalled(stack, stall_minutes)
+        error = outcome.get('error')
+        if error is None:
+            return outcome['ready']
+        if not _heat_error(error):
+            raise error
+        if time.monotonic() - since > stall_minutes * 60:
+            raise _stalled(stack, stall_minutes)
+        LOG.warning('Heat answered %s while the update of %s goes on: '
+                    'waiting again', _first_line(error), stack.stack_name)
+        time.sleep(STALL_POLL_SECONDS)
+        seen = _latest_event(heat, stack, seen)
+
+
+def _watch(heat, stack, marker):
     import threading
     from tripleoclient import utils as tripleo_utils
     outcome = {}
@@ -144,31 +174,38 @@ def _wait(heat, stack, marker, stall_minutes):
         try:
             outcome['ready'] = tripleo_utils.wait_for_stack_ready(
                 heat, stack.id, marker=marker, action='UPDATE')
-        except Exception as exc:  # handed to the caller below
+        except Exception as exc:  # handed to _wait
             outcome['error'] = exc
 
-    waiter = threading.Thread(target=wait, daemon=True)
-    waiter.start()
-    seen, since = marker, time.monotonic()
-    while waiter.is_alive():
-        waiter.join(STALL_POLL_SECONDS)
-        if not waiter.is_alive():
-            break
-        latest = last_event_id(heat, stack)
-        if latest != seen:
-            seen, since = latest, time.monotonic()
-        elif time.monotonic() - since > stall_minutes * 60:
-            raise WorkflowError(
-                'no event from Heat for %d minute(s) during the update of %s '
-                'and it is still in progress: Heat may have lost it (its '
-                'engine or database restarted). Check `openstack stack event '
-                'list %s`; if nothing moves, reset it with `heat-manage '
-                'reset_stack_status %s` and run the same command again'
-                % (stall_minutes, stack.stack_name, stack.stack_name,
-                   stack.id))
-    if 'error' in outcome:
-        raise outcome['error']
-    return outcome['ready']
+    outcome['thread'] = threading.Thread(target=wait, daemon=True)
+    outcome['thread'].start()
+    return outcome
+
+
+def _latest_event(heat, stack, seen):
+    try:
+        return last_event_id(heat, stack)
+    except Exception as exc:
+        if _heat_error(exc):
+            return seen
+        raise
+
+
+def _heat_error(exc):
+    """Heat answered, with a server error: its database restarting."""
+    from heatclient import exc as heat_exc
+    return isinstance(exc, heat_exc.HTTPException) and \
+        (getattr(exc, 'code', 0) or 0) >= 500
+
+
+def _stalled(stack, stall_minutes):
+    return WorkflowError(
+        'no event from Heat for %d minute(s) during the update of %s and it '
+        'is still in progress: Heat may have lost it (its engine or database '
+        'restarted). Check `openstack stack event list %s`; if nothing '
+        'moves, reset it with `heat-manage reset_stack_status %s` and run the '
+        'same command again' % (stall_minutes, stack.stack_name,
+                                stack.stack_name, stack.id))
 
 
 def failures(heat, stack_id):
