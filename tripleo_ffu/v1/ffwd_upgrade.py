@@ -37,6 +37,20 @@ def add_update_options(parser):
                'stack_update_timeout, 240)'))
 
 
+def _update_options(parsed_args, settings, config_dir):
+    """What prepare's and converge's Options take from add_update_options
+    and the settings."""
+    return dict(
+        stack=parsed_args.stack, templates=parsed_args.templates,
+        config_dir=config_dir,
+        environment_files=parsed_args.environment_files,
+        environment_directory=parsed_args.environment_directory,
+        roles_file=parsed_args.roles_file,
+        networks_file=parsed_args.networks_file,
+        timeout=parsed_args.timeout or settings.stack_update_timeout,
+        stall_minutes=settings.stack_update_stall_timeout)
+
+
 def _check_timeout(parsed_args):
     if parsed_args.timeout is not None and parsed_args.timeout < 1:
         raise exceptions.CommandError(_('--timeout must be at least 1'))
@@ -108,19 +122,12 @@ class Prepare(_Command):
         settings = conf.load()
         try:
             options = prepare.Options(
-                stack=parsed_args.stack,
-                templates=parsed_args.templates,
-                config_dir=self._config_dir(parsed_args, settings),
                 ssh_user=(parsed_args.overcloud_ssh_user or
                           settings.ssh_user),
-                environment_files=parsed_args.environment_files,
-                environment_directory=parsed_args.environment_directory,
-                roles_file=parsed_args.roles_file,
-                networks_file=parsed_args.networks_file,
-                timeout=parsed_args.timeout or settings.stack_update_timeout,
                 ssh_key=parsed_args.overcloud_ssh_key,
                 skip_node_prep=parsed_args.skip_node_prep,
-                stall_minutes=settings.stack_update_stall_timeout)
+                **_update_options(parsed_args, settings,
+                                  self._config_dir(parsed_args, settings)))
             result = prepare.prepare(
                 self.app.client_manager.orchestration, options,
                 report=self._say, log=self.log)
@@ -306,16 +313,9 @@ class Converge(_Command):
         settings = conf.load()
         try:
             options = converge.Options(
-                stack=parsed_args.stack,
-                templates=parsed_args.templates,
-                config_dir=self._config_dir(parsed_args, settings),
-                environment_files=parsed_args.environment_files,
-                environment_directory=parsed_args.environment_directory,
-                roles_file=parsed_args.roles_file,
-                networks_file=parsed_args.networks_file,
-                timeout=parsed_args.timeout or settings.stack_update_timeout,
                 force=parsed_args.force,
-                stall_minutes=settings.stack_update_stall_timeout)
+                **_update_options(parsed_args, settings,
+                                  self._config_dir(parsed_args, settings)))
             # Refused before the question, not after the operator's yes.
             converge.check_run(options)
         except errors.WorkflowError as exc:

@@ -305,4 +305,8 @@ def count_tasks(tasks):
 
 def load_plays(config_dir):
     """The play ids of a written plan, in order."""
-    return [play['vars']['tripleo_ffu_play'] for play in load(config_dir)]
+    return play_ids(load(config_dir))
+
+
+def play_ids(playbook):
+    return [play['vars']['tripleo_ffu_play'] for play in playbook]

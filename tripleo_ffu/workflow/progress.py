@@ -9,11 +9,12 @@ import collections
 import re
 import time
 
+from tripleo_ffu.workflow import plan
+
 COUNTS = ('ok', 'changed', 'failed', 'unreachable', 'skipped')
 _ANSI = re.compile(r'\x1b\[[0-9;]*m')
 _STEP_PLAY = re.compile(r'^(.+)-(\d+)$')
 MAX_MESSAGE = 1000
-INCLUDES = ('include_tasks', 'include', 'import_tasks')
 
 
 def title(play):
@@ -80,7 +81,7 @@ class Progress:
         result = data.get('res') or {}
         if host:
             self.hosts.add(host)
-        if data.get('task_action') in INCLUDES and kind in (
+        if data.get('task_action') in plan.INCLUDE_KEYS and kind in (
                 'runner_on_ok', 'runner_on_skipped'):
             return  # the plan's role includes: no work of their own
         if kind == 'runner_on_skipped':

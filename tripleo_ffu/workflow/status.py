@@ -44,6 +44,7 @@ class RunSummary:
     done: list
     failed: list
     pending: list
+    playbook: list = dataclasses.field(default_factory=list)
 
     @property
     def missing(self):
@@ -56,14 +57,15 @@ def run_summary(config_dir):
     there is no plan, journal None when no run started)."""
     if not os.path.isfile(os.path.join(config_dir, plan.PLAN_FILE)):
         return RunSummary(None, None, [], [], [])
-    plan_ids = plan.load_plays(config_dir)
+    playbook = plan.load(config_dir)
+    plan_ids = plan.play_ids(playbook)
     journal = run_state.Journal.load(config_dir)
     done_ids = journal.done_ids() if journal else set()
     failed_ids = set(journal.ids('failed')) if journal else set()
     done = [p for p in plan_ids if p in done_ids]
     failed = [p for p in plan_ids if p in failed_ids and p not in done_ids]
     pending = [p for p in plan_ids if p not in done_ids | failed_ids]
-    return RunSummary(plan_ids, journal, done, failed, pending)
+    return RunSummary(plan_ids, journal, done, failed, pending, playbook)
 
 
 def check_run_complete(config_dir, stack_name):
@@ -165,7 +167,6 @@ def status(heat, stack_name, config_dir):
     prepared = overcloud_stack.deploy_steps_are_noop(
         overcloud_stack.registry(heat, stack))
     summary = run_summary(config_dir)
-    playbook = plan.load(config_dir) if summary.plan_ids else []
     holder = run_state.Lock.holder(config_dir)
     converged = not prepared and _converge_record(config_dir) is not None
     state = _state(prepared, summary, holder, converged)
@@ -184,7 +185,7 @@ def status(heat, stack_name, config_dir):
         'fixes_applied': fixes,
         'plan_plays': len(summary.plan_ids or []),
         'plan_tasks': sum(plan.count_tasks(play.get('tasks'))
-                          for play in playbook),
+                          for play in summary.playbook),
         'run_status': journal.data.get('status') if journal else 'none',
         'plays_done': len(summary.done),
         'plays_failed': len(summary.failed),
