@@ -131,3 +131,24 @@ def test_default_lab_dir_follows_the_environment(monkeypatch):
     assert layout.default_lab_dir() == '/srv/lab'
     monkeypatch.delenv('TRIPLEO_FFU_LAB_DIR')
     assert layout.default_lab_dir() == os.path.expanduser('~/tripleo-ffu-lab')
+
+
+def test_no_bulk_services_by_default():
+    assert control.bulk_parameters(None) == {'LabBulkServices': [],
+                                             'LabBulkItems': []}
+
+
+def test_bulk_tasks_come_in_items_of_twenty():
+    parameters = control.bulk_parameters({'services': 3, 'tasks': 50})
+    assert parameters['LabBulkServices'] == ['bulk01', 'bulk02', 'bulk03']
+    assert parameters['LabBulkItems'] == ['01', '02', '03']
+
+
+def test_bulk_options_are_checked():
+    from tripleo_ffu.lab import cli
+    from tripleo_ffu.lab import procs
+    args = cli.build_parser().parse_args(['up', '--extra-services', '2'])
+    assert cli._bulk(args) == {'services': 2, 'tasks': 100}
+    args = cli.build_parser().parse_args(['up', '--tasks-per-service', '0'])
+    with pytest.raises(procs.LabError):
+        cli._bulk(args)

@@ -34,6 +34,13 @@ def build_parser():
                     help='Controller nodes of a new stack (default 3)')
     up.add_argument('--computes', type=int, metavar='N',
                     help='Compute nodes of a new stack (default 2)')
+    up.add_argument('--extra-services', type=int, metavar='N',
+                    help='bulk services added to every role by the queens '
+                         'templates, for benchmarks (default 0; kept '
+                         'until changed)')
+    up.add_argument('--tasks-per-service', type=int, metavar='M',
+                    help='fast-forward upgrade tasks of each bulk service, '
+                         'rounded up to a multiple of 20 (default 100)')
     commands.add_parser('down', help='stop every lab process, keep the '
                                      'lab dir for inspection')
     status = commands.add_parser('status', help='show what runs where, the '
@@ -58,6 +65,18 @@ def _counts(args):
         raise procs.LabError('a lab needs at least one controller and no '
                              'negative node count')
     return counts
+
+
+def _bulk(args):
+    if args.extra_services is None and args.tasks_per_service is None:
+        return None
+    bulk = {'services': args.extra_services or 0,
+            'tasks': 100 if args.tasks_per_service is None
+            else args.tasks_per_service}
+    if bulk['services'] < 0 or bulk['tasks'] < 1:
+        raise procs.LabError('--extra-services cannot be negative and '
+                             '--tasks-per-service must be at least 1')
+    return bulk
 
 
 def format_status(report):
@@ -104,7 +123,7 @@ def main(argv=None):
     started = time.monotonic()
     try:
         if args.command == 'up':
-            control.up(lab, _counts(args))
+            control.up(lab, _counts(args), _bulk(args))
             print(format_status(control.status(lab)))
         elif args.command == 'reset':
             control.reset(lab, nodes_only=args.nodes)

@@ -71,7 +71,19 @@ def _known_hosts(lab):
         return ''
 
 
-def _write_environments(lab, ports, counts):
+def bulk_parameters(bulk):
+    """The queens templates' parameters of the bulk services: each item
+    is 20 tasks (every step of two releases) of every bulk service."""
+    bulk = bulk or {'services': 0, 'tasks': 0}
+    items = -(-bulk['tasks'] // 20) if bulk['services'] else 0
+    return {
+        'LabBulkServices': ['bulk%02d' % n
+                            for n in range(1, bulk['services'] + 1)],
+        'LabBulkItems': ['%02d' % n for n in range(1, items + 1)],
+    }
+
+
+def _write_environments(lab, ports, counts, bulk=None):
     environment = {'parameter_defaults': {
         'LabNodesDir': lab.nodes_dir,
         'LabNodeAddress': '127.0.0.1',
@@ -80,6 +92,7 @@ def _write_environments(lab, ports, counts):
         'ComputeCount': counts['computes'],
         'LabSshKnownHosts': _known_hosts(lab),
     }}
+    environment['parameter_defaults'].update(bulk_parameters(bulk))
     files.write_private(lab.lab_environment, yaml.safe_dump(environment))
     if not os.path.exists(lab.passwords_environment):
         passwords = {'parameter_defaults': {
@@ -136,14 +149,19 @@ def _deploy_nodes(lab, client, name):
             nodes.deploy(node, 'newton')
 
 
-def up(lab, counts=None):
+def up(lab, counts=None, bulk=None):
+    """Counts apply to a new stack; bulk services to the next update with
+    the queens templates (prepare)."""
     with locked(lab):
         state = lab.load_state()
         state.setdefault('stack', layout.STACK_NAME)
         if counts or 'counts' not in state:
             state['counts'] = counts or {'controllers': 3, 'computes': 2}
+        if bulk is not None:
+            state['bulk'] = bulk
         client = start_services(lab, state)
-        _write_environments(lab, state['ports'], state['counts'])
+        _write_environments(lab, state['ports'], state['counts'],
+                            state.get('bulk'))
         stack = overcloud.find(client, state['stack'])
         if stack is None:
             _deploy(lab, client, state)
@@ -178,7 +196,8 @@ def reset(lab, nodes_only=False):
                                      % state['stack'])
             _deploy_nodes(lab, client, state['stack'])
             return
-        _write_environments(lab, state['ports'], state['counts'])
+        _write_environments(lab, state['ports'], state['counts'],
+                            state.get('bulk'))
         with step('Deleting the %s stack' % state['stack']):
             overcloud.delete(client, state['stack'])
         _deploy(lab, client, state)

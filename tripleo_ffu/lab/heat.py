@@ -70,8 +70,10 @@ def config_text(lab, heat_port, db_port, db_password):
         'oslo_policy': {'enforce_new_defaults': 'false',
                         'enforce_scope': 'false'},
         'oslo_concurrency': {'lock_path': lab.path('heat', 'locks')},
-        # RoleData/RoleConfig are computed with yaql over every service.
-        'yaql': {'memory_quota': '900000', 'limit_iterators': '9000'},
+        # RoleData/RoleConfig are computed with yaql over every service and
+        # task; the bulk services make thousands (an undercloud raises
+        # these too).
+        'yaql': {'memory_quota': '100000000', 'limit_iterators': '100000'},
     })
     text = io.StringIO()
     conf.write(text)
