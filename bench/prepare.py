@@ -32,6 +32,7 @@ from tripleo_ffu.workflow import config_download  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
 from tripleo_ffu.workflow import inventory  # noqa: E402
 from tripleo_ffu.workflow import plan  # noqa: E402
+from tripleo_ffu.workflow import stack as overcloud_stack  # noqa: E402
 from tripleo_ffu.workflow import steps  # noqa: E402
 
 
@@ -44,7 +45,9 @@ def tripleo_common_download(heat, stack, work):
 def local_phases(heat, stack, work):
     config_dir = os.path.join(work, 'config')
     timer = steps.Steps()
+    heat = overcloud_stack.FetchedOnce(heat)  # as prepare reads the stack
     with timer.step('download'):
+        inventory.check_stack_names(overcloud_stack.outputs(heat, stack))
         config_download.download(heat, stack, config_dir)
     with timer.step('fix'):
         changes = fixers.fix_config(config_dir, fixers.load_fixers())

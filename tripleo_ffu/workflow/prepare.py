@@ -113,11 +113,14 @@ def _prepare(heat, stack, roles, options, run, log):
         overcloud_stack.update(heat, stack, template, template_files,
                                environment, options.timeout,
                                stall_minutes=options.stall_minutes)
+    # The updated stack, read once by the download and the inventory.
+    updated = overcloud_stack.FetchedOnce(heat)
     with run.step('Downloading the config into %s' % options.config_dir):
         # The update may bring new roles and hosts: names are checked
         # before they become directories and files.
-        inventory.check_stack_names(overcloud_stack.outputs(heat, stack.id))
-        commits.append(config_download.download(heat, stack.stack_name,
+        inventory.check_stack_names(overcloud_stack.outputs(updated,
+                                                            stack.id))
+        commits.append(config_download.download(updated, stack.stack_name,
                                                 options.config_dir))
     with run.step('Fixing the task ordering'):
         changes = fixers.fix_config(options.config_dir, fixers.load_fixers())
@@ -129,7 +132,7 @@ def _prepare(heat, stack, roles, options, run, log):
         plan.write(options.config_dir, playbook)
     with run.step('Writing the inventory'):
         built = inventory.build(
-            heat, stack.stack_name, options.ssh_user, options.ssh_key,
+            updated, stack.stack_name, options.ssh_user, options.ssh_key,
             os.path.join(options.config_dir, inventory.KNOWN_HOSTS_FILE))
         inventory_path = os.path.join(options.config_dir, INVENTORY_FILE)
         inventory.write(built, inventory_path)

@@ -74,6 +74,42 @@ def output_keys(heat, stack):
             heat.stacks.output_list(stack.id).get('outputs', [])}
 
 
+class FetchedOnce:
+    """A Heat client whose stacks.get() fetches each stack once.
+
+    Fetching a stack resolves its outputs, which Heat computes with yaql
+    over every service and task: the slow part of reading a stack.
+    tripleo-common's Config and TripleoInventory each fetch the stack
+    again; prepare hands them this client after its update so that the
+    outputs are computed once. Everything else goes to the real client.
+    """
+
+    def __init__(self, heat):
+        self._heat = heat
+        self.stacks = _StacksFetchedOnce(heat.stacks)
+
+    def __getattr__(self, name):
+        return getattr(self._heat, name)
+
+
+class _StacksFetchedOnce:
+    def __init__(self, stacks):
+        self._stacks = stacks
+        self._fetched = {}
+
+    def get(self, stack_id, **kwargs):
+        if kwargs:  # resolve_outputs=False and the like: not cached
+            return self._stacks.get(stack_id, **kwargs)
+        if stack_id not in self._fetched:
+            stack = self._stacks.get(stack_id)
+            for key in (stack_id, stack.id, stack.stack_name):
+                self._fetched[key] = stack
+        return self._fetched[stack_id]
+
+    def __getattr__(self, name):
+        return getattr(self._stacks, name)
+
+
 def outputs(heat, stack_id):
     stack = heat.stacks.get(stack_id)
     return {output['output_key']: output.get('output_value')
