@@ -412,3 +412,12 @@ def test_extravars_from_the_command_line_win(tmp_path):
     assert run._extravars(options) == {
         'ansible_ssh_user': 'admin',
         'ansible_ssh_private_key_file': os.path.abspath('key')}
+
+
+def test_default_forks_follow_the_nodes_and_the_cpus(monkeypatch):
+    monkeypatch.setattr(run.os, 'cpu_count', lambda: 2)
+    assert run.default_forks(3) == 3
+    assert run.default_forks(20) == 8
+    assert run.default_forks(0) == 1
+    monkeypatch.setattr(run.os, 'cpu_count', lambda: 64)
+    assert run.default_forks(500) == 100

@@ -69,6 +69,13 @@ def inventory_path(options):
                                              INVENTORY_FILE)
 
 
+def default_forks(nodes):
+    """tripleoclient's default (4 per CPU, at most 100), and no more
+    than there are nodes: Ansible's own default of 5 makes a 20-node
+    overcloud wait four rounds on every task."""
+    return max(1, min(nodes, (os.cpu_count() or 1) * 4, 100))
+
+
 def check_prepared(options):
     """Every file the run needs, or which is missing and what makes it;
     the inventory, read."""
@@ -233,6 +240,8 @@ def run(options, say, unfinished_choice=None):
     inventory = check_prepared(options)
     options.host_key_checking = inventory_module.checks_host_keys(
         inventory, options.stack)
+    options.forks = options.forks or default_forks(
+        len(inventory_module.hosts(inventory, options.stack)))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
         journal = None
         if options.playbook == 'plan':
