@@ -145,12 +145,13 @@ def plays(compiled):
 
 
 def _names(tasks):
-    """Every task name, blocks included, depth first."""
+    """Every task name, blocks and the plan's includes included, depth
+    first."""
     found = []
     for task in tasks:
         if 'name' in task:
             found.append(task['name'])
-        for key in ('block', 'rescue', 'always'):
+        for key in ('block', 'rescue', 'always', plan._INCLUDED):
             found.extend(_names(task.get(key) or []))
     return found
 
@@ -162,10 +163,17 @@ def _plays_with(plays, name):
 
 
 def _role_block(play, role):
+    """A role's tasks in a play: its include (with its tasks as 'block')
+    or its block."""
     blocks = [task for task in play['tasks']
               if task.get('name') == '%s tasks' % role]
     assert len(blocks) <= 1
-    return blocks[0] if blocks else None
+    if not blocks:
+        return None
+    block = dict(blocks[0])
+    if plan._INCLUDED in block:
+        block['block'] = block.pop(plan._INCLUDED)
+    return block
 
 
 def test_plays_come_in_order(compiled):
@@ -313,9 +321,18 @@ def test_prep_tasks_run_once_per_release_before_its_steps(plays):
     assert plays['pike-prep']['tasks'] == [PREP_TASKS[0]]
     assert plays['ocata-prep']['vars'] == {'tripleo_ffu_play': 'ocata-prep',
                                            'release': 'ocata'}
-    assert not any('include_tasks' in task
-                   for play_id in PLAY_IDS
-                   for task in plays[play_id]['tasks'])
+
+
+def test_role_tasks_under_a_when_are_dynamic_includes(plays):
+    """As in the stack's playbook: a node whose role or bootstrap status
+    does not match never loads them (an inline block would skip each
+    task there, one Ansible worker per task and node)."""
+    include = [task for task in plays['ocata-4']['tasks']
+               if task['name'] == 'Controller tasks'][0]
+    assert include['include_tasks'] == \
+        plan.PLAN_TASKS_DIR + '/ocata-4/Controller.yaml'
+    assert include['when'] == BOOTSTRAP
+    assert 'block' not in include
 
 
 @pytest.mark.parametrize('play_id, role, when', [
@@ -435,7 +452,20 @@ def test_write_and_load_plays(config_dir, compiled):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert plan.load_plays(config_dir) == PLAY_IDS
     with open(path) as source:
-        assert yaml.safe_load(source) == compiled[0]
+        written = yaml.safe_load(source)
+    for play, compiled_play in zip(written, compiled[0]):
+        for task, compiled_task in zip(play['tasks'],
+                                       compiled_play['tasks']):
+            included = compiled_task.get(plan._INCLUDED)
+            if included is not None:
+                target = os.path.join(config_dir, task['include_tasks'])
+                assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+                with open(target) as source:
+                    assert yaml.safe_load(source) == included
+                compiled_task = {key: value for key, value in
+                                 compiled_task.items()
+                                 if key != plan._INCLUDED}
+            assert task == compiled_task
 
 
 def test_write_keeps_the_key_order_of_a_play(config_dir, compiled):

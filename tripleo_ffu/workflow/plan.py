@@ -23,7 +23,7 @@ from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow.errors import WorkflowError
 
 PLAN_FILE = 'ffu_plan.yaml'
-# Role task files of the plan that must stay dynamic includes (see _play).
+# The role task files of the plan's dynamic includes (see _play).
 PLAN_TASKS_DIR = 'ffu_plan_tasks'
 _INCLUDED = '_tripleo_ffu_tasks'
 DEFAULT_RELEASES = ['ocata', 'pike', 'queens']
@@ -183,11 +183,14 @@ class Compiler:
             per_role[role] = len(kept)
             if kept:
                 task = {'name': '%s tasks' % role}
-                if when is not None and _registers(kept):
+                if when is not None:
                     # A dynamic include, as in the stack's playbook: where
-                    # its `when` is false the file is never loaded, and its
-                    # register tasks leave no skipped result (an inline
-                    # block would skip them and overwrite the variables).
+                    # its `when` is false (another role's node, a node that
+                    # is not the bootstrap one) the file is never loaded.
+                    # An inline block would evaluate and skip each of its
+                    # tasks there, one Ansible worker each, and its
+                    # register tasks would overwrite their variables with
+                    # skipped results.
                     task['include_tasks'] = '/'.join(
                         (PLAN_TASKS_DIR, play_id, '%s.yaml' % role))
                     task[_INCLUDED] = copy.deepcopy(kept)
@@ -292,12 +295,20 @@ def load(config_dir):
     return playbook
 
 
-def count_tasks(tasks):
-    """The tasks of a task list, those inside blocks included."""
+def count_tasks(tasks, config_dir=None):
+    """The tasks of a task list, those inside blocks included, and with
+    config_dir those of the written plan's includes."""
     count = 0
     for task in tasks or []:
-        if isinstance(task, dict) and any(key in task for key in BLOCK_KEYS):
-            count += sum(count_tasks(task.get(key)) for key in BLOCK_KEYS)
+        target = task.get('include_tasks') if isinstance(task, dict) \
+            else None
+        if config_dir and isinstance(target, str) and target.startswith(
+                PLAN_TASKS_DIR + '/'):
+            count += count_tasks(_load(config_dir, target), config_dir)
+        elif isinstance(task, dict) and any(key in task
+                                            for key in BLOCK_KEYS):
+            count += sum(count_tasks(task.get(key), config_dir)
+                         for key in BLOCK_KEYS)
         else:
             count += 1
     return count

@@ -184,7 +184,7 @@ def status(heat, stack_name, config_dir):
         'commits': commits,
         'fixes_applied': fixes,
         'plan_plays': len(summary.plan_ids or []),
-        'plan_tasks': sum(plan.count_tasks(play.get('tasks'))
+        'plan_tasks': sum(plan.count_tasks(play.get('tasks'), config_dir)
                           for play in summary.playbook),
         'run_status': journal.data.get('status') if journal else 'none',
         'plays_done': len(summary.done),
