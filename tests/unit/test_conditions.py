@@ -194,3 +194,25 @@ def test_an_or_next_to_other_whitespace_is_never_provably_false(when):
     """Jinja reads any whitespace around `or` as a separator."""
     assert conditions.conjuncts(when) is None
     assert conditions.provably_false(when, 'ocata', 5) is False
+
+
+@pytest.mark.parametrize('when, release, step, left', [
+    ('step|int == 3', 'ocata', 3, None),
+    ('step | int == 3', None, 3, None),
+    ('(step|int) == 3', None, 3, None),
+    (['step|int == 3', "release == 'pike'"], 'pike', 3, None),
+    (['step|int == 3', 'x|bool'], 'pike', 3, ['x|bool']),
+    (['x|bool', "release == 'pike'"], 'pike', None, ['x|bool']),
+    # Not settled: another step, no step, or a string compared to an int.
+    ('step|int == 3', 'ocata', 4, 'step|int == 3'),
+    ('step|int == 3', 'ocata', None, 'step|int == 3'),
+    ('step == 3', 'ocata', 3, 'step == 3'),
+    (["release == 'pike'"], 'ocata', 3, ["release == 'pike'"]),
+    # An expression of several parts stays whole.
+    ("step|int == 3 and release == 'pike'", 'pike', 3,
+     "step|int == 3 and release == 'pike'"),
+    ('step|int == 3 or x', 'pike', 3, 'step|int == 3 or x'),
+])
+def test_without_true_drops_the_items_a_play_settles(when, release, step,
+                                                     left):
+    assert conditions.without_true(when, release, step) == left

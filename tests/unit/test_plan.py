@@ -306,10 +306,13 @@ def test_a_block_whose_always_still_has_a_task_is_kept(plays):
 
 
 def test_kept_tasks_are_unchanged_and_in_order(plays):
-    """Filtering leaves out tasks; it changes none and reorders none."""
+    """Filtering leaves out tasks, and the `when` items the play settles;
+    it changes nothing else and reorders nothing."""
     block = _role_block(plays['ocata-1'], 'Controller')
-    assert block['block'][:3] == [FFU_TASKS[0], FFU_TASKS[4],
-                                  FFU_TASKS[5]]
+    settled = {key: value for key, value in FFU_TASKS[4].items()
+               if key != 'when'}
+    assert FFU_TASKS[4]['when'] == ["release == 'ocata'", 'step|int == 1']
+    assert block['block'][:3] == [FFU_TASKS[0], settled, FFU_TASKS[5]]
     assert [task['name'] for task in block['block']] == [
         'every step', 'ocata step 1', 'step 1 or 2', 'block with always']
 
@@ -359,8 +362,8 @@ def test_bootstrap_plays_hold_only_the_bootstrap_include(plays):
 
 def test_a_role_with_nothing_to_run_gets_no_block(plays):
     assert _role_block(plays['ocata-3'], 'Compute') is None
-    assert _role_block(plays['ocata-2'], 'Compute')['block'] == (
-        COMPUTE_TASKS)
+    assert _role_block(plays['ocata-2'], 'Compute')['block'] == [
+        {'name': 'compute at 2', 'debug': {}}]
 
 
 def test_an_include_without_when_gives_a_block_without_when(config_dir):

@@ -7,6 +7,8 @@ Both the task fixers and the plan compiler need the same facts about a
 import re
 
 _STEP = re.compile(r'^\(?\s*step\s*(?:\|\s*int\s*)?\)?\s*==\s*(\d+)$')
+# Only with |int is the condition true at its step: step is a string.
+_STEP_INT = re.compile(r'^\(?\s*step\s*\|\s*int\s*\)?\s*==\s*(\d+)$')
 _RELEASE = re.compile(r'''^release\s*==\s*(['"])([A-Za-z0-9_.-]+)\1$''')
 
 
@@ -136,3 +138,30 @@ def provably_false(when, release, step):
                 and pinned_release != release:
             return True
     return False
+
+
+def _true_at(condition, release, step):
+    """Whether condition is, exactly, a step or release test that holds
+    at this release and step."""
+    if not isinstance(condition, str):
+        return False
+    text = _strip_parens(condition)
+    match = _STEP_INT.match(text)
+    if match:
+        return step is not None and int(match.group(1)) == step
+    return release is not None and release_of(text) == release
+
+
+def without_true(when, release, step):
+    """The `when` without its items that hold at this release and step
+    (None when none is left): Ansible templates each item on each node,
+    at a cost comparable to running a small task. Items are dropped
+    whole, never rewritten; an item that is an expression of several
+    conjuncts stays as it is."""
+    items = when if isinstance(when, list) else [when]
+    kept = [item for item in items if not _true_at(item, release, step)]
+    if len(kept) == len(items):
+        return when
+    if not kept:
+        return None
+    return kept if isinstance(when, list) else kept[0]

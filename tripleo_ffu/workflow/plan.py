@@ -131,8 +131,23 @@ def filter_tasks(tasks, release, step, skipped=False):
                 continue
         elif never and 'register' not in task:
             continue
+        if not never and 'when' in task:
+            task = _settled(task, release, step)
         kept.append(task)
     return kept
+
+
+def _settled(task, release, step):
+    """The task without the parts of its `when` this play settles."""
+    when = conditions.without_true(task['when'], release, step)
+    if when is task['when']:
+        return task
+    task = dict(task)
+    if when is None:
+        del task['when']
+    else:
+        task['when'] = when
+    return task
 
 
 def _registers(tasks):
