@@ -4,6 +4,7 @@ Both the task fixers and the plan compiler need the same facts about a
 `when`: its conjuncts, and which of them pin the step or the release.
 """
 
+import functools
 import re
 
 _STEP = re.compile(r'^\(?\s*step\s*(?:\|\s*int\s*)?\)?\s*==\s*(\d+)$')
@@ -123,21 +124,37 @@ def all_conjuncts(when):
 
 def provably_false(when, release, step):
     """True only when `when` cannot hold at this release and step."""
-    parts = all_conjuncts(when)
-    if not parts:
+    if when is None:
         return False
-    for part in parts:
-        if part is False:
-            return True
-        pinned_step = step_of(part)
-        if pinned_step is not None and step is not None \
-                and pinned_step != step:
-            return True
-        pinned_release = release_of(part)
-        if pinned_release is not None and release is not None \
-                and pinned_release != release:
-            return True
-    return False
+    found_false, steps, releases = False, [], []
+    for item in when if isinstance(when, list) else [when]:
+        if isinstance(item, bool):
+            found_false = found_false or item is False
+            continue
+        pins = _pins(item) if isinstance(item, str) else None
+        if pins is None:  # not a plain conjunction: nothing to conclude
+            return False
+        steps.extend(pins[0])
+        releases.extend(pins[1])
+    return found_false or (
+        step is not None and any(pinned != step for pinned in steps)) or (
+        release is not None and any(pinned != release
+                                    for pinned in releases))
+
+
+@functools.lru_cache(maxsize=None)
+def _pins(item):
+    """(steps, releases) the conjuncts of a string item pin, or None when
+    it is not a plain conjunction. Cached: a plan tests each task's items
+    at every step of every release, and a large overcloud's tasks share
+    a few hundred distinct items."""
+    parts = conjuncts(item)
+    if parts is None:
+        return None
+    return (tuple(pinned for pinned in map(step_of, parts)
+                  if pinned is not None),
+            tuple(pinned for pinned in map(release_of, parts)
+                  if pinned is not None))
 
 
 def _true_at(condition, release, step):
