@@ -3,10 +3,10 @@
 import os
 import re
 
-import yaml
 from tripleo_common import inventory as tripleo_inventory
 
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 HOST_NETWORK = 'ctlplane'
@@ -115,5 +115,5 @@ def hosts(inventory, stack_name):
 
 
 def write(inventory, path):
-    files.write_private(path, yaml.safe_dump(inventory,
-                                             default_flow_style=False))
+    files.write_private(path, yamlfile.dump(inventory,
+                                            default_flow_style=False))

@@ -7,10 +7,9 @@ legacy hiera hook and data (the FFU demo's manual workaround).
 
 import os
 
-import yaml
-
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 PLAYBOOK = 'ffu_node_prep.yaml'
@@ -49,8 +48,8 @@ def playbook(hosts):
 def run(config_dir, inventory_path, hosts, ssh_key=None,
         host_key_checking=False):
     path = os.path.join(config_dir, PLAYBOOK)
-    files.write_private(path, yaml.safe_dump(playbook(hosts),
-                                             default_flow_style=False))
+    files.write_private(path, yamlfile.dump(playbook(hosts),
+                                            default_flow_style=False))
     runner = ansible.run_playbook(
         path, inventory_path, os.path.join(config_dir, 'ffu-run', 'runner'),
         ssh_key=ssh_key, ident='node-prep',

@@ -20,6 +20,7 @@ import yaml
 
 from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 PLAN_FILE = 'ffu_plan.yaml'
@@ -70,7 +71,7 @@ def _load(config_dir, relative):
     path = os.path.join(config_dir, relative)
     try:
         with open(path) as source:
-            return yaml.safe_load(source)
+            return yamlfile.load(source)
     except FileNotFoundError:
         raise PlanError('%s is missing from the config: were the templates '
                         'of the target release (queens) used to prepare?'
@@ -288,13 +289,13 @@ def write(config_dir, playbook):
                 target = os.path.join(config_dir, task['include_tasks'])
                 with files.private_umask():
                     os.makedirs(os.path.dirname(target), exist_ok=True)
-                files.write_private(target, yaml.safe_dump(
+                files.write_private(target, yamlfile.dump(
                     task.pop(_INCLUDED), default_flow_style=False,
                     sort_keys=False))
     path = os.path.join(config_dir, PLAN_FILE)
-    files.write_private(path, yaml.safe_dump(playbook,
-                                             default_flow_style=False,
-                                             sort_keys=False))
+    files.write_private(path, yamlfile.dump(playbook,
+                                            default_flow_style=False,
+                                            sort_keys=False))
     return path
 
 

@@ -18,6 +18,7 @@ from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
+from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
@@ -108,7 +109,7 @@ def check_prepared(options):
 def _read_inventory(path):
     try:
         with open(path) as source:
-            inventory = yaml.safe_load(source)
+            inventory = yamlfile.load(source)
     except UnicodeDecodeError:
         raise WorkflowError('inventory %s is not UTF-8 text' % path)
     except yaml.YAMLError as exc:
@@ -138,7 +139,7 @@ def ping(options, say):
     """Every node must answer before anything runs."""
     directory = run_state.run_dir(options.config_dir)
     path = os.path.join(directory, PING_PLAYBOOK)
-    files.write_private(path, yaml.safe_dump([{
+    files.write_private(path, yamlfile.dump([{
         'name': 'ping', 'hosts': options.stack, 'gather_facts': False,
         'tasks': [{'name': 'ping', 'ping': {}}]}]))
     runner = ansible.run_playbook(
@@ -314,7 +315,7 @@ def _run_plan(options, say, log_file, journal, signals, log_path):
         ids = select_plays(plan_plays, options.phases)
         journal = run_state.Journal.start(options.config_dir, ids, log_path)
     path = os.path.join(options.config_dir, RUN_PLAYBOOK)
-    files.write_private(path, yaml.safe_dump(
+    files.write_private(path, yamlfile.dump(
         [by_id[play_id] for play_id in ids], default_flow_style=False,
         sort_keys=False))
     runner, handler = _ansible(options, path, log_file, say, journal,
@@ -328,7 +329,7 @@ def source_of(config_dir, task_name):
     found = []
     for relative in fixers.task_files(config_dir):
         with open(os.path.join(config_dir, relative)) as source:
-            tasks = yaml.safe_load(source)
+            tasks = yamlfile.load(source)
         names = []
         try:
             fixers.walk(tasks or [], lambda task, label: names.append(label),

@@ -11,6 +11,8 @@ import re
 
 import yaml
 
+from tripleo_ffu.workflow import yamlfile
+
 MASK = '********'
 # Hiera keys that hold secrets: keystone::admin_password,
 # rabbitmq::default_pass, *::secret_key, *_token...
@@ -46,7 +48,7 @@ def collect(config_dir):
                 continue
             try:
                 with open(path) as source:
-                    _walk(yaml.safe_load(source), found)
+                    _walk(yamlfile.load(source), found)
             except (OSError, yaml.YAMLError, UnicodeDecodeError):
                 continue  # not ours to judge here; prepare checks the config
     return found

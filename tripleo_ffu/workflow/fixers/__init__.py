@@ -13,9 +13,8 @@ import glob
 import logging
 import os
 
-import yaml
-
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
@@ -102,7 +101,7 @@ def fix_config(config_dir, fixers):
     for relative in task_files(config_dir):
         path = os.path.join(config_dir, relative)
         with open(path) as source:
-            tasks = yaml.safe_load(source)
+            tasks = yamlfile.load(source)
         if tasks is None:
             continue
         found = []
@@ -110,7 +109,7 @@ def fix_config(config_dir, fixers):
             found.extend(Change(relative, fixer.name, label)
                          for label in fixer.fix(tasks, relative))
         if found:
-            files.write_private(path, yaml.safe_dump(
+            files.write_private(path, yamlfile.dump(
                 tasks, default_flow_style=False))
             changes.extend(found)
     return changes
