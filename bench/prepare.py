@@ -50,12 +50,14 @@ def local_phases(heat, stack, work):
         inventory.check_stack_names(overcloud_stack.outputs(heat, stack))
         config_download.download(heat, stack, config_dir)
     with timer.step('fix'):
-        changes = fixers.fix_config(config_dir, fixers.load_fixers())
+        task_files = {}
+        changes = fixers.fix_config(config_dir, fixers.load_fixers(),
+                                    task_files)
         if changes:
             config_download.commit(config_dir,
                                    fixers.commit_message(changes))
     with timer.step('compile'):
-        playbook, _ = plan.Compiler(config_dir).compile()
+        playbook, _ = plan.Compiler(config_dir, task_files).compile()
         plan.write(config_dir, playbook)
     with timer.step('inventory'):
         built = inventory.build(heat, stack, 'tripleo-admin', None,

@@ -583,3 +583,17 @@ def test_load_plays_of_plays_without_an_id(tmp_path):
 ])
 def test_count_tasks(tasks, count):
     assert plan.count_tasks(tasks) == count
+
+
+def test_the_compiler_reuses_the_task_files_the_fixers_read(config_dir):
+    from tripleo_ffu.workflow import fixers
+    task_files = {}
+    fixers.fix_config(config_dir, [], task_files)
+    assert task_files['Compute/fast_forward_upgrade_tasks.yaml'] == (
+        COMPUTE_TASKS)
+    os.unlink(os.path.join(config_dir,
+                           'Compute/fast_forward_upgrade_tasks.yaml'))
+    plays = {play['name']: play for play in
+             plan.Compiler(config_dir, task_files).compile()[0]}
+    assert _role_block(plays['ocata-2'], 'Compute')['block'] == [
+        {'name': 'compute at 2', 'debug': {}}]

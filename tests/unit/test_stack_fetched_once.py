@@ -29,6 +29,7 @@ def test_other_calls_go_to_heat():
     once = overcloud_stack.FetchedOnce(heat)
     once.stacks.get('overcloud', resolve_outputs=False)
     once.stacks.environment('overcloud')
+    once.stacks.environment('overcloud')
     once.resources.list('overcloud')
     assert heat.stacks.get.call_count == 1
     heat.stacks.environment.assert_called_once_with('overcloud')

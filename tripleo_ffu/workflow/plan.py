@@ -163,9 +163,11 @@ def _registers(tasks):
 
 
 class Compiler:
-    def __init__(self, config_dir):
+    def __init__(self, config_dir, task_files=None):
+        """task_files: tasks already read (fix_config's loaded), by path
+        relative to config_dir."""
         self.config_dir = config_dir
-        self._task_files = {}
+        self._task_files = dict(task_files or {})
         ffu = _load(config_dir, FFU_PLAYBOOK)
         if not ffu or not isinstance(ffu, list):
             raise PlanError('%s holds no play' % FFU_PLAYBOOK)
@@ -185,7 +187,7 @@ class Compiler:
         return list(DEFAULT_RELEASES)
 
     def _tasks(self, relative):
-        if relative not in self._task_files:
+        if self._task_files.get(relative) is None:
             self._task_files[relative] = _load(self.config_dir,
                                                relative) or []
         return self._task_files[relative]

@@ -123,12 +123,15 @@ def _prepare(heat, stack, roles, options, run, log):
         commits.append(config_download.download(updated, stack.stack_name,
                                                 options.config_dir))
     with run.step('Fixing the task ordering'):
-        changes = fixers.fix_config(options.config_dir, fixers.load_fixers())
+        task_files = {}
+        changes = fixers.fix_config(options.config_dir, fixers.load_fixers(),
+                                    task_files)
         if changes:
             commits.append(config_download.commit(
                 options.config_dir, fixers.commit_message(changes)))
     with run.step('Compiling the FFU plan'):
-        playbook, plays = plan.Compiler(options.config_dir).compile()
+        playbook, plays = plan.Compiler(options.config_dir,
+                                        task_files).compile()
         plan.write(options.config_dir, playbook)
     with run.step('Writing the inventory'):
         built = inventory.build(

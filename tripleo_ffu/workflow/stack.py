@@ -81,7 +81,8 @@ class FetchedOnce:
     over every service and task: the slow part of reading a stack.
     tripleo-common's Config and TripleoInventory each fetch the stack
     again; prepare hands them this client after its update so that the
-    outputs are computed once. Everything else goes to the real client.
+    outputs are computed once (and the environment read once). Everything
+    else goes to the real client.
     """
 
     def __init__(self, heat):
@@ -96,6 +97,13 @@ class _StacksFetchedOnce:
     def __init__(self, stacks):
         self._stacks = stacks
         self._fetched = {}
+        self._environments = {}
+
+    def environment(self, stack_id):
+        """TripleoInventory asks twice."""
+        if stack_id not in self._environments:
+            self._environments[stack_id] = self._stacks.environment(stack_id)
+        return self._environments[stack_id]
 
     def get(self, stack_id, **kwargs):
         if kwargs:  # resolve_outputs=False and the like: not cached

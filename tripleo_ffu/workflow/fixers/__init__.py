@@ -95,13 +95,19 @@ def task_files(config_dir):
     return sorted(os.path.relpath(path, config_dir) for path in found)
 
 
-def fix_config(config_dir, fixers):
-    """Run every fixer over every task file; rewrite the files changed."""
+def fix_config(config_dir, fixers, loaded=None):
+    """Run every fixer over every task file; rewrite the files changed.
+
+    loaded, a dict, receives each file's tasks as they are now, by path
+    relative to config_dir, for the plan compiler to reuse.
+    """
     changes = []
     for relative in task_files(config_dir):
         path = os.path.join(config_dir, relative)
         with open(path) as source:
             tasks = yamlfile.load(source)
+        if loaded is not None:
+            loaded[relative] = tasks
         if tasks is None:
             continue
         found = []
