@@ -176,8 +176,49 @@ def test_heat_endpoint_is_in_stackrc(lab):
     assert lab.env['OS_AUTH_TYPE'] == 'none'
 
 
+def test_bulk_services_are_set_by_up_and_built_by_heat(lab):
+    """up writes the bulk parameters; Heat builds their tasks from the
+    queens service template (a stack of its own, deleted after)."""
+    import yaml
+    lab.cli('up', '--extra-services', '2', '--tasks-per-service', '30')
+    try:
+        with open(os.path.join(lab.root, 'lab-environment.yaml')) as source:
+            parameters = yaml.safe_load(source)['parameter_defaults']
+    finally:
+        lab.cli('up', '--extra-services', '0')
+    assert parameters['LabBulkServices'] == ['bulk01', 'bulk02']
+    assert parameters['LabBulkItems'] == ['01', '02']
+    client = _heat(lab)
+    path = os.path.join(overcloud.templates_dir('queens'), 'services',
+                        'lab-bulk.yaml')
+    with open(path) as source:
+        template = yaml.safe_load(source)
+    created = client.stacks.create(
+        stack_name='lab-bulk-check', template=template, parameters=dict(
+            RoleName='Controller', LabBulkServices='bulk01,bulk02',
+            LabBulkItems='01,02'))
+    try:
+        stack = overcloud.wait(client, created['stack']['id'], 'CREATE', 120)
+        role_data = overcloud.outputs(client, stack.id)['role_data']
+    finally:
+        overcloud.delete(client, 'lab-bulk-check')
+    tasks = role_data['fast_forward_upgrade_tasks']
+    assert role_data['service_name'] == 'lab_bulk'
+    # Per service: 2 items of 20 (every step of ocata and pike), and its
+    # package at step 3 of each release.
+    assert len(tasks) == 2 * (2 * 20 + 2)
+    assert len({task['name'] for task in tasks}) == len(tasks)
+    assert {'name': 'Configure bulk02 item 01 for pike at step 7',
+            'set_fact': {'lab_bulk02_configured': '01-pike-7'},
+            'when': ['step|int == 7', "release == 'pike'"]} in tasks
+    with open(os.path.join(lab.root, 'lab-environment.yaml')) as source:
+        assert yaml.safe_load(source)['parameter_defaults'][
+            'LabBulkServices'] == []
+
+
 @pytest.mark.parametrize('argv, message', [
     (('up', '--controllers', '0'), 'at least one controller'),
+    (('up', '--tasks-per-service', '0'), 'at least 1'),
 ])
 def test_bad_lab_input_gets_one_line(lab, argv, message):
     result = lab.cli(*argv, check=False)
