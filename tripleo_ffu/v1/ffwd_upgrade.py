@@ -192,7 +192,9 @@ class Run(_Command):
         parser.add_argument('--skip-tags', metavar='<tags>',
                             help=_('Skip tasks with these tags'))
         parser.add_argument('--forks', type=int, metavar='<n>',
-                            help=_('Nodes Ansible works on at once'))
+                            help=_('Nodes Ansible works on at once '
+                                   '(default: the node count, at most 4 '
+                                   'per CPU and 100)'))
         parser.add_argument(
             '--playbook', choices=('plan', 'stack'), default='plan',
             help=_('plan: the plan compiled by prepare, with journal and '
