@@ -76,25 +76,40 @@ def conjuncts(expression):
 
     `not` binds tighter than `and` in Jinja, so it never spans a split.
     """
+    parts = _conjuncts(expression)
+    return None if parts is None else list(parts)
+
+
+# The parsers below are cached: the plan compiler asks about each task's
+# items at every step of every release, and a large overcloud's thousands
+# of tasks share a few hundred distinct items.
+@functools.lru_cache(maxsize=None)
+def _conjuncts(expression):
     text = _strip_parens(expression)
     if any(len(_split_top_level(text, word, loose=True)) > 1
            for word in ('or', 'if')):
         return None
-    return _split_top_level(text, 'and')
+    return tuple(_split_top_level(text, 'and'))
 
 
 def step_of(condition):
     """N when condition is exactly `step|int == N` (or a spelling of it)."""
-    if not isinstance(condition, str):
-        return None
+    return _step_of(condition) if isinstance(condition, str) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _step_of(condition):
     match = _STEP.match(_strip_parens(condition))
     return int(match.group(1)) if match else None
 
 
 def release_of(condition):
     """X when condition is exactly `release == 'X'`."""
-    if not isinstance(condition, str):
-        return None
+    return _release_of(condition) if isinstance(condition, str) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _release_of(condition):
     match = _RELEASE.match(_strip_parens(condition))
     return match.group(2) if match else None
 
@@ -124,37 +139,21 @@ def all_conjuncts(when):
 
 def provably_false(when, release, step):
     """True only when `when` cannot hold at this release and step."""
-    if when is None:
+    parts = all_conjuncts(when)
+    if not parts:
         return False
-    found_false, steps, releases = False, [], []
-    for item in when if isinstance(when, list) else [when]:
-        if isinstance(item, bool):
-            found_false = found_false or item is False
-            continue
-        pins = _pins(item) if isinstance(item, str) else None
-        if pins is None:  # not a plain conjunction: nothing to conclude
-            return False
-        steps.extend(pins[0])
-        releases.extend(pins[1])
-    return found_false or (
-        step is not None and any(pinned != step for pinned in steps)) or (
-        release is not None and any(pinned != release
-                                    for pinned in releases))
-
-
-@functools.lru_cache(maxsize=None)
-def _pins(item):
-    """(steps, releases) the conjuncts of a string item pin, or None when
-    it is not a plain conjunction. Cached: a plan tests each task's items
-    at every step of every release, and a large overcloud's tasks share
-    a few hundred distinct items."""
-    parts = conjuncts(item)
-    if parts is None:
-        return None
-    return (tuple(pinned for pinned in map(step_of, parts)
-                  if pinned is not None),
-            tuple(pinned for pinned in map(release_of, parts)
-                  if pinned is not None))
+    for part in parts:
+        if part is False:
+            return True
+        pinned_step = step_of(part)
+        if pinned_step is not None and step is not None \
+                and pinned_step != step:
+            return True
+        pinned_release = release_of(part)
+        if pinned_release is not None and release is not None \
+                and pinned_release != release:
+            return True
+    return False
 
 
 def _true_at(condition, release, step):
