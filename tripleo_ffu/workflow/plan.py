@@ -318,8 +318,7 @@ def count_tasks(tasks, config_dir=None):
     config_dir those of the written plan's includes."""
     count = 0
     for task in tasks or []:
-        target = task.get('include_tasks') if isinstance(task, dict) \
-            else None
+        target = _include_target(task) if isinstance(task, dict) else None
         if config_dir and isinstance(target, str) and target.startswith(
                 PLAN_TASKS_DIR + '/'):
             count += count_tasks(_load(config_dir, target), config_dir)
