@@ -21,11 +21,11 @@ run's output is kept in the bench dir.
 """
 
 import argparse
+import collections
 import getpass
 import glob
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -242,15 +242,13 @@ def limit_config(config_dir, executed, target):
 
 def tasks_per_role(config_dir):
     """Tasks in each role's files (RoleData's sections)."""
-    counts = {}
-    for relative in fixers.task_files(config_dir):
-        role = relative.split(os.sep)[0]
-        if os.sep not in relative or re.search(r'_step\d+\.yaml$',
-                                               relative):
-            continue
-        with open(os.path.join(config_dir, relative)) as source:
-            counts[role] = counts.get(role, 0) + plan.count_tasks(
-                yaml.safe_load(source))
+    counts = collections.Counter()
+    for section in fixers.ROLE_SECTIONS:
+        for path in glob.glob(os.path.join(config_dir, '*',
+                                           section + '.yaml')):
+            with open(path) as source:
+                counts[os.path.basename(os.path.dirname(path))] += \
+                    plan.count_tasks(yaml.safe_load(source))
     return counts
 
 
