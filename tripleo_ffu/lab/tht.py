@@ -1,0 +1,185 @@
+"""tripleo-heat-templates stable/queens, as released, for the lab.
+
+The lab's queens RoleConfig is THT's own: its ``common/deploy-steps.j2``
+rendered for the lab's roles. This module fetches THT's last queens sdist
+once per machine with pip (its wheels hold no templates), keeps it in a
+cache shared by every lab and test run, and renders the template exactly
+as THT's ``tools/process-templates.py`` does. Nothing of THT is copied
+into this repository; what the lab uses is copied unchanged from the sdist.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+import jinja2
+import yaml
+
+from tripleo_ffu.lab import procs
+
+LOG = logging.getLogger(__name__)
+
+VERSION = '8.4.1'
+NAME = 'tripleo-heat-templates-%s' % VERSION
+SDIST = NAME + '.tar.gz'
+# sha256 of the sdist pip downloads: what the lab renders is always this.
+SDIST_SHA256 = ('9c4800e6e0d9cdaa95c90e4f5db7612960ef267eba88804df117fc65'
+                '1d98f5d9')
+# pip's metadata step on this sdist needs an old setuptools (pbr's
+# setup_requires), hence a throwaway virtualenv and no build isolation.
+FETCH_REQUIREMENTS = ['setuptools<61', 'pbr', 'wheel']
+CACHE_ENV = 'TRIPLEO_FFU_THT_CACHE'
+
+# The lab's roles, as named in THT's roles_data.yaml (whose entries give
+# each its tags and deprecated names): Controller is the primary role.
+ROLES = ('Controller', 'Compute')
+# THT renders common/post.j2.yaml (it includes deploy-steps.j2) into the
+# template of OS::TripleO::PostDeploySteps.
+POST_TEMPLATE = os.path.join('common', 'post.j2.yaml')
+# The files the rendered template reads with get_file, relative to THT.
+GET_FILES = (os.path.join('common', 'deploy-steps-tasks.yaml'),
+             os.path.join('docker', 'docker-puppet.py'),
+             os.path.join('extraconfig', 'pre_network',
+                          'boot_param_tasks.yaml'))
+
+
+def cache_dir():
+    """Where the sdist and its extracted tree are kept, for every lab."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'tripleo-ffu', 'tht')
+
+
+@contextlib.contextmanager
+def _locked(directory):
+    """One fetch at a time per cache (labs and test runs share it)."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as source:
+        for chunk in iter(lambda: source.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pip_download(directory):
+    """The sdist, downloaded by pip into directory (a throwaway venv's pip:
+    ours must not get an old setuptools)."""
+    base_python = getattr(sys, '_base_executable', sys.executable)
+    with tempfile.TemporaryDirectory(prefix='tht-fetch-') as work:
+        venv = os.path.join(work, 'venv')
+        pip = os.path.join(venv, 'bin', 'pip')
+        steps = [
+            ([base_python, '-m', 'venv', venv], 'creating a virtualenv'),
+            ([pip, 'install', '-q', '--disable-pip-version-check'] +
+             FETCH_REQUIREMENTS, 'installing ' +
+             ' '.join(FETCH_REQUIREMENTS)),
+            ([pip, 'download', '-q', '--disable-pip-version-check',
+              '--no-deps', '--no-binary', ':all:', '--no-build-isolation',
+              'tripleo-heat-templates==' + VERSION, '-d', work],
+             'pip download tripleo-heat-templates==' + VERSION),
+        ]
+        for argv, what in steps:
+            result = subprocess.run(argv, capture_output=True, text=True,
+                                    stdin=subprocess.DEVNULL)
+            if result.returncode != 0:
+                lines = [line for line in (result.stderr or result.stdout)
+                         .splitlines() if line.strip() and
+                         not line.startswith('WARNING: Location')]
+                raise procs.LabError(
+                    'cannot fetch %s (%s failed: %s): put %s in %s and '
+                    'run this again' % (
+                        SDIST, what, lines[-1].strip() if lines
+                        else 'exit %d' % result.returncode,
+                        SDIST, directory))
+        downloaded = os.path.join(work, SDIST)
+        if not os.path.isfile(downloaded):
+            raise procs.LabError('cannot fetch %s: pip saved no %s; put it '
+                                 'in %s and run this again'
+                                 % (SDIST, SDIST, directory))
+        partial = os.path.join(directory, SDIST + '.part')
+        shutil.copyfile(downloaded, partial)
+        os.replace(partial, os.path.join(directory, SDIST))
+
+
+def _extract(sdist, directory):
+    """sdist's tree into directory/NAME, whole or not at all."""
+    work = tempfile.mkdtemp(prefix='.extract-', dir=directory)
+    try:
+        with tarfile.open(sdist) as archive:
+            archive.extractall(work, filter='data')
+        os.replace(os.path.join(work, NAME), os.path.join(directory, NAME))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fetch(directory=None):
+    """THT's extracted queens tree; fetched with pip the first time only."""
+    directory = directory or cache_dir()
+    tree = os.path.join(directory, NAME)
+    if os.path.isfile(os.path.join(tree, POST_TEMPLATE)):
+        return tree
+    try:
+        with _locked(directory):
+            if os.path.isfile(os.path.join(tree, POST_TEMPLATE)):
+                return tree
+            sdist = os.path.join(directory, SDIST)
+            if not os.path.isfile(sdist):
+                LOG.info('Fetching %s with pip into %s', SDIST, directory)
+                _pip_download(directory)
+            digest = _sha256(sdist)
+            if digest != SDIST_SHA256:
+                raise procs.LabError(
+                    '%s has sha256 %s, not the released %s: remove it and '
+                    'run this again' % (sdist, digest, SDIST_SHA256))
+            shutil.rmtree(tree, ignore_errors=True)
+            _extract(sdist, directory)
+    except OSError as exc:
+        raise procs.LabError('cannot keep %s in %s: %s' % (
+            SDIST, directory, exc.strerror or exc))
+    except tarfile.TarError as exc:
+        raise procs.LabError('%s is not a readable sdist (%s): remove it '
+                             'and run this again'
+                             % (os.path.join(directory, SDIST), exc))
+    return tree
+
+
+def _load_yaml(tht, relative):
+    with open(os.path.join(tht, relative)) as source:
+        return yaml.safe_load(source)
+
+
+def roles_data(tht, names=ROLES):
+    """THT's roles_data.yaml entries of the lab's roles, in the lab's
+    order."""
+    entries = {role['name']: role
+               for role in _load_yaml(tht, 'roles_data.yaml')}
+    return [entries[name] for name in names]
+
+
+def render_post(tht, roles):
+    """common/post.j2.yaml rendered for roles, as THT's
+    tools/process-templates.py renders a *.j2.yaml: a default jinja2
+    Environment whose loader looks next to the template, then in THT."""
+    path = os.path.join(tht, POST_TEMPLATE)
+    with open(path) as source:
+        text = source.read()
+    loader = jinja2.loaders.FileSystemLoader([os.path.dirname(path), tht])
+    template = jinja2.Environment(loader=loader).from_string(text)
+    return template.render(roles=roles,
+                           networks=_load_yaml(tht, 'network_data.yaml'))
