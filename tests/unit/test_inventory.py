@@ -94,3 +94,23 @@ def test_host_keys_that_are_not_known_hosts_lines_are_refused(tmp_path):
                        match='not a known_hosts entry'):
         inventory.build(_with_known_hosts('just-a-word\n'), 'overcloud',
                         'stack', known_hosts_path=str(tmp_path / 'k'))
+
+
+def test_a_stack_with_another_name_still_has_an_overcloud_group():
+    """Queens' playbooks run on `hosts: overcloud` whatever the stack's
+    name: every node must be in that group."""
+    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'mycloud',
+                            'stack')
+    assert sorted(built['overcloud']['children']) == sorted(
+        built['mycloud']['children']) == ['Compute', 'Controller']
+    assert inventory.hosts(built, 'mycloud') == inventory.hosts(
+        built, 'overcloud')
+
+
+def test_the_undercloud_plays_run_locally_without_the_admin_password():
+    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'overcloud',
+                            'stack')
+    host = built['undercloud']['hosts']['undercloud']
+    assert host['ansible_connection'] == 'local'
+    assert 'vars' not in built['undercloud']
+    assert 'undercloud' not in inventory.hosts(built, 'overcloud')

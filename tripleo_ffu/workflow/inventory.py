@@ -2,6 +2,7 @@
 
 import os
 import re
+import sys
 
 from tripleo_common import inventory as tripleo_inventory
 
@@ -10,6 +11,11 @@ from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 HOST_NETWORK = 'ctlplane'
+# The groups queens' playbooks name whatever the stack is called: queens'
+# tripleo-ansible-inventory always made them, today's tripleo-common names
+# the overcloud group after the stack.
+OVERCLOUD_GROUP = 'overcloud'
+UNDERCLOUD_GROUP = 'undercloud'
 KNOWN_HOSTS_OUTPUT = 'SshKnownHosts'
 KNOWN_HOSTS_FILE = 'ssh_known_hosts'
 # Host names become file names (host_vars/) and Ansible patterns.
@@ -53,9 +59,15 @@ def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None):
     inventory = dict(tripleo_inventory.TripleoInventory(
         hclient=heat, plan_name=stack_name, ansible_ssh_user=ssh_user,
         host_network=HOST_NETWORK).list(dynamic=False))
-    # FFU plays target the overcloud only; the undercloud group would
-    # also carry the overcloud admin password field.
+    # tripleo-common's undercloud group carries the overcloud admin
+    # password: the undercloud plays get a group of their own instead.
     inventory.pop('Undercloud', None)
+    inventory[UNDERCLOUD_GROUP] = {'hosts': {'undercloud': {
+        'ansible_connection': 'local', 'ansible_host': 'localhost',
+        'ansible_python_interpreter': sys.executable}}}
+    roles = (inventory.get(stack_name) or {}).get('children') or {}
+    if stack_name != OVERCLOUD_GROUP:
+        inventory[OVERCLOUD_GROUP] = {'children': dict(roles)}
     host_vars = outputs.get('AnsibleHostVarsMap') or {}
     for role, variables_by_host in host_vars.items():
         for host, variables in (inventory.get(role, {})
