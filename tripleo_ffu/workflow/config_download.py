@@ -10,6 +10,7 @@ import logging
 import os
 
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
@@ -33,14 +34,72 @@ def prepare_dir(config_dir):
                 out.write(GITIGNORE)
 
 
+def _queens_config_class():
+    """tripleo-common's Config, bridged to a queens stack's outputs.
+
+    Today's Config reads a RoleGroupVars output (a KeyError without it)
+    and writes each host's deployments as `pre_deployments_<Role>`;
+    queens' stacks have no RoleGroupVars, and queens' deploy playbook
+    reads `<Role>_pre_deployments` and `<Role>_post_deployments`, which
+    queens' config download wrote in group_vars/<Role>. Stacks that have
+    RoleGroupVars are downloaded as tripleo-common does.
+    """
+    from tripleo_common.utils import config as tripleo_config
+
+    class QueensConfig(tripleo_config.Config):
+        def fetch_config(self, name):
+            stack = super().fetch_config(name)
+            self.queens_outputs = 'RoleGroupVars' not in self.stack_outputs
+            if self.queens_outputs:
+                self.stack_outputs['RoleGroupVars'] = {
+                    role: {} for role in
+                    self.stack_outputs.get('RoleData') or {}}
+            return stack
+
+        def write_config(self, stack, name, config_dir, config_type=None):
+            written = super().write_config(stack, name, config_dir,
+                                           config_type)
+            if self.queens_outputs:
+                _queens_deployment_vars(config_dir)
+            return written
+
+    return QueensConfig
+
+
+def _queens_deployment_vars(config_dir):
+    """group_vars/<Role> gets `<Role>_pre_deployments` and
+    `<Role>_post_deployments` from what today's Config wrote per host."""
+    group_vars = os.path.join(config_dir, 'group_vars')
+    host_vars = os.path.join(config_dir, 'host_vars')
+    found = {}
+    for host in sorted(os.listdir(host_vars)):
+        with open(os.path.join(host_vars, host)) as source:
+            variables = yamlfile.load(source) or {}
+        for key, names in variables.items():
+            for kind in ('pre_deployments', 'post_deployments'):
+                prefix = kind + '_'
+                if key.startswith(prefix) and isinstance(names, list):
+                    listed = found.setdefault(
+                        (key[len(prefix):], kind), [])
+                    listed.extend(n for n in names if n not in listed)
+    for role in sorted(os.listdir(group_vars)):
+        path = os.path.join(group_vars, role)
+        with open(path) as source:
+            variables = yamlfile.load(source) or {}
+        for kind in ('pre_deployments', 'post_deployments'):
+            variables.setdefault('%s_%s' % (role, kind),
+                                 found.get((role, kind), []))
+        files.write_private(path, yamlfile.dump(variables,
+                                                default_flow_style=False))
+
+
 def download(heat, stack_name, config_dir):
     """Download the config; return the commit it made (or None)."""
-    from tripleo_common.utils import config as tripleo_config
     prepare_dir(config_dir)
     before = head(config_dir)
     with files.private_umask():
         try:
-            tripleo_config.Config(heat).download_config(
+            _queens_config_class()(heat).download_config(
                 stack_name, config_dir, preserve_config_dir=True,
                 commit_message=DOWNLOAD_COMMIT + stack_name)
         except Exception as exc:  # OSError, git's, tripleo-common's own
