@@ -1,485 +1,411 @@
-"""The FFU plan: one play per release and step, skipped tasks left out."""
+"""The FFU plan, compiled from THT stable/queens' own RoleConfig.
+
+The config dir holds RoleConfig as tripleo-heat-templates 8.4.1 renders
+it for a Controller and a Compute role (tests/unit/tht_queens.py), and
+role task files written here.
+"""
 
 import copy
 import os
 import stat
+import subprocess
 
 import pytest
 import yaml
 
 from tripleo_ffu.workflow import plan
+from tests.unit import ansible_standins
+from tests.unit import tht_queens
 
-FFU_STEP_PLAYS = (['ocata-%d' % step for step in range(10)]
-                  + ['pike-%d' % step for step in range(10)])
-FFU_PLAYS = (['ocata-prep'] + FFU_STEP_PLAYS[:10] + ['pike-prep']
-             + FFU_STEP_PLAYS[10:])
-PLAY_IDS = (['setup'] + FFU_PLAYS + ['queens-post']
-            + ['upgrade-%d' % step for step in range(6)]
-            + ['deploy-%d' % step for step in range(6)]
-            + ['post-upgrade-%d' % step for step in range(4)])
-CONTROLLER = "tripleo_role_name == 'Controller'"
-BOOTSTRAP = [CONTROLLER, 'is_bootstrap_node|bool']
-# RoleConfig include files: (role, section, when) for each include.
-INCLUDES = {
-    'ffu-prep': [('Controller', 'fast_forward_upgrade_tasks', CONTROLLER),
-                 ('Compute', 'fast_forward_upgrade_tasks',
-                  "tripleo_role_name == 'Compute'")],
-    'ffu-bootstrap': [('Controller', 'fast_forward_upgrade_tasks',
-                       BOOTSTRAP)],
-    'ffu-post': [('Controller', 'fast_forward_post_upgrade_tasks',
-                  CONTROLLER)],
-    'upgrade': [('Controller', 'upgrade_tasks', CONTROLLER)],
-    'deploy': [('Controller', 'deploy_steps_tasks', CONTROLLER)],
-    'post-upgrade': [('Controller', 'post_upgrade_tasks', CONTROLLER)],
-}
-FFU_TASKS = [
-    {'name': 'every step', 'debug': {}},
-    {'name': 'step 3', 'debug': {}, 'when': 'step|int == 3'},
-    {'name': 'step 5 unpiped', 'debug': {}, 'when': ['x', 'step == 5']},
-    {'name': 'pike only', 'debug': {}, 'when': "release == 'pike'"},
-    {'name': 'ocata step 1', 'debug': {},
-     'when': ["release == 'ocata'", 'step|int == 1']},
-    {'name': 'step 1 or 2', 'debug': {},
-     'when': 'step|int == 1 or step|int == 2'},
-    {'name': 'false', 'debug': {}, 'when': False},
-    {'name': 'block at 7', 'when': 'step|int == 7', 'block': [
-        {'name': 'in block at 7', 'debug': {}}]},
-    {'name': 'block of step 8', 'block': [
-        {'name': 'first at 8', 'debug': {}, 'when': 'step|int == 8'},
-        {'name': 'second at 8', 'debug': {}, 'when': 'step|int == 8'}]},
-    {'name': 'block with always', 'block': [
-        {'name': 'tried at 9', 'debug': {}, 'when': 'step|int == 9'}],
-     'rescue': [
-        {'name': 'rescued at 9', 'debug': {}, 'when': 'step|int == 9'}],
-     'always': [
-        {'name': 'always there', 'debug': {}}]},
-    {'name': 'nested', 'block': [
-        {'name': 'inner block', 'block': [
-            {'name': 'deep at 6', 'debug': {}, 'when': 'step|int == 6'}]},
-        {'name': 'next to it at 6', 'debug': {},
-         'when': 'step|int == 6'}]},
-]
-COMPUTE_TASKS = [
-    {'name': 'compute at 2', 'debug': {}, 'when': 'step|int == 2'},
-]
-POST_TASKS = [
-    {'name': 'post any', 'debug': {}},
-    {'name': 'post step 2', 'debug': {}, 'when': 'step|int == 2'},
-    {'name': 'post ocata', 'debug': {}, 'when': "release == 'ocata'"},
-    {'name': 'post queens', 'debug': {}, 'when': "release == 'queens'"},
-]
+RELEASES = ('ocata', 'pike')
+FFU_STEPS = [str(step) for step in range(10)]
 
 
-def _phase_tasks(phase):
-    return [
-        {'name': '%s any' % phase, 'debug': {}},
-        {'name': '%s step 3' % phase, 'debug': {},
-         'when': ['x', 'step|int == 3']},
-        {'name': '%s step 0 or 1' % phase, 'debug': {},
-         'when': 'step|int == 0 or step|int == 1'},
-        {'name': '%s ocata' % phase, 'debug': {},
-         'when': "release == 'ocata'"},
-    ]
+def _role_files(role):
+    """Task files of one role: pinned to steps and releases, registers,
+    blocks, bootstrap-only tasks, and the files config download writes
+    for the deploy steps."""
+    return {
+        '%s/fast_forward_upgrade_tasks.yaml' % role: [
+            {'name': '%s check' % role, 'command': 'true',
+             'register': 'check', 'when': 'step|int == 0'},
+            {'name': '%s stop' % role, 'command': 'true',
+             'when': ['step|int == 1', 'check is skipped']},
+            {'name': '%s ocata only' % role, 'command': 'true',
+             'when': ['step|int == 2', "release == 'ocata'"]},
+            {'name': '%s repos {{ release }}' % role,
+             'command': 'echo {{ release }}', 'when': 'step|int == 3'},
+            {'name': '%s packages' % role, 'when': 'step|int == 6',
+             'block': [{'name': '%s update' % role, 'command': 'true',
+                        'when': 'ffu_packages_apply|bool'}]},
+            {'name': '%s db sync' % role, 'command': 'true',
+             'when': ['step|int == 8', 'is_bootstrap_node|bool']},
+            {'name': '%s either' % role, 'command': 'true',
+             'when': 'step|int == 4 or step|int == 5'},
+        ],
+        '%s/fast_forward_post_upgrade_tasks.yaml' % role: [
+            {'name': '%s post {{ release }}' % role,
+             'debug': {'msg': '{{ release }}'}}],
+        '%s/upgrade_tasks.yaml' % role: [
+            {'name': '%s upgrade %d' % (role, step), 'command': 'true',
+             'when': 'step|int == %d' % step} for step in (0, 2, 5)],
+        '%s/deploy_steps_tasks.yaml' % role: [
+            {'name': '%s deploy' % role, 'command': 'true',
+             'when': 'step|int == 2'}],
+        '%s/post_upgrade_tasks.yaml' % role: [
+            {'name': '%s post upgrade' % role, 'command': 'true',
+             'when': 'step|int == 3'}],
+        '%s/host_prep_tasks.yaml' % role: [
+            {'name': '%s host prep' % role, 'command': 'true'}],
+        '%s/step_config.pp' % role: 'include tripleo::profile::base\n',
+        '%s/puppet_config.yaml' % role: [],
+        '%s/docker_config.yaml' % role: {},
+        '%s/docker_config_scripts.yaml' % role: {},
+        '%s/kolla_config.yaml' % role: {},
+        '%s/docker_puppet_tasks.yaml' % role: {},
+    }
 
 
-ROLE_TASKS = {
-    'Controller/fast_forward_upgrade_tasks.yaml': FFU_TASKS,
-    'Compute/fast_forward_upgrade_tasks.yaml': COMPUTE_TASKS,
-    'Controller/fast_forward_post_upgrade_tasks.yaml': POST_TASKS,
-    'Controller/upgrade_tasks.yaml': _phase_tasks('upgrade'),
-    'Controller/deploy_steps_tasks.yaml': _phase_tasks('deploy'),
-    'Controller/post_upgrade_tasks.yaml': _phase_tasks('post-upgrade'),
-}
-SET_RELEASES = {'name': 'set releases',
-                'set_fact': {'releases': ['ocata', 'pike', 'queens'],
-                             'ffu_packages': ['openstack-keystone']}}
-FFU_PLAYBOOK = [{
-    'hosts': 'overcloud',
-    'become': True,
-    'tasks': [
-        SET_RELEASES,
-        {'name': 'gather', 'setup': {}},
-        {'include_tasks': 'fast_forward_upgrade_release_tasks.yaml',
-         'loop': '{{ releases }}', 'loop_control': {'loop_var': 'release'}},
-    ],
-}]
-PREP_TASKS = [
-    {'name': 'prep plain', 'debug': {'msg': 'prep'}},
-    {'include_tasks': 'fast_forward_upgrade_prep_role_tasks.yaml',
-     'with_sequence': 'start=0 end=3', 'loop_control': {'loop_var': 'step'}},
-]
+ROLE_FILES = dict(_role_files('Controller'), **_role_files('Compute'))
 
 
-def _write(config_dir, relative, data):
-    path = os.path.join(config_dir, relative)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as out:
-        yaml.safe_dump(data, out)
+@pytest.fixture(scope='module')
+def source_dir(tmp_path_factory):
+    return tht_queens.write_config(
+        str(tmp_path_factory.mktemp('tht') / 'config'), ROLE_FILES)
 
 
 @pytest.fixture
-def config_dir(tmp_path):
-    """The RoleConfig and role task files the compiler reads."""
-    root = str(tmp_path / 'config')
-    _write(root, plan.FFU_PLAYBOOK, FFU_PLAYBOOK)
-    _write(root, plan.FFU_PREP_TASKS, PREP_TASKS)
-    for name, relative in plan.ROLE_INCLUDES.items():
-        _write(root, relative, [
-            {'include_tasks': '%s/%s.yaml' % (role, section), 'when': when}
-            for role, section, when in INCLUDES[name]])
-    for relative, tasks in ROLE_TASKS.items():
-        _write(root, relative, tasks)
-    return root
+def config_dir(source_dir, tmp_path):
+    copied = str(tmp_path / 'config')
+    subprocess.run(['cp', '-a', source_dir, copied], check=True)
+    return copied
 
 
-@pytest.fixture
-def compiled(config_dir):
-    """(playbook, [Play]) of the config dir."""
-    return plan.Compiler(config_dir).compile()
+@pytest.fixture(scope='module')
+def compiled(source_dir):
+    return plan.Compiler(source_dir).compile()
 
 
-@pytest.fixture
+@pytest.fixture(scope='module')
 def plays(compiled):
-    """The playbook's plays by id."""
     return {play['name']: play for play in compiled[0]}
 
 
-def _names(tasks):
-    """Every task name, blocks and the plan's includes included, depth
-    first."""
+@pytest.fixture(scope='module')
+def infos(compiled):
+    return {info.id: info for info in compiled[1]}
+
+
+def _stack(source_dir, relative):
+    with open(os.path.join(source_dir, relative)) as source:
+        return yaml.safe_load(source)
+
+
+def test_the_ffu_plays_follow_the_releases_and_steps_of_the_playbook(
+        compiled):
+    ids = [info.id for info in compiled[1] if info.phase == 'ffu']
+    assert ids == (['ffu-facts', 'ffu'] + [
+        play for release in RELEASES for play in
+        ['ffu-%s' % release] + ['ffu-%s-%s' % (release, step)
+                                for step in FFU_STEPS]] + ['ffu-end'])
+
+
+def test_play_bindings_are_the_loop_variables(infos):
+    assert infos['ffu-pike-6'].bindings == (('release', 'pike'),
+                                            ('step', '6'))
+    assert (infos['ffu-pike-6'].release, infos['ffu-pike-6'].step) == (
+        'pike', 6)
+    assert infos['ffu'].bindings == infos['ffu-end'].bindings == ()
+    assert infos['upgrade-2'].bindings == (('step', '2'),)
+
+
+def test_loop_variables_are_include_variables_as_ansible_binds_them(plays):
+    """Include variables beat set_fact, as the stack's loop variables do:
+    the release of an ocata play is ocata whatever a fact says."""
+    include, = plays['ffu-ocata-3']['tasks']
+    assert include['vars'] == {'release': 'ocata'}
+    assert not any(key.startswith('with_') or key == 'loop'
+                   for key in include)
+    assert 'release' not in plays['ffu-ocata-3']['vars']
+
+
+def test_the_release_is_set_to_the_target_where_the_playbook_sets_it(plays):
+    """THT sets `release` to the last release after the release loop: a
+    set_fact, which would beat an earlier release if run before it."""
+    for name, play in plays.items():
+        if name != 'ffu-end':
+            assert not any('release' in (task.get('set_fact') or {})
+                           for task in play['tasks']), name
+    first = plays['ffu-end']['tasks'][0]
+    assert first['set_fact'] == {'release': '{{ releases | last }}',
+                                 'ffu_packages_apply': True}
+
+
+def _included(config_dir, tasks):
+    """Every task of a plan task list, the plan's includes followed."""
     found = []
     for task in tasks:
-        if 'name' in task:
-            found.append(task['name'])
-        for key in ('block', 'rescue', 'always', plan._INCLUDED):
-            found.extend(_names(task.get(key) or []))
+        target = plan._include_target(task)
+        if isinstance(target, str) and target.startswith(
+                plan.PLAN_TASKS_DIR + '/'):
+            with open(os.path.join(config_dir, target)) as source:
+                found.extend(_included(config_dir, yaml.safe_load(source)))
+        else:
+            found.append(task)
     return found
 
 
-def _plays_with(plays, name):
-    """Ids of the plays that hold a task named name, in order."""
-    return [play_id for play_id in PLAY_IDS
-            if name in _names(plays[play_id]['tasks'])]
+@pytest.fixture(scope='module')
+def written(source_dir, compiled):
+    plan.write(source_dir, compiled[0])
+    return {play['name']: _included(source_dir, play['tasks'])
+            for play in plan.load(source_dir)}
 
 
-def _role_block(play, role):
-    """A role's tasks in a play: its include (with its tasks as 'block')
-    or its block."""
-    blocks = [task for task in play['tasks']
-              if task.get('name') == '%s tasks' % role]
-    assert len(blocks) <= 1
-    if not blocks:
-        return None
-    block = dict(blocks[0])
-    if plan._INCLUDED in block:
-        block['block'] = block.pop(plan._INCLUDED)
-    return block
+def test_the_playbooks_own_tasks_are_kept(written):
+    """The heat agents' update and os-collect-config's start come after
+    the roles' post-upgrade tasks, outside any include."""
+    names = [task.get('name') for task in written['ffu-end']]
+    assert names[-3:] == ['Openstack Heat Agents package update',
+                          'Update os-collect-config',
+                          'Start os-collect-config back up']
+    assert 'Controller post {{ release }}' in names
+    prep = [task.get('name') for task in written['ffu-ocata']]
+    assert 'get bootstrap nodeid' in prep
+    assert prep[0].startswith('Run Fast Forward Upgrade Prep Workarounds')
 
 
-def test_plays_come_in_order(compiled):
-    playbook, infos = compiled
-    assert [play['name'] for play in playbook] == PLAY_IDS
-    assert [play['vars']['tripleo_ffu_play'] for play in playbook] == (
-        PLAY_IDS)
-    assert [info.id for info in infos] == PLAY_IDS
+def test_tags_on_tasks_and_plays_are_kept(written, plays):
+    hiera, = [task for task in written['ffu-pike']
+              if task.get('name') == 'get bootstrap nodeid']
+    assert hiera['tags'] == 'common'
+    for name, play in plays.items():
+        if name.startswith('deploy.'):
+            assert play.get('tags'), name
 
 
-def test_play_infos(compiled):
-    infos = {info.id: info for info in compiled[1]}
-    assert [(infos[i].phase, infos[i].release, infos[i].step) for i in (
-        'setup', 'ocata-0', 'pike-9', 'queens-post', 'upgrade-5',
-        'deploy-0', 'post-upgrade-3')] == [
-        ('setup', None, None), ('ffu', 'ocata', 0), ('ffu', 'pike', 9),
-        ('ffu', 'queens', None), ('upgrade', None, 5), ('deploy', None, 0),
-        ('post-upgrade', None, 3)]
-    assert infos['setup'].tasks_per_role == {'(setup)': 2}
-    assert infos['ocata-2'].tasks_per_role == {'Controller': 3,
-                                               'Compute': 1}
-    assert infos['ocata-2'].task_count == 4
-    assert infos['ocata-3'].tasks_per_role == {'Controller': 4,
-                                               'Compute': 0}
-    assert infos['ocata-3'].task_count == 4
-    assert infos['upgrade-3'].tasks_per_role == {'Controller': 4}
-    assert infos['upgrade-4'].tasks_per_role == {'Controller': 3}
+def test_pinned_tasks_only_where_they_can_run(written):
+    def where(name):
+        return [play for play, tasks in written.items()
+                if any(task.get('name') == name for task in tasks)]
+    assert where('Controller ocata only') == ['ffu-ocata-2']
+    assert where('Controller db sync') == ['ffu-ocata-8', 'ffu-pike-8']
+    assert where('Controller upgrade 2') == ['upgrade-2']
+    # A task that registers stays where it cannot run: skipped, it still
+    # sets its variable, as under the stack's playbook.
+    assert len(where('Controller check')) == 2 * len(FFU_STEPS)
+    # An `or` is never read.
+    assert len(where('Controller either')) == 2 * len(FFU_STEPS)
 
 
-@pytest.mark.parametrize('play_id, expected', [
-    ('ocata-0', {'tripleo_ffu_play': 'ocata-0', 'release': 'ocata',
-                 'step': '0'}),
-    ('pike-7', {'tripleo_ffu_play': 'pike-7', 'release': 'pike',
-                'step': '7'}),
-    ('queens-post', {'tripleo_ffu_play': 'queens-post',
-                     'release': 'queens'}),
-    ('upgrade-3', {'tripleo_ffu_play': 'upgrade-3', 'step': '3'}),
-    ('deploy-5', {'tripleo_ffu_play': 'deploy-5', 'step': '5'}),
-    ('post-upgrade-0', {'tripleo_ffu_play': 'post-upgrade-0',
-                        'step': '0'}),
-    ('setup', {'tripleo_ffu_play': 'setup'}),
-])
-def test_play_vars(plays, play_id, expected):
-    """The release, and the step as a string as with_sequence gives it."""
-    assert plays[play_id]['vars'] == expected
+def test_settled_conditions_are_dropped_and_the_others_kept(written):
+    stop, = [task for task in written['ffu-pike-1']
+             if task.get('name') == 'Controller stop']
+    assert stop['when'] == ['check is skipped']
+    db, = [task for task in written['ffu-pike-8']
+           if task.get('name') == 'Controller db sync']
+    assert db['when'] == ['is_bootstrap_node|bool']
 
 
-def test_plays_take_hosts_and_become_from_the_ffu_play(plays):
-    for play_id in PLAY_IDS:
-        assert plays[play_id]['hosts'] == 'overcloud'
-        assert plays[play_id]['become'] is True
-        if play_id != 'setup':
-            assert plays[play_id]['gather_facts'] is False
+def test_role_includes_keep_their_when(plays, source_dir):
+    tasks = plays['upgrade-2']['tasks']
+    include, = tasks
+    assert include['vars'] == {'step': '2'}
+    with open(os.path.join(source_dir, include['include'])) as source:
+        roles = yaml.safe_load(source)
+    assert [task['when'] for task in roles] == [
+        "tripleo_role_name == 'Controller'",
+        "tripleo_role_name == 'Compute'"]
 
 
-def test_setup_play_holds_the_ffu_play_tasks_but_its_includes(plays):
-    assert plays['setup']['tasks'] == FFU_PLAYBOOK[0]['tasks'][:2]
+def test_the_upgrade_include_stays_dynamic_once_its_loop_is_gone(plays):
+    """The stack's `include:` with a loop is dynamic; without the loop
+    Ansible would load it statically, so the plan says what it was."""
+    include, = plays['upgrade-2']['tasks']
+    assert include['static'] is False
 
 
-@pytest.mark.parametrize('name, play_ids', [
-    ('step 3', ['ocata-3', 'pike-3']),
-    ('step 5 unpiped', ['ocata-5', 'pike-5']),
-    ('pike only', ['pike-%d' % step for step in range(10)]),
-    ('ocata step 1', ['ocata-1']),
-    ('compute at 2', ['ocata-2', 'pike-2']),
-    ('upgrade step 3', ['upgrade-3']),
-    ('deploy step 3', ['deploy-3']),
-    ('post-upgrade step 3', ['post-upgrade-3']),
-    ('post step 2', ['queens-post']),
-    ('post queens', ['queens-post']),
-    ('post ocata', []),
-    ('false', []),
-])
-def test_pinned_tasks_only_where_they_can_run(plays, name, play_ids):
-    """A task pinned to a step or release goes only to its plays."""
-    assert _plays_with(plays, name) == play_ids
+def test_every_stack_play_is_kept_with_its_keywords(source_dir, plays,
+                                                    infos):
+    """Each play of the deploy playbook (and of the others) is in the plan
+    with its hosts, vars, become, tags and facts, unless it has nothing
+    to run: here the external deploy steps (no service has any) and the
+    role steps where no role task is pinned."""
+    stack = _stack(source_dir, 'deploy_steps_playbook.yaml')
+    dropped = []
+    for index, stack_play in enumerate(stack):
+        compiled = plays.get('deploy.%d' % (index + 1))
+        if compiled is None:
+            dropped.append(stack_play['name'])
+            continue
+        for key, value in stack_play.items():
+            if key in ('tasks', 'name'):
+                continue
+            if key == 'vars':
+                assert {k: v for k, v in compiled['vars'].items()
+                        if not k.startswith('tripleo_ffu_')} == value
+            else:
+                assert compiled[key] == value, (stack_play['name'], key)
+    assert sorted(dropped) == sorted(
+        ['External deployment step %d' % step for step in range(1, 6)] +
+        ['Overcloud deploy step tasks for %d' % step for step in (1, 3, 4, 5)]
+        + ['External deployment Post Deploy tasks'])
+    assert plays['deploy.4']['roles'] == ['tripleo-bootstrap',
+                                          'tripleo-ssh-known-hosts']
+    assert 'become' not in plays['upgrade-0']
+    assert plays['ffu-ocata-0']['become'] is True
 
 
-@pytest.mark.parametrize('name, play_ids', [
-    ('every step', FFU_STEP_PLAYS),
-    ('post any', ['queens-post']),
-    ('upgrade any', ['upgrade-%d' % step for step in range(6)]),
-    ('deploy any', ['deploy-%d' % step for step in range(6)]),
-    ('post-upgrade any', ['post-upgrade-%d' % step for step in range(4)]),
-])
-def test_tasks_without_a_step_go_to_every_play_of_their_phase(
-        plays, name, play_ids):
-    assert _plays_with(plays, name) == play_ids
+def test_facts_are_gathered_once_per_stack_play(plays):
+    assert 'gather_facts' not in plays['ffu-facts']
+    assert plays['ffu-facts']['tasks'] == []
+    assert all(play['gather_facts'] is False
+               for name, play in plays.items()
+               if name.startswith('ffu') and name != 'ffu-facts')
+    assert plays['deploy.2']['gather_facts'] is True
 
 
-@pytest.mark.parametrize('name, play_ids', [
-    ('step 1 or 2', FFU_STEP_PLAYS),
-    ('upgrade step 0 or 1', ['upgrade-%d' % step for step in range(6)]),
-    ('deploy step 0 or 1', ['deploy-%d' % step for step in range(6)]),
-])
-def test_an_or_is_never_filtered(plays, name, play_ids):
-    assert _plays_with(plays, name) == play_ids
+def test_what_cannot_be_unrolled_stays_as_the_stack_has_it(plays,
+                                                           source_dir):
+    """The server deployments loop over a host variable."""
+    stack = _stack(source_dir, 'deploy_steps_playbook.yaml')[4]
+    assert plays['deploy.5']['tasks'] == stack['tasks']
 
 
-def test_release_conditions_are_kept_where_no_release_is_known(plays):
-    """The upgrade phases have no release: nothing is dropped for one."""
-    assert _plays_with(plays, 'upgrade ocata') == [
-        'upgrade-%d' % step for step in range(6)]
+def test_resume_context(infos):
+    assert infos['ffu-pike-6'].resume == ('ffu-facts', 'ffu', 'ffu-pike',
+                                          'ffu-pike-0')
+    assert infos['ffu-pike'].resume == ('ffu-facts', 'ffu')
+    assert infos['ffu-end'].resume == ('ffu-facts',)
+    assert infos['upgrade-5'].resume == ('upgrade-facts', 'upgrade-0')
+    assert infos['upgrade-0'].resume == ('upgrade-facts',)
 
 
-def test_blocks_whose_when_is_false_are_dropped(plays):
-    assert _plays_with(plays, 'block at 7') == ['ocata-7', 'pike-7']
-    assert _plays_with(plays, 'in block at 7') == ['ocata-7', 'pike-7']
+def test_tasks_per_role(infos):
+    assert infos['ffu-ocata-2'].tasks_per_role == {'Controller': 3,
+                                                   'Compute': 3}
+    assert infos['ffu-ocata'].tasks_per_role['(play)'] == 6
 
 
-def test_blocks_with_every_child_filtered_are_dropped(plays):
-    assert _plays_with(plays, 'block of step 8') == ['ocata-8', 'pike-8']
-    assert _plays_with(plays, 'nested') == ['ocata-6', 'pike-6']
-    assert _plays_with(plays, 'inner block') == ['ocata-6', 'pike-6']
+def test_ansible_reads_the_plan_and_the_stack_playbooks(source_dir,
+                                                        written):
+    env = ansible_standins.environment(
+        os.path.join(source_dir, '..', 'syntax'), source_dir)
+    inventory = ansible_standins.inventory(
+        os.path.join(source_dir, '..', 'syntax'))
+    for playbook in [plan.PLAN_FILE] + ansible_standins.STACK_PLAYBOOKS:
+        result = subprocess.run(
+            [os.path.join(ansible_standins.BIN, 'ansible-playbook'),
+             '--syntax-check', '-i', inventory, playbook],
+            cwd=source_dir, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_block_whose_always_still_has_a_task_is_kept(plays):
-    assert _plays_with(plays, 'block with always') == FFU_STEP_PLAYS
-    assert _plays_with(plays, 'tried at 9') == FFU_STEP_PLAYS
-    assert _plays_with(plays, 'rescued at 9') == FFU_STEP_PLAYS
-    # Kept whole: an emptied block section makes Ansible refuse the plan
-    # ("'always' keyword cannot be used without 'block'") and an emptied
-    # rescue rescues nothing.
-    kept = [task for task in _role_block(plays['ocata-4'],
-                                         'Controller')['block']
-            if task['name'] == 'block with always'][0]
-    assert [task['name'] for task in kept['block']] == ['tried at 9']
-    assert [task['name'] for task in kept['rescue']] == ['rescued at 9']
-    assert kept['always'] == [{'name': 'always there', 'debug': {}}]
-
-
-def test_kept_tasks_are_unchanged_and_in_order(plays):
-    """Filtering leaves out tasks, and the `when` items the play settles;
-    it changes nothing else and reorders nothing."""
-    block = _role_block(plays['ocata-1'], 'Controller')
-    settled = {key: value for key, value in FFU_TASKS[4].items()
-               if key != 'when'}
-    assert FFU_TASKS[4]['when'] == ["release == 'ocata'", 'step|int == 1']
-    assert block['block'][:3] == [FFU_TASKS[0], settled, FFU_TASKS[5]]
-    assert [task['name'] for task in block['block']] == [
-        'every step', 'ocata step 1', 'step 1 or 2', 'block with always']
-
-
-def test_prep_tasks_run_once_per_release_before_its_steps(plays):
-    """As in the stack's playbook: before step 0, with no step set."""
-    assert _plays_with(plays, 'prep plain') == ['ocata-prep', 'pike-prep']
-    assert plays['ocata-prep']['tasks'] == [PREP_TASKS[0]]
-    assert plays['pike-prep']['tasks'] == [PREP_TASKS[0]]
-    assert plays['ocata-prep']['vars'] == {'tripleo_ffu_play': 'ocata-prep',
-                                           'release': 'ocata'}
-
-
-def test_role_tasks_under_a_when_are_dynamic_includes(plays):
-    """As in the stack's playbook: a node whose role or bootstrap status
-    does not match never loads them (an inline block would skip each
-    task there, one Ansible worker per task and node)."""
-    include = [task for task in plays['ocata-4']['tasks']
-               if task['name'] == 'Controller tasks'][0]
-    assert include['include_tasks'] == \
-        plan.PLAN_TASKS_DIR + '/ocata-4/Controller.yaml'
-    assert include['when'] == BOOTSTRAP
-    assert 'block' not in include
-
-
-@pytest.mark.parametrize('play_id, role, when', [
-    ('ocata-0', 'Controller', CONTROLLER),
-    ('ocata-2', 'Compute', "tripleo_role_name == 'Compute'"),
-    ('ocata-4', 'Controller', BOOTSTRAP),
-    ('pike-9', 'Controller', BOOTSTRAP),
-    ('queens-post', 'Controller', CONTROLLER),
-    ('upgrade-0', 'Controller', CONTROLLER),
-    ('deploy-0', 'Controller', CONTROLLER),
-    ('post-upgrade-0', 'Controller', CONTROLLER),
-])
-def test_role_blocks_carry_the_include_when(plays, play_id, role, when):
-    """Bootstrap plays run the role tasks on the bootstrap node only."""
-    assert _role_block(plays[play_id], role)['when'] == when
-
-
-def test_bootstrap_plays_hold_only_the_bootstrap_include(plays):
-    for step in range(4, 10):
-        play = plays['ocata-%d' % step]
-        assert [task['name'] for task in play['tasks']] == [
-            'Controller tasks']
-
-
-def test_a_role_with_nothing_to_run_gets_no_block(plays):
-    assert _role_block(plays['ocata-3'], 'Compute') is None
-    assert _role_block(plays['ocata-2'], 'Compute')['block'] == [
-        {'name': 'compute at 2', 'debug': {}}]
-
-
-def test_an_include_without_when_gives_a_block_without_when(config_dir):
-    _write(config_dir, plan.ROLE_INCLUDES['upgrade'],
-           [{'include_tasks': 'Controller/upgrade_tasks.yaml'}])
+def test_the_plan_runs_what_the_stack_playbooks_run(config_dir, tmp_path):
+    """Per host, the same tasks (name, module, release, step, outcome), in
+    the same order, with real Ansible and every module stood in."""
+    by_stack = ansible_standins.run(str(tmp_path), config_dir,
+                                    ansible_standins.STACK_PLAYBOOKS,
+                                    'stack')
     playbook, _ = plan.Compiler(config_dir).compile()
-    play = [p for p in playbook if p['name'] == 'upgrade-0'][0]
-    assert 'when' not in _role_block(play, 'Controller')
+    plan.write(config_dir, playbook)
+    by_plan = ansible_standins.run(
+        str(tmp_path), config_dir,
+        ansible_standins.plan_playbooks(config_dir, plan.load(config_dir)),
+        'plan')
+    assert sorted(by_plan) == sorted(by_stack) == ['c0', 'c1', 'n0',
+                                                   'undercloud']
+    for host in by_stack:
+        assert by_plan[host] == by_stack[host], host
+    ran = by_plan['c0']
+    assert ('Controller repos pike', 'command', 'pike', '3', 'ok') in ran
+    assert ('Controller db sync', 'command', 'pike', '8', 'ok') in ran
+    assert not any(task[0] == 'Controller db sync' for task in by_plan['c1'])
+    assert ('Controller post queens', 'debug', 'queens', None, 'ok') in ran
 
 
-def test_plays_do_not_share_tasks(plays):
-    """Each play holds its own copy: changing one leaves the others."""
-    _role_block(plays['ocata-1'], 'Controller')['block'][0]['name'] = 'X'
-    assert _role_block(plays['pike-1'], 'Controller')['block'][0][
-        'name'] == 'every step'
-
-
-def test_releases_default_when_the_playbook_sets_none(config_dir):
-    playbook = copy.deepcopy(FFU_PLAYBOOK)
-    playbook[0]['tasks'][0] = {'name': 'other', 'set_fact': {'x': 1}}
-    _write(config_dir, plan.FFU_PLAYBOOK, playbook)
-    compiler = plan.Compiler(config_dir)
-    assert compiler.releases == ['ocata', 'pike', 'queens']
-
-
-def test_releases_come_from_the_playbook(config_dir):
-    playbook = copy.deepcopy(FFU_PLAYBOOK)
-    playbook[0]['tasks'][0]['set_fact']['releases'] = ['pike', 'queens']
-    _write(config_dir, plan.FFU_PLAYBOOK, playbook)
-    plays, _ = plan.Compiler(config_dir).compile()
-    assert [play['name'] for play in plays][:13] == (
-        ['setup', 'pike-prep'] + ['pike-%d' % step for step in range(10)]
-        + ['queens-post'])
-
-
-@pytest.mark.parametrize('missing', [plan.FFU_PLAYBOOK, plan.FFU_PREP_TASKS]
-                         + sorted(plan.ROLE_INCLUDES.values()))
-def test_a_missing_role_config_file_is_named(config_dir, missing):
-    os.unlink(os.path.join(config_dir, missing))
-    with pytest.raises(plan.PlanError, match='%s is missing' % missing):
-        plan.Compiler(config_dir).compile()
-
-
-def test_a_missing_role_task_file_is_named(config_dir):
-    os.unlink(os.path.join(config_dir, 'Controller/upgrade_tasks.yaml'))
-    with pytest.raises(plan.PlanError,
-                       match='Controller/upgrade_tasks.yaml is missing'):
-        plan.Compiler(config_dir).compile()
-
-
-@pytest.mark.parametrize('playbook', [None, [], {'hosts': 'all'}])
-def test_an_ffu_playbook_without_a_play_is_refused(config_dir, playbook):
-    _write(config_dir, plan.FFU_PLAYBOOK, playbook)
-    with pytest.raises(plan.PlanError, match='holds no play'):
-        plan.Compiler(config_dir)
-
-
-@pytest.mark.parametrize('target', [
-    '../Controller/upgrade_tasks.yaml',
-    'Controller/../../upgrade_tasks.yaml',
-    '..',
-    '/etc/ansible/upgrade_tasks.yaml',
-    '{{ role_name }}/upgrade_tasks.yaml',
-])
-def test_an_include_outside_the_config_dir_is_refused(config_dir, target):
-    _write(config_dir, plan.ROLE_INCLUDES['upgrade'],
-           [{'include_tasks': target, 'when': CONTROLLER}])
-    with pytest.raises(plan.PlanError, match='not a task file') as error:
-        plan.Compiler(config_dir).compile()
-    assert plan.ROLE_INCLUDES['upgrade'] in str(error.value)
-    assert repr(target) in str(error.value)
-
-
-@pytest.mark.parametrize('key', ['include_tasks', 'include', 'import_tasks'])
-def test_every_include_keyword_is_followed(config_dir, key):
-    _write(config_dir, plan.ROLE_INCLUDES['upgrade'],
-           [{key: 'Controller/./upgrade_tasks.yaml', 'when': CONTROLLER},
-            {'name': 'not an include', 'debug': {}}])
-    plays, _ = plan.Compiler(config_dir).compile()
-    play = [p for p in plays if p['name'] == 'upgrade-3'][0]
-    assert _names(play['tasks']) == [
-        'Controller tasks', 'upgrade any', 'upgrade step 3',
-        'upgrade step 0 or 1', 'upgrade ocata']
-
-
-def test_write_and_load_plays(config_dir, compiled):
+def test_write_and_load(config_dir, compiled):
     path = plan.write(config_dir, compiled[0])
     assert path == os.path.join(config_dir, plan.PLAN_FILE)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert plan.load_plays(config_dir) == PLAY_IDS
+    assert plan.load_plays(config_dir) == [info.id for info in compiled[1]]
     with open(path) as source:
-        written = yaml.safe_load(source)
-    for play, compiled_play in zip(written, compiled[0]):
-        for task, compiled_task in zip(play['tasks'],
-                                       compiled_play['tasks']):
-            included = compiled_task.get(plan._INCLUDED)
-            if included is not None:
-                target = os.path.join(config_dir, task['include_tasks'])
-                assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
-                with open(target) as source:
-                    assert yaml.safe_load(source) == included
-                compiled_task = {key: value for key, value in
-                                 compiled_task.items()
-                                 if key != plan._INCLUDED}
-            assert task == compiled_task
+        assert source.readline().startswith('- ')
+    for name in os.listdir(os.path.join(config_dir, plan.PLAN_TASKS_DIR)):
+        mode = os.stat(os.path.join(config_dir, plan.PLAN_TASKS_DIR,
+                                    name)).st_mode
+        assert stat.S_IMODE(mode) == 0o600
 
 
-def test_write_keeps_the_key_order_of_a_play(config_dir, compiled):
-    path = plan.write(config_dir, compiled[0])
-    with open(path) as source:
-        assert source.readline() == '- name: setup\n'
+def test_write_replaces_the_task_files_of_an_earlier_plan(config_dir,
+                                                          compiled):
+    stale = os.path.join(config_dir, plan.PLAN_TASKS_DIR, 'stale.yaml')
+    plan.write(config_dir, compiled[0])
+    with open(stale, 'w') as out:
+        out.write('[]\n')
+    plan.write(config_dir, compiled[0])
+    assert not os.path.exists(stale)
 
 
-def test_load_plays_without_a_plan(tmp_path):
-    with pytest.raises(plan.PlanError, match=plan.PLAN_FILE):
-        plan.load_plays(str(tmp_path))
+def test_the_compiler_leaves_its_input_alone(compiled, config_dir):
+    before = copy.deepcopy(compiled[0])
+    plan.write(config_dir, compiled[0])
+    assert compiled[0] == before
+
+
+@pytest.mark.parametrize('missing', [
+    'fast_forward_upgrade_playbook.yaml', 'upgrade_steps_playbook.yaml',
+    'deploy_steps_playbook.yaml', 'post_upgrade_steps_playbook.yaml'])
+def test_a_missing_playbook_is_named(config_dir, missing):
+    os.unlink(os.path.join(config_dir, missing))
+    with pytest.raises(plan.PlanError, match=missing):
+        plan.Compiler(config_dir).compile()
+
+
+@pytest.mark.parametrize('playbook', [[], None, {'hosts': 'x'}])
+def test_a_playbook_without_a_play_is_refused(config_dir, playbook):
+    with open(os.path.join(config_dir, 'upgrade_steps_playbook.yaml'),
+              'w') as out:
+        yaml.safe_dump(playbook, out)
+    with pytest.raises(plan.PlanError, match='holds no play'):
+        plan.Compiler(config_dir).compile()
+
+
+def test_an_import_playbook_is_refused_with_its_place(config_dir):
+    with open(os.path.join(config_dir, 'upgrade_steps_playbook.yaml'),
+              'w') as out:
+        yaml.safe_dump([{'import_playbook': 'other.yaml'}], out)
+    with pytest.raises(plan.PlanError, match='play #1'):
+        plan.Compiler(config_dir).compile()
+
+
+@pytest.mark.parametrize('target', ['/etc/passwd', '../outside.yaml',
+                                    '{{ role }}/tasks.yaml',
+                                    'missing.yaml'])
+def test_an_include_the_plan_cannot_follow_stays_as_it_is(config_dir,
+                                                          target):
+    tasks = [{'include_tasks': target, 'when': 'x'}]
+    with open(os.path.join(config_dir, 'upgrade_steps_tasks.yaml'),
+              'w') as out:
+        yaml.safe_dump(tasks, out)
+    playbook, _ = plan.Compiler(config_dir).compile()
+    plan.write(config_dir, playbook)
+    upgrade = [play for play in plan.load(config_dir)
+               if play['name'] == 'upgrade-0'][0]
+    with open(os.path.join(config_dir,
+                           upgrade['tasks'][0]['include'])) as source:
+        assert yaml.safe_load(source) == tasks
+
+
+def test_the_compiler_reuses_the_task_files_the_fixers_read(config_dir):
+    from tripleo_ffu.workflow import fixers
+    task_files = {}
+    fixers.fix_config(config_dir, [], task_files)
+    os.unlink(os.path.join(config_dir, 'Compute/upgrade_tasks.yaml'))
+    _, infos = plan.Compiler(config_dir, task_files).compile()
+    assert {info.id: info for info in infos}['upgrade-2'].tasks_per_role[
+        'Compute'] == 1
 
 
 @pytest.mark.parametrize('tasks, release, step, kept', [
@@ -531,6 +457,11 @@ def _write_plan_text(config_dir, text):
     return path
 
 
+def test_load_plays_without_a_plan(tmp_path):
+    with pytest.raises(plan.PlanError, match=plan.PLAN_FILE):
+        plan.load_plays(str(tmp_path))
+
+
 def test_load_a_plan_that_is_not_yaml(tmp_path):
     path = _write_plan_text(str(tmp_path), '- name: setup\n  vars: {a: [\n')
     with pytest.raises(plan.PlanError, match='not valid YAML') as exc:
@@ -559,14 +490,6 @@ def test_load_a_plan_tripleo_ffu_did_not_write(tmp_path, playbook):
     assert 'run prepare again' in str(exc.value)
 
 
-def test_load_plays_of_plays_without_an_id(tmp_path):
-    _write_plan_text(str(tmp_path), yaml.safe_dump([{'name': 'setup'}]))
-    with pytest.raises(plan.PlanError, match='run prepare again'):
-        plan.load_plays(str(tmp_path))
-
-
-# count_tasks
-
 @pytest.mark.parametrize('tasks, count', [
     (None, 0),
     ([], 0),
@@ -576,24 +499,6 @@ def test_load_plays_of_plays_without_an_id(tmp_path):
         {'name': 'b'}, {'name': 'c'}]}], 3),
     ([{'block': [{'name': 'a'}], 'rescue': [{'name': 'b'}],
       'always': [{'name': 'c'}, {'name': 'd'}]}], 4),
-    ([{'block': [{'block': [{'name': 'a'}, {'name': 'b'}],
-                  'always': [{'name': 'c'}]},
-                 {'name': 'd'}],
-      'rescue': [{'block': [{'name': 'e'}], 'rescue': None}]}], 5),
 ])
 def test_count_tasks(tasks, count):
     assert plan.count_tasks(tasks) == count
-
-
-def test_the_compiler_reuses_the_task_files_the_fixers_read(config_dir):
-    from tripleo_ffu.workflow import fixers
-    task_files = {}
-    fixers.fix_config(config_dir, [], task_files)
-    assert task_files['Compute/fast_forward_upgrade_tasks.yaml'] == (
-        COMPUTE_TASKS)
-    os.unlink(os.path.join(config_dir,
-                           'Compute/fast_forward_upgrade_tasks.yaml'))
-    plays = {play['name']: play for play in
-             plan.Compiler(config_dir, task_files).compile()[0]}
-    assert _role_block(plays['ocata-2'], 'Compute')['block'] == [
-        {'name': 'compute at 2', 'debug': {}}]

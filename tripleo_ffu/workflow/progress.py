@@ -43,11 +43,14 @@ class Progress:
         self.log = log_file
         self.journal = journal
         self.play = None
+        self.pattern = None
         self.started = None
         self.counts = collections.Counter()
         self.hosts = set()
         self.failures = []
         self.stats = None
+        # Per host, the tasks that ran there (includes not counted).
+        self.worked = collections.Counter()
 
     def __call__(self, event):
         stdout = event.get('stdout')
@@ -58,14 +61,30 @@ class Progress:
         data = event.get('event_data') or {}
         if kind == 'playbook_on_play_start':
             self.end_play()
+            self.pattern = data.get('play_pattern')
             self._start_play(data.get('play') or data.get('name') or '?')
         elif kind in ('runner_on_ok', 'runner_on_skipped',
                       'runner_on_failed', 'runner_on_unreachable'):
             self._result(kind, data)
+        elif kind == 'playbook_on_no_hosts_matched':
+            self._nothing_matched()
         elif kind == 'playbook_on_stats':
             self.end_play()
-            self.stats = data
+            self._add_stats(data)
         return True
+
+    def _add_stats(self, data):
+        """Ansible's per-host counts, summed over the runs (one per
+        phase) this handler follows."""
+        if self.stats is None:
+            self.stats = {}
+        for key, per_host in data.items():
+            if not isinstance(per_host, dict):
+                continue
+            total = self.stats.setdefault(key, {})
+            for host, count in per_host.items():
+                if isinstance(count, int):
+                    total[host] = total.get(host, 0) + count
 
     def _start_play(self, play):
         self.play = play
@@ -88,6 +107,7 @@ class Progress:
             self.counts['skipped'] += 1
         elif kind == 'runner_on_ok' or data.get('ignore_errors'):
             self.counts['ok'] += 1
+            self.worked[host] += 1
             if result.get('changed'):
                 self.counts['changed'] += 1
         else:
@@ -99,6 +119,21 @@ class Progress:
                 'file': data.get('task_path'),
                 'message': self.redact(_message(result)),
                 'unreachable': what == 'unreachable'})
+
+    def _nothing_matched(self):
+        """A play that reaches no host upgrades nothing: a failure, never
+        a success (a stack whose inventory lacks the play's group)."""
+        self.counts['failed'] += 1
+        self.failures.append({
+            'play': self.play, 'task': '(the play)',
+            'host': 'no host of %r' % self.pattern, 'file': None,
+            'message': 'the play matched no host of the inventory: check '
+                       'that the inventory has the groups the stack\'s '
+                       'playbooks name', 'unreachable': False})
+
+    def idle_hosts(self, hosts):
+        """The hosts of the run that ran no task at all."""
+        return [host for host in hosts if not self.worked[host]]
 
     @property
     def play_failed(self):

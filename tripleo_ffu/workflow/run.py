@@ -22,7 +22,9 @@ from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
-RUN_PLAYBOOK = 'ffu-run.yaml'
+# The plays of one phase a run selected: each phase is an Ansible run of
+# its own, as the stack's playbooks are (facts do not leak across phases).
+RUN_PLAYBOOK = 'ffu-run-%s.yaml'
 PING_PLAYBOOK = 'ffu-ping.yaml'
 STACK_PLAYBOOKS = {
     'ffu': 'fast_forward_upgrade_playbook.yaml',
@@ -160,18 +162,14 @@ def ping(options, say):
     say('All %d nodes answer.' % len(answered))
 
 
-def _step_zero(play_id):
-    """'pike-6' -> 'pike-0': the check step a resume runs again."""
-    match = re.match(r'^(.+)-(\d+)$', play_id)
-    return '%s-0' % match.group(1) if match and match.group(2) != '0' \
-        else None
-
-
-def select_plays(plan_plays, phases, journal=None):
-    """The ids to run: setup, then the phases' plays, or, resuming, the
-    failed release's check step and every play from the unfinished one."""
-    selected = [play for play, phase in plan_plays
-                if phase == 'setup' or phase in phases]
+def select_plays(playbook, phases, journal=None):
+    """The ids to run: the phases' plays, or, resuming, what the
+    unfinished play needs run again first (the plan says which: the
+    plays that set its release's facts, its loop's check step) and every
+    play from the unfinished one."""
+    ids = plan.play_ids(playbook)
+    selected = [play_id for play_id, play in zip(ids, playbook)
+                if plan.phase_of(play) in phases]
     if journal is None:
         return selected
     unfinished = journal.first_unfinished()
@@ -181,10 +179,10 @@ def select_plays(plan_plays, phases, journal=None):
     if unfinished not in selected:
         raise WorkflowError('the journal\'s unfinished play %s is not in '
                             'the plan for the chosen phases' % unfinished)
-    again = [play for play in (_step_zero(unfinished),)
-             if play and play in selected]
-    rest = selected[selected.index(unfinished):]
-    return ['setup'] + again + [play for play in rest if play != 'setup']
+    start = selected.index(unfinished)
+    again = plan.resume_of(playbook[ids.index(unfinished)])
+    return [play for play in selected[:start] if play in again] + \
+        selected[start:]
 
 
 class _Signals:
@@ -216,8 +214,9 @@ def _log_path(config_dir):
                         'run-%s.log' % stamp)
 
 
-def _ansible(options, playbook, log_file, say, journal, signals, ident):
-    handler = progress.Progress(
+def _ansible(options, playbook, log_file, say, journal, signals, ident,
+             handler=None):
+    handler = handler or progress.Progress(
         say, log_file, journal,
         secrets.Redactor.from_config(options.config_dir))
     runner = ansible.run_playbook(
@@ -261,6 +260,9 @@ def run(options, say, unfinished_choice=None):
             else:
                 outcome = _run_stack(options, say, log_file, signals)
         status, handler, plays_run, journal = outcome
+        if status == 'complete':
+            status = _check_every_node_worked(
+                handler, inventory_module.hosts(inventory, options.stack))
         for failure in handler.failures:
             failure['source'] = source_of(options.config_dir,
                                           failure['task'])
@@ -272,6 +274,18 @@ def run(options, say, unfinished_choice=None):
         return Result(status, code, log_path, handler.failures,
                       handler.host_table(), time.monotonic() - started,
                       plays_run)
+
+
+def _check_every_node_worked(handler, hosts):
+    """A node that ran no task was not upgraded: the run failed."""
+    idle = handler.idle_hosts(hosts)
+    for host in idle:
+        handler.failures.append({
+            'play': '(the run)', 'task': '(every task)', 'host': host,
+            'file': None, 'unreachable': False,
+            'message': 'this node ran no task: no play of the run reached '
+                       'it; check the inventory groups the plays name'})
+    return 'failed' if idle else 'complete'
 
 
 def _journal(options, unfinished_choice):
@@ -299,12 +313,13 @@ def _journal(options, unfinished_choice):
 
 def _run_plan(options, say, log_file, journal, signals, log_path):
     playbook = plan.load(options.config_dir)
-    by_id = {p['vars']['tripleo_ffu_play']: p for p in playbook}
-    plan_plays = [(play_id, _phase(play_id)) for play_id in by_id]
+    by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
-        ids = select_plays(plan_plays, options.phases, journal)
-        say('Resuming at %s (running again: %s)' % (
-            journal.first_unfinished(), ', '.join(ids[:3]) + ' ...'))
+        ids = select_plays(playbook, options.phases, journal)
+        unfinished = journal.first_unfinished()
+        again = ids[:ids.index(unfinished)]
+        say('Resuming at %s%s' % (unfinished, ' (running again first: %s)'
+                                  % ', '.join(again) if again else ''))
         for play_id in ids:
             if journal.play(play_id) is None:
                 journal.data['plays'].append({'id': play_id,
@@ -312,15 +327,25 @@ def _run_plan(options, say, log_file, journal, signals, log_path):
         journal.data['status'] = 'running'
         journal.save()
     else:
-        ids = select_plays(plan_plays, options.phases)
+        ids = select_plays(playbook, options.phases)
         journal = run_state.Journal.start(options.config_dir, ids, log_path)
-    path = os.path.join(options.config_dir, RUN_PLAYBOOK)
-    files.write_private(path, yamlfile.dump(
-        [by_id[play_id] for play_id in ids], default_flow_style=False,
-        sort_keys=False))
-    runner, handler = _ansible(options, path, log_file, say, journal,
-                               signals, 'plan')
-    return _status(runner, handler, signals), handler, ids, journal
+    handler = progress.Progress(
+        say, log_file, journal,
+        secrets.Redactor.from_config(options.config_dir))
+    for phase in plan.PHASES:
+        plays = [by_id[play_id] for play_id in ids
+                 if plan.phase_of(by_id[play_id]) == phase]
+        if not plays:
+            continue
+        path = os.path.join(options.config_dir, RUN_PLAYBOOK % phase)
+        files.write_private(path, yamlfile.dump(
+            plays, default_flow_style=False, sort_keys=False))
+        runner, handler = _ansible(options, path, log_file, say, journal,
+                                   signals, 'plan-' + phase, handler)
+        status = _status(runner, handler, signals)
+        if status != 'complete':
+            break
+    return status, handler, ids, journal
 
 
 def source_of(config_dir, task_name):
@@ -339,15 +364,6 @@ def source_of(config_dir, task_name):
         if task_name in names and not _STEP_FILE.search(relative):
             found.append(relative)
     return found
-
-
-def _phase(play_id):
-    if play_id == 'setup':
-        return 'setup'
-    for phase in ('upgrade', 'deploy', 'post-upgrade'):
-        if re.match(r'^%s-\d+$' % phase, play_id):
-            return phase
-    return 'ffu'
 
 
 def _run_stack(options, say, log_file, signals):

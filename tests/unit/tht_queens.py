@@ -1,0 +1,83 @@
+"""THT stable/queens' own RoleConfig, for tests that need no Heat.
+
+The lab's stack gets RoleConfig from THT's common/deploy-steps.j2 through
+Heat; here the same rendered template's RoleConfig output is resolved
+with the few intrinsic functions it uses (get_param from the defaults,
+get_file, str_replace, get_attr of its value resources), and written as
+config download writes it, with role task files the test gives.
+"""
+
+import json
+import os
+
+import yaml
+
+from tripleo_ffu.lab import tht
+
+BOOTSTRAP_SERVER_ID = 'controller-0-id'
+
+
+def role_config(parameters=None):
+    """The RoleConfig output as Heat resolves it, for the lab's roles."""
+    tree = tht.fetch()
+    template = yaml.safe_load(tht.render_post(tree, tht.roles_data(tree)))
+    values = {name: spec.get('default') for name, spec in
+              template['parameters'].items()}
+    values.update({'DeployIdentifier': 'lab', 'ssh_known_hosts_hostnames':
+                   {}, 'stack_name': 'overcloud'})
+    values.update(parameters or {})
+    attributes = {'BootstrapServerId': BOOTSTRAP_SERVER_ID,
+                  'ExternalDeployTasks': [], 'ExternalPostDeployTasks': []}
+    common = os.path.join(tree, 'common')
+
+    def resolve(value):
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (function, args), = value.items()
+            if function == 'get_param':
+                name = args[0] if isinstance(args, list) else args
+                return values[name]
+            if function == 'get_attr':
+                return attributes[args[0]]
+            if function == 'get_file':
+                with open(os.path.join(common, args)) as source:
+                    return source.read()
+            if function == 'str_replace':
+                text = resolve(args['template'])
+                for key, replacement in resolve(args['params']).items():
+                    # As Heat's str_replace: JSON for lists and maps,
+                    # str() for other values.
+                    if isinstance(replacement, (list, dict)):
+                        replacement = json.dumps(replacement)
+                    text = text.replace(key, str(replacement))
+                return text
+        return {key: resolve(item) for key, item in value.items()}
+
+    return resolve(template['outputs']['RoleConfig']['value'])
+
+
+def write_config(config_dir, role_tasks, parameters=None):
+    """A config dir as config download writes it: RoleConfig's entries
+    (strings as they are, the rest as YAML) and role_tasks, {path: data}
+    of the role files (a string is written as it is)."""
+    os.makedirs(config_dir, exist_ok=True)
+    for name, value in role_config(parameters).items():
+        path = os.path.join(config_dir, name if '.' in name
+                            else name + '.yaml')
+        with open(path, 'w') as out:
+            if isinstance(value, (list, dict)):
+                yaml.safe_dump(value, out, default_flow_style=False)
+            else:
+                out.write(value)
+    for relative, tasks in role_tasks.items():
+        path = os.path.join(config_dir, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as out:
+            if isinstance(tasks, str):
+                out.write(tasks)
+            else:
+                yaml.safe_dump(tasks, out, default_flow_style=False)
+    return config_dir
