@@ -19,10 +19,10 @@ from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 NAMESPACE = 'tripleo_ffu.task_fixers'
-COMMIT_PREFIX = 'Fix task ordering: '
+COMMIT_PREFIX = 'Fix generated tasks: '
 BLOCK_KEYS = ('block', 'rescue', 'always')
 # Per-role task files that run during an FFU, as config download names them.
-ROLE_SECTIONS = ('fast_forward_upgrade_tasks',
+ROLE_SECTIONS = ('fast_forward_upgrade_tasks', 'host_prep_tasks',
                  'fast_forward_post_upgrade_tasks', 'upgrade_tasks',
                  'post_upgrade_tasks', 'deploy_steps_tasks')
 
