@@ -12,6 +12,10 @@ from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 KEEP_ARTIFACTS = 50
+# Where a queens undercloud keeps the modules THT's tasks use beyond
+# Ansible's own (ansible-pacemaker's pacemaker_resource, a pacemaker_cluster
+# with check_and_fail): RoleConfig's SoftwareConfig names it as modulepath.
+QUEENS_MODULES = '/usr/share/ansible-modules'
 
 
 def environment(ssh_key=None, forks=None, host_key_checking=False):
@@ -32,6 +36,11 @@ def environment(ssh_key=None, forks=None, host_key_checking=False):
         'PATH': os.path.dirname(sys.executable) + os.pathsep +
         os.environ.get('PATH', ''),
     }
+    library = [path for path in
+               os.environ.get('ANSIBLE_LIBRARY', '').split(os.pathsep) +
+               [QUEENS_MODULES] if path and os.path.isdir(path)]
+    if library:
+        env['ANSIBLE_LIBRARY'] = os.pathsep.join(library)
     if forks:
         env['ANSIBLE_FORKS'] = str(forks)
     if ssh_key:

@@ -43,12 +43,22 @@ def _queens_config_class():
     reads `<Role>_pre_deployments` and `<Role>_post_deployments`, which
     queens' config download wrote in group_vars/<Role>. Stacks that have
     RoleGroupVars are downloaded as tripleo-common does.
+
+    A null task (THT queens' boot-params-service deploy_steps_tasks with
+    no KernelArgs, kept by Heat) is dropped: Ansible skips it, but
+    today's Config splits deploy_steps_tasks by step with task.get().
     """
     from tripleo_common.utils import config as tripleo_config
 
     class QueensConfig(tripleo_config.Config):
         def fetch_config(self, name):
             stack = super().fetch_config(name)
+            for sections in (self.stack_outputs.get('RoleData') or
+                             {}).values():
+                for key, value in sections.items():
+                    if isinstance(value, list) and None in value:
+                        sections[key] = [item for item in value
+                                         if item is not None]
             self.queens_outputs = 'RoleGroupVars' not in self.stack_outputs
             if self.queens_outputs:
                 self.stack_outputs['RoleGroupVars'] = {
