@@ -44,7 +44,7 @@ def test_ffu_status_of_the_prepared_stack(prepared):
     assert status['fixes_applied'] == 4
     assert [commit.split(' ', 1)[1] for commit in status['commits']] == [
         'FFU plan and inventory of stack overcloud',
-        'Fix task ordering: 4 change(s)',
+        'Fix generated tasks: 4 change(s)',
         'Config download of stack overcloud']
     assert status['plan_plays'] == len(plan.load_plays(prepared.config_dir))
     assert status['plan_tasks'] > status['plan_plays']
@@ -70,7 +70,7 @@ def test_every_step_is_reported_with_its_time(prepared):
     out = prepared.result.stdout
     for step in ('Checking the stack and the inputs', 'Building the '
                  'environments', 'Updating stack overcloud', 'Downloading '
-                 'the config', 'Fixing the task ordering', 'Compiling the '
+                 'the config', 'Fixing the generated tasks', 'Compiling the '
                  'FFU plan', 'Writing the inventory', 'Preparing the nodes'):
         assert step in out and '%s' % step in out.split('Time by step:')[1]
     assert 'Next: openstack overcloud ffwd-upgrade run' in out
@@ -121,7 +121,7 @@ def test_git_has_the_download_and_the_fix_commits(prepared):
     commits = list(git.Repo(prepared.config_dir).iter_commits())
     summaries = [commit.summary for commit in commits]
     assert summaries[-1] == 'Config download of stack overcloud'
-    assert summaries[-2].startswith('Fix task ordering: ')
+    assert summaries[-2].startswith('Fix generated tasks: ')
     assert 'Controller/upgrade_tasks.yaml' in commits[-2].message
     assert summaries[-3] == 'FFU plan and inventory of stack overcloud'
 

@@ -10,78 +10,35 @@ from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow import run_state
+from tests.unit import tht_queens
 
-FFU_IDS = (['ocata-prep'] + ['ocata-%d' % step for step in range(10)]
-           + ['pike-prep'] + ['pike-%d' % step for step in range(10)]
-           + ['queens-post'])
-UPGRADE_IDS = ['upgrade-%d' % step for step in range(6)]
-DEPLOY_IDS = ['deploy-%d' % step for step in range(6)]
-POST_UPGRADE_IDS = ['post-upgrade-%d' % step for step in range(4)]
-PLAN_IDS = (['setup'] + FFU_IDS + UPGRADE_IDS + DEPLOY_IDS
-            + POST_UPGRADE_IDS)
-PLAN_PLAYS = [(play_id, run._phase(play_id)) for play_id in PLAN_IDS]
+@pytest.fixture(scope='module')
+def compiled(tmp_path_factory):
+    """The plan of THT 8.4.1's RoleConfig, as prepare compiles it."""
+    config_dir = tht_queens.write_config(
+        str(tmp_path_factory.mktemp('tht') / 'config'), tht_queens.ROLE_FILES)
+    return plan.Compiler(config_dir).compile()[0]
 
 
-# _step_zero
-
-@pytest.mark.parametrize('play_id, zero', [
-    ('pike-6', 'pike-0'),
-    ('ocata-1', 'ocata-0'),
-    ('ocata-9', 'ocata-0'),
-    ('upgrade-3', 'upgrade-0'),
-    ('deploy-5', 'deploy-0'),
-    ('post-upgrade-2', 'post-upgrade-0'),
-    ('pike-0', None),
-    ('upgrade-0', None),
-    ('queens-post', None),
-    ('pike-prep', None),
-    ('setup', None),
-])
-def test_step_zero(play_id, zero):
-    assert run._step_zero(play_id) == zero
-
-
-# _phase
-
-@pytest.mark.parametrize('play_id, phase', [
-    ('setup', 'setup'),
-    ('ocata-prep', 'ffu'),
-    ('ocata-0', 'ffu'),
-    ('pike-9', 'ffu'),
-    ('queens-post', 'ffu'),
-    ('upgrade-0', 'upgrade'),
-    ('upgrade-5', 'upgrade'),
-    ('deploy-3', 'deploy'),
-    ('post-upgrade-0', 'post-upgrade'),
-    ('post-upgrade-3', 'post-upgrade'),
-])
-def test_phase(play_id, phase):
-    assert run._phase(play_id) == phase
-
-
-def test_every_phase_of_the_plan_has_plays():
-    phases = {phase for _, phase in PLAN_PLAYS}
-    assert phases == {'setup'} | set(plan.PHASES)
+@pytest.fixture(scope='module')
+def ids(compiled):
+    found = {}
+    for play in compiled:
+        found.setdefault(plan.phase_of(play), []).append(
+            plan.play_ids([play])[0])
+    return found
 
 
 # select_plays
 
-@pytest.mark.parametrize('phases, expected', [
-    (plan.PHASES, PLAN_IDS),
-    (('ffu',), ['setup'] + FFU_IDS),
-    (('upgrade',), ['setup'] + UPGRADE_IDS),
-    (('deploy',), ['setup'] + DEPLOY_IDS),
-    (('post-upgrade',), ['setup'] + POST_UPGRADE_IDS),
-    (('ffu', 'deploy'), ['setup'] + FFU_IDS + DEPLOY_IDS),
-    (('post-upgrade', 'upgrade'),
-     ['setup'] + UPGRADE_IDS + POST_UPGRADE_IDS),
-    ((), ['setup']),
-])
-def test_select_plays_without_a_journal(phases, expected):
-    assert run.select_plays(PLAN_PLAYS, phases) == expected
+@pytest.mark.parametrize('phases', [
+    plan.PHASES, ('ffu',), ('upgrade',), ('ffu', 'deploy'), ()])
+def test_select_plays_without_a_journal(compiled, ids, phases):
+    assert run.select_plays(compiled, phases) == [
+        play_id for phase in phases for play_id in ids[phase]]
 
 
-def _journal(tmp_path, unfinished, play_ids=PLAN_IDS, status='failed'):
+def _journal(tmp_path, unfinished, play_ids, status='failed'):
     """A journal with every play before `unfinished` done."""
     plays, done = [], True
     for play_id in play_ids:
@@ -94,74 +51,62 @@ def _journal(tmp_path, unfinished, play_ids=PLAN_IDS, status='failed'):
     return run_state.Journal(str(tmp_path), {'plays': plays})
 
 
-def _from(play_id, ids=PLAN_IDS):
-    return ids[ids.index(play_id):]
-
-
-@pytest.mark.parametrize('unfinished, phases, expected', [
-    ('pike-6', plan.PHASES, ['setup', 'pike-0'] + _from('pike-6')),
-    ('pike-6', ('ffu',), ['setup', 'pike-0'] + _from('pike-6', FFU_IDS)),
-    ('pike-0', plan.PHASES, ['setup'] + _from('pike-0')),
-    ('pike-1', plan.PHASES, ['setup', 'pike-0'] + _from('pike-1')),
-    ('ocata-9', ('ffu', 'upgrade'),
-     ['setup', 'ocata-0'] + _from('ocata-9', FFU_IDS) + UPGRADE_IDS),
-    ('pike-prep', plan.PHASES, ['setup'] + _from('pike-prep')),
-    ('queens-post', plan.PHASES, ['setup'] + _from('queens-post')),
-    ('setup', plan.PHASES, PLAN_IDS),
-    ('upgrade-3', ('upgrade', 'deploy', 'post-upgrade'),
-     ['setup', 'upgrade-0'] + _from('upgrade-3')),
-    ('upgrade-0', plan.PHASES, ['setup'] + _from('upgrade-0')),
-    ('deploy-2', ('deploy',), ['setup', 'deploy-0', 'deploy-2', 'deploy-3',
-                               'deploy-4', 'deploy-5']),
-    ('post-upgrade-3', plan.PHASES,
-     ['setup', 'post-upgrade-0', 'post-upgrade-3']),
+@pytest.mark.parametrize('unfinished, phases, again', [
+    # The facts, the release's own play (bootstrap node, prep) and its
+    # check step run again first.
+    ('ffu-pike-6', plan.PHASES, ['ffu-facts', 'ffu', 'ffu-pike',
+                                 'ffu-pike-0']),
+    ('ffu-pike-0', plan.PHASES, ['ffu-facts', 'ffu', 'ffu-pike']),
+    ('ffu-pike', ('ffu',), ['ffu-facts', 'ffu']),
+    ('ffu-end', plan.PHASES, ['ffu-facts']),
+    ('upgrade-5', plan.PHASES, ['upgrade-facts', 'upgrade-0']),
+    ('deploy.3', ('deploy',), []),
+    ('ffu-facts', plan.PHASES, []),
 ])
-def test_select_plays_resuming(tmp_path, unfinished, phases, expected):
-    journal = _journal(tmp_path, unfinished)
-    selected = run.select_plays(PLAN_PLAYS, phases, journal)
-    assert selected == expected
-    assert len(selected) == len(set(selected))
+def test_select_plays_resuming(tmp_path, compiled, ids, unfinished, phases,
+                               again):
+    selected = run.select_plays(compiled, phases)
+    journal = _journal(tmp_path, unfinished, selected)
+    assert run.select_plays(compiled, phases, journal) == again + selected[
+        selected.index(unfinished):]
 
 
-@pytest.mark.parametrize('status', ['failed', 'running', 'pending'])
-def test_select_plays_resumes_at_any_unfinished_status(tmp_path, status):
-    journal = _journal(tmp_path, 'ocata-4', status=status)
-    assert run.select_plays(PLAN_PLAYS, plan.PHASES, journal) == (
-        ['setup', 'ocata-0'] + _from('ocata-4'))
+@pytest.mark.parametrize('status', ['failed', 'interrupted', 'running',
+                                    'pending'])
+def test_select_plays_resumes_at_any_unfinished_status(tmp_path, compiled,
+                                                       status):
+    selected = run.select_plays(compiled, plan.PHASES)
+    journal = _journal(tmp_path, 'ffu-ocata-4', selected, status=status)
+    assert run.select_plays(compiled, plan.PHASES, journal)[:5] == [
+        'ffu-facts', 'ffu', 'ffu-ocata', 'ffu-ocata-0', 'ffu-ocata-4']
 
 
-def test_select_plays_resuming_a_journal_of_some_phases(tmp_path):
-    """The last run had only upgrade; this one goes on with deploy."""
-    journal = _journal(tmp_path, 'upgrade-4', ['setup'] + UPGRADE_IDS)
-    assert run.select_plays(PLAN_PLAYS, ('upgrade', 'deploy'), journal) == (
-        ['setup', 'upgrade-0', 'upgrade-4', 'upgrade-5'] + DEPLOY_IDS)
-
-
-def test_select_plays_complete_journal(tmp_path):
+def test_select_plays_complete_journal(tmp_path, compiled):
     journal = run_state.Journal(str(tmp_path), {'plays': [
         {'id': play_id, 'status': 'done', 'runs': 1}
-        for play_id in PLAN_IDS]})
+        for play_id in run.select_plays(compiled, plan.PHASES)]})
     with pytest.raises(errors.WorkflowError, match='nothing to resume'):
-        run.select_plays(PLAN_PLAYS, plan.PHASES, journal)
+        run.select_plays(compiled, plan.PHASES, journal)
 
 
 @pytest.mark.parametrize('unfinished, phases', [
-    ('upgrade-3', ('ffu',)),
-    ('pike-6', ('upgrade', 'deploy', 'post-upgrade')),
-    ('deploy-0', ('ffu', 'upgrade', 'post-upgrade')),
+    ('upgrade-5', ('ffu',)),
+    ('ffu-pike-6', ('upgrade', 'deploy', 'post-upgrade')),
+    ('deploy.1', ('ffu', 'upgrade', 'post-upgrade')),
 ])
-def test_select_plays_unfinished_outside_the_phases(tmp_path, unfinished,
-                                                    phases):
-    journal = _journal(tmp_path, unfinished)
+def test_select_plays_unfinished_outside_the_phases(tmp_path, compiled,
+                                                    unfinished, phases):
+    journal = _journal(tmp_path, unfinished,
+                       run.select_plays(compiled, plan.PHASES))
     with pytest.raises(errors.WorkflowError, match='not in the plan') as exc:
-        run.select_plays(PLAN_PLAYS, phases, journal)
+        run.select_plays(compiled, phases, journal)
     assert unfinished in str(exc.value)
 
 
-def test_select_plays_unfinished_not_in_the_plan(tmp_path):
-    journal = _journal(tmp_path, 'rocky-1', ['setup', 'rocky-1'])
+def test_select_plays_unfinished_not_in_the_plan(tmp_path, compiled):
+    journal = _journal(tmp_path, 'rocky-1', ['ffu', 'rocky-1'])
     with pytest.raises(errors.WorkflowError, match='rocky-1'):
-        run.select_plays(PLAN_PLAYS, plan.PHASES, journal)
+        run.select_plays(compiled, plan.PHASES, journal)
 
 
 # check_prepared
@@ -173,7 +118,7 @@ def _options(tmp_path, **kwargs):
 
 def _write(tmp_path, relative, text=None):
     if text is None:
-        text = ('- hosts: overcloud\n  vars: {tripleo_ffu_play: setup}\n'
+        text = ('- hosts: overcloud\n  vars: {tripleo_ffu_play: ffu}\n'
                 if relative == plan.PLAN_FILE else '- hosts: overcloud\n')
     path = os.path.join(str(tmp_path), relative)
     with open(path, 'w') as out:

@@ -234,17 +234,17 @@ def _repo(config_dir, messages):
 def test_commits_after_a_prepare_that_fixed_tasks(config_dir):
     shas = _repo(config_dir, [
         'Config download of stack x',
-        'Fix task ordering: 3 change(s)\n\nmoved a\nmoved b\nmoved c',
+        'Fix generated tasks: 3 change(s)\n\nmoved a\nmoved b\nmoved c',
         'FFU plan and inventory of stack x'])
     assert status._commits(config_dir) == ([
         '%s FFU plan and inventory of stack x' % shas[0][:8],
-        '%s Fix task ordering: 3 change(s)' % shas[1][:8],
+        '%s Fix generated tasks: 3 change(s)' % shas[1][:8],
         '%s Config download of stack x' % shas[2][:8]], 3)
 
 
 def test_commits_after_a_prepare_with_nothing_to_fix(config_dir):
     shas = _repo(config_dir, [
-        'Config download of stack x', 'Fix task ordering: 2 change(s)',
+        'Config download of stack x', 'Fix generated tasks: 2 change(s)',
         'FFU plan and inventory of stack x',
         'Config download of stack x', 'FFU plan and inventory of stack x'])
     commits, fixes = status._commits(config_dir)
@@ -305,7 +305,7 @@ FIELDS = ['stack', 'stack_status', 'state', 'next_step', 'prepared',
 
 def test_status_of_a_failed_run(planned):
     shas = _repo(planned, ['Config download of stack overcloud',
-                           'Fix task ordering: 3 change(s)',
+                           'Fix generated tasks: 3 change(s)',
                            'FFU plan and inventory of stack overcloud'])
     journal = write_run(planned, done=PLAN_IDS[:3], failed=['ocata-1'],
                         run_status='failed')
@@ -327,7 +327,7 @@ def test_status_of_a_failed_run(planned):
         ('config_private', True),
         ('commits', [
             '%s FFU plan and inventory of stack overcloud' % shas[0][:8],
-            '%s Fix task ordering: 3 change(s)' % shas[1][:8],
+            '%s Fix generated tasks: 3 change(s)' % shas[1][:8],
             '%s Config download of stack overcloud' % shas[2][:8]]),
         ('fixes_applied', 3),
         ('plan_plays', 8),

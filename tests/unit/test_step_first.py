@@ -323,6 +323,7 @@ def test_task_files(config_dir):
         'Compute/upgrade_tasks.yaml',
         'Controller/deploy_steps_tasks.yaml',
         'Controller/fast_forward_upgrade_tasks.yaml',
+        'Controller/host_prep_tasks.yaml',
         'Controller/post_upgrade_tasks_step1.yaml',
         'Controller/upgrade_tasks.yaml',
         'deploy_steps_tasks.yaml',
@@ -414,11 +415,11 @@ def test_change_and_commit_message():
     assert str(changes[0]) == (
         'Controller/upgrade_tasks.yaml: Stop nova (step-first)')
     assert fixers.commit_message(changes) == (
-        'Fix task ordering: 2 change(s)\n'
+        'Fix generated tasks: 2 change(s)\n'
         '\n'
         '- Controller/upgrade_tasks.yaml: Stop nova (step-first)\n'
         '- deploy_steps_tasks.yaml: task #2 (step-first)\n')
 
 
 def test_commit_message_without_changes():
-    assert fixers.commit_message([]) == 'Fix task ordering: 0 change(s)\n\n'
+    assert fixers.commit_message([]) == 'Fix generated tasks: 0 change(s)\n\n'

@@ -81,3 +81,52 @@ def write_config(config_dir, role_tasks, parameters=None):
             else:
                 yaml.safe_dump(tasks, out, default_flow_style=False)
     return config_dir
+
+
+def _role_files(role):
+    """Task files of one role: pinned to steps and releases, registers,
+    blocks, bootstrap-only tasks, and the files config download writes
+    for the deploy steps."""
+    return {
+        '%s/fast_forward_upgrade_tasks.yaml' % role: [
+            {'name': '%s check' % role, 'command': 'true',
+             'register': 'check', 'when': 'step|int == 0'},
+            {'name': '%s stop' % role, 'command': 'true',
+             'when': ['step|int == 1', 'check is skipped']},
+            {'name': '%s ocata only' % role, 'command': 'true',
+             'when': ['step|int == 2', "release == 'ocata'"]},
+            {'name': '%s repos {{ release }}' % role,
+             'command': 'echo {{ release }}', 'when': 'step|int == 3'},
+            {'name': '%s packages' % role, 'when': 'step|int == 6',
+             'block': [{'name': '%s update' % role, 'command': 'true',
+                        'when': 'ffu_packages_apply|bool'}]},
+            {'name': '%s db sync' % role, 'command': 'true',
+             'when': ['step|int == 8', 'is_bootstrap_node|bool']},
+            {'name': '%s either' % role, 'command': 'true',
+             'when': 'step|int == 4 or step|int == 5'},
+        ],
+        '%s/fast_forward_post_upgrade_tasks.yaml' % role: [
+            {'name': '%s post {{ release }}' % role,
+             'debug': {'msg': '{{ release }}'}}],
+        '%s/upgrade_tasks.yaml' % role: [
+            {'name': '%s upgrade %d' % (role, step), 'command': 'true',
+             'when': 'step|int == %d' % step} for step in (0, 2, 5)],
+        '%s/deploy_steps_tasks.yaml' % role: [
+            {'name': '%s deploy' % role, 'command': 'true',
+             'when': 'step|int == 2'}],
+        '%s/post_upgrade_tasks.yaml' % role: [
+            {'name': '%s post upgrade' % role, 'command': 'true',
+             'when': 'step|int == 3'}],
+        '%s/host_prep_tasks.yaml' % role: [
+            {'name': '%s host prep' % role, 'command': 'true'}],
+        '%s/step_config.pp' % role: 'include tripleo::profile::base\n',
+        '%s/puppet_config.yaml' % role: [],
+        '%s/docker_config.yaml' % role: {},
+        '%s/docker_config_scripts.yaml' % role: {},
+        '%s/kolla_config.yaml' % role: {},
+        '%s/docker_puppet_tasks.yaml' % role: {},
+    }
+
+
+# Role files for a plan to compile: pinned tasks, registers, blocks.
+ROLE_FILES = dict(_role_files('Controller'), **_role_files('Compute'))

@@ -86,7 +86,7 @@ class Prepare(_Command):
     """Prepare the overcloud for a fast-forward upgrade.
 
     Updates the stack with the new templates and noop deploy steps,
-    downloads the config, fixes the task ordering, compiles the FFU plan,
+    downloads the config, fixes the generated tasks, compiles the FFU plan,
     writes the inventory and prepares the nodes.
     """
 
@@ -139,11 +139,11 @@ class Prepare(_Command):
         say = self._say
         say('')
         if result.changes:
-            say(_('Task ordering fixed (%d change(s)):') % len(result.changes))
+            say(_('Generated tasks fixed (%d change(s)):') % len(result.changes))
             for change in result.changes:
                 say('  %s' % change)
         else:
-            say(_('Task ordering: nothing to fix'))
+            say(_('Generated tasks: nothing to fix'))
         say(_('FFU plan (%d plays):') % len(result.plays))
         for play in result.plays:
             roles = ', '.join('%s %d' % item for item in

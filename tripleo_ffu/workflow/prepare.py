@@ -122,7 +122,7 @@ def _prepare(heat, stack, roles, options, run, log):
                                                             stack.id))
         commits.append(config_download.download(updated, stack.stack_name,
                                                 options.config_dir))
-    with run.step('Fixing the task ordering'):
+    with run.step('Fixing the generated tasks'):
         task_files = {}
         changes = fixers.fix_config(options.config_dir, fixers.load_fixers(),
                                     task_files)

@@ -23,7 +23,8 @@ def _result(config_dir='/cfg', changes=()):
     return prepare.Result(
         config_dir=config_dir, commits=['0123456789abcdef', 'fedcba98'],
         changes=list(changes),
-        plays=[plan.Play('ocata-1', 'upgrade', 'ocata', 1,
+        plays=[plan.Play('ffu-ocata-1', 'ffu',
+                         (('release', 'ocata'), ('step', '1')),
                          {'Controller': 3, 'Compute': 2})],
         inventory=config_dir + '/tripleo-ansible-inventory.yaml',
         hosts=['overcloud-controller-0', 'overcloud-novacompute-0'],
@@ -208,7 +209,7 @@ class TestPrepare(utils.TestCommand):
                                    '--stack', 'prod', '--yes'])
         self.cmd.take_action(parsed_args)
         out = self.app.stdout.getvalue()
-        self.assertIn('Task ordering fixed (2 change(s)):', out)
+        self.assertIn('Generated tasks fixed (2 change(s)):', out)
         self.assertIn('FFU plan (1 plays):', out)
         self.assertIn('Config: /cfg (git: 01234567, fedcba98)', out)
         self.assertIn('(2 nodes)', out)
@@ -218,7 +219,7 @@ class TestPrepare(utils.TestCommand):
     def test_take_action_summary_nothing_to_fix(self):
         parsed_args = self._parse(['--templates', TEMPLATES, '--yes'])
         self.cmd.take_action(parsed_args)
-        self.assertIn('Task ordering: nothing to fix',
+        self.assertIn('Generated tasks: nothing to fix',
                       self.app.stdout.getvalue())
 
     def test_take_action_workflow_error_is_a_command_error(self):
