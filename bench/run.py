@@ -206,11 +206,11 @@ def _cut(tasks, relative, executed, config_dir):
                                  config_dir)
             if task['block']:
                 kept.append(task)
-        elif str(task.get('include_tasks', '')).startswith(
+        elif str(plan.include_target(task) or '').startswith(
                 plan.PLAN_TASKS_DIR + '/'):
-            path = os.path.join(config_dir, task['include_tasks'])
-            included = _cut(_load_lines(path), task['include_tasks'],
-                            executed, config_dir)
+            target = plan.include_target(task)
+            path = os.path.join(config_dir, target)
+            included = _cut(_load_lines(path), target, executed, config_dir)
             if included:
                 with open(path, 'w') as out:
                     yaml.safe_dump(_strip_lines(included), out)
@@ -226,15 +226,20 @@ def limit_config(config_dir, executed, target):
     shutil.copytree(config_dir, target, symlinks=True,
                     ignore=shutil.ignore_patterns('ffu-run'))
     plays = []
-    # The plays as the plan's run ran them (all of them): run writes them
-    # to ffu-run.yaml, whose lines Ansible's events name.
-    for play in _load_lines(os.path.join(config_dir, run.RUN_PLAYBOOK)):
-        if play['vars']['tripleo_ffu_play'] != 'setup':
-            play['tasks'] = _cut(play['tasks'], run.RUN_PLAYBOOK, executed,
-                                 target)
-            if not play['tasks']:
-                continue
-        plays.append(_strip_lines(play))
+    # The plays as the plan's run ran them (all of them): run writes each
+    # phase's to ffu-run-<phase>.yaml, whose lines Ansible's events name.
+    # Plays without tasks (facts, roles) stay as they are.
+    for phase in plan.PHASES:
+        relative = run.RUN_PLAYBOOK % phase
+        if not os.path.isfile(os.path.join(config_dir, relative)):
+            continue
+        for play in _load_lines(os.path.join(config_dir, relative)):
+            if play.get('tasks'):
+                play['tasks'] = _cut(play['tasks'], relative, executed,
+                                     target)
+                if not play['tasks'] and not play.get('roles'):
+                    continue
+            plays.append(_strip_lines(play))
     with open(os.path.join(target, plan.PLAN_FILE), 'w') as out:
         yaml.safe_dump(plays, out, sort_keys=False)
     os.chmod(target, 0o700)

@@ -101,7 +101,7 @@ def _included(config_dir, tasks):
     """Every task of a plan task list, the plan's includes followed."""
     found = []
     for task in tasks:
-        target = plan._include_target(task)
+        target = plan.include_target(task)
         if isinstance(target, str) and target.startswith(
                 plan.PLAN_TASKS_DIR + '/'):
             with open(os.path.join(config_dir, target)) as source:

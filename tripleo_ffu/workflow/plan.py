@@ -119,7 +119,7 @@ def _load(config_dir, relative):
                         % (path, str(exc).splitlines()[0]))
 
 
-def _include_target(task):
+def include_target(task):
     for key in INCLUDE_KEYS:
         if key in task:
             return task[key]
@@ -734,7 +734,7 @@ def count_tasks(tasks, config_dir=None):
     config_dir those of the written plan's includes (not the includes)."""
     count = 0
     for task in tasks or []:
-        target = _include_target(task) if isinstance(task, dict) else None
+        target = include_target(task) if isinstance(task, dict) else None
         if config_dir and isinstance(target, str) and target.startswith(
                 PLAN_TASKS_DIR + '/'):
             count += count_tasks(_load(config_dir, target), config_dir)
