@@ -82,14 +82,14 @@ def _end_line(text, rest):
 
 
 @pytest.mark.parametrize('play, expected', [
-    ('ocata-4', 'ocata step 4'),
-    ('pike-0', 'pike step 0'),
+    ('ffu-ocata-4', 'ffu-ocata step 4'),
+    ('ffu-pike-0', 'ffu-pike step 0'),
     ('upgrade-2', 'upgrade step 2'),
-    ('deploy-5', 'deploy step 5'),
     ('post-upgrade-3', 'post-upgrade step 3'),
-    ('queens-post', 'queens post'),
-    ('pike-prep', 'pike prep'),
-    ('setup', 'setup'),
+    ('ffu-end', 'ffu-end'),
+    ('ffu-pike', 'ffu-pike'),
+    ('ffu-facts', 'ffu-facts'),
+    ('deploy.12', 'deploy.12'),
     ('Load global variables', 'Load global variables'),
     ('Overcloud deploy step tasks for 1',
      'Overcloud deploy step tasks for 1'),
@@ -126,9 +126,9 @@ def test_an_ignored_failure_that_changed_counts_as_changed(handler, said):
 
 
 def test_a_play_without_results(handler, said):
-    _feed(handler, _start('queens-post'), _stats())
-    assert said[0] == 'queens post ...'
-    assert _end_line(said[1], 'queens post: 0 hosts, 0 ok, 0 changed, '
+    _feed(handler, _start('ffu-end'), _stats())
+    assert said[0] == 'ffu-end ...'
+    assert _end_line(said[1], 'ffu-end: 0 hosts, 0 ok, 0 changed, '
                               '0 failed')
 
 
@@ -356,3 +356,34 @@ def test_includes_are_not_counted_as_work(tmp_path):
         handler.end_play()
     assert lines[-1].startswith(
         'ocata step 1: 2 hosts, 1 ok, 1 changed, 0 failed, ')
+
+
+def test_a_play_that_matches_no_host_is_a_failure(handler, said):
+    _feed(handler,
+          {'event': 'playbook_on_play_start',
+           'event_data': {'play': 'upgrade-0', 'play_pattern': 'overcloud'}},
+          {'event': 'playbook_on_no_hosts_matched', 'event_data': {}},
+          _stats())
+    assert handler.failures == [{
+        'play': 'upgrade-0', 'task': '(the play)',
+        'host': "no host of 'overcloud'", 'file': None,
+        'message': "the play matched no host of the inventory: check that "
+                   "the inventory has the groups the stack's playbooks "
+                   "name", 'unreachable': False}]
+    assert _end_line(said[-1], 'upgrade step 0: 0 hosts, 0 ok, 0 changed, '
+                               '1 failed')
+
+
+def test_hosts_that_ran_no_task_are_found(handler):
+    _feed(handler, _start('ffu'), _ok('c-0'), _skipped('c-1'),
+          _result('runner_on_ok', 'c-2', task_action='include_tasks'),
+          _stats())
+    assert handler.idle_hosts(['c-0', 'c-1', 'c-2']) == ['c-1', 'c-2']
+
+
+def test_stats_add_up_over_the_runs_of_the_phases(handler):
+    _feed(handler, _start('ffu'), _stats(ok={'c-0': 2}, changed={}))
+    _feed(handler, _start('upgrade-0'),
+          _stats(ok={'c-0': 3, 'c-1': 1}, changed={'c-1': 1}))
+    assert handler.stats == {'ok': {'c-0': 5, 'c-1': 1},
+                             'changed': {'c-1': 1}}

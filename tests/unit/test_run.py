@@ -366,3 +366,47 @@ def test_default_forks_follow_the_nodes_and_the_cpus(monkeypatch):
     assert run.default_forks(0) == 1
     monkeypatch.setattr(run.os, 'cpu_count', lambda: 64)
     assert run.default_forks(500) == 100
+
+
+def test_a_node_that_ran_no_task_fails_the_run():
+    from tripleo_ffu.workflow import progress
+    handler = progress.Progress(lambda line: None, None)
+    handler.worked.update({'c-0': 3})
+    assert run._check_every_node_worked(handler, ['c-0']) == 'complete'
+    assert run._check_every_node_worked(handler, ['c-0', 'c-1']) == 'failed'
+    assert handler.failures[-1]['host'] == 'c-1'
+    assert 'ran no task' in handler.failures[-1]['message']
+
+
+def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
+    """Facts and registered results of the FFU are not the upgrade's, as
+    with the stack's four playbooks; a failed phase stops the run."""
+    plan.write(str(tmp_path), compiled)
+    ran = []
+
+    def ansible(options, path, log_file, say, journal, signals, ident,
+                handler):
+        with open(path) as source:
+            plays = yaml.safe_load(source)
+        ran.append((ident, {plan.phase_of(play) for play in plays}))
+        runner = types.SimpleNamespace(status='successful', rc=0)
+        return runner, handler
+
+    monkeypatch.setattr(run, '_ansible', ansible)
+    options = _options(tmp_path)
+    status, _, ids, _ = run._run_plan(
+        options, lambda line: None, None, None,
+        types.SimpleNamespace(received=None), str(tmp_path / 'log'))
+    assert status == 'complete'
+    assert ran == [('plan-%s' % phase, {phase}) for phase in plan.PHASES]
+    assert ids == run.select_plays(compiled, plan.PHASES)
+
+
+def test_ansible_finds_queens_modules_when_the_undercloud_has_them(
+        monkeypatch, tmp_path):
+    from tripleo_ffu.workflow import ansible
+    monkeypatch.setattr(ansible, 'QUEENS_MODULES', str(tmp_path))
+    monkeypatch.setenv('ANSIBLE_LIBRARY', '/nowhere')
+    assert ansible.environment()['ANSIBLE_LIBRARY'] == str(tmp_path)
+    monkeypatch.setattr(ansible, 'QUEENS_MODULES', str(tmp_path / 'no'))
+    assert 'ANSIBLE_LIBRARY' not in ansible.environment()

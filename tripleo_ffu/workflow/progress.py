@@ -18,12 +18,10 @@ MAX_MESSAGE = 1000
 
 
 def title(play):
-    """'ocata-4' -> 'ocata step 4', 'queens-post' -> 'queens post'."""
+    """'ffu-ocata-4' -> 'ffu-ocata step 4'; other ids as they are."""
     match = _STEP_PLAY.match(play)
     if match:
         return '%s step %s' % match.groups()
-    if play.endswith(('-prep', '-post')):
-        return play.replace('-', ' ')
     return play
 
 
