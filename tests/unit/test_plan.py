@@ -457,3 +457,85 @@ def test_load_a_plan_tripleo_ffu_did_not_write(tmp_path, playbook):
 ])
 def test_count_tasks(tasks, count):
     assert plan.count_tasks(tasks) == count
+
+
+# The compiler on small playbooks of its own
+
+def _small(tmp_path, ffu_tasks, files=None):
+    """A config dir whose FFU playbook's play holds ffu_tasks; the other
+    phases one task each."""
+    root = str(tmp_path / 'small')
+    os.makedirs(root)
+    playbooks = dict.fromkeys(
+        (relative for _, relative in plan.PHASE_PLAYBOOKS),
+        [{'hosts': 'overcloud', 'tasks': [{'name': 'x', 'debug': {}}]}])
+    playbooks['fast_forward_upgrade_playbook.yaml'] = [
+        {'hosts': 'overcloud', 'gather_facts': False, 'tasks': ffu_tasks}]
+    for relative, data in dict(playbooks, **(files or {})).items():
+        with open(os.path.join(root, relative), 'w') as out:
+            yaml.safe_dump(data, out)
+    playbook, infos = plan.Compiler(root).compile()
+    plan.write(root, playbook)
+    return root, [info for info in infos if info.phase == 'ffu']
+
+
+def test_a_loop_over_a_fact_set_under_a_condition_stays_a_loop(tmp_path):
+    loop = {'include_tasks': 'each.yaml', 'with_items': '{{ items }}'}
+    root, infos = _small(tmp_path, [
+        {'set_fact': {'items': [1, 2]}, 'when': 'x'}, loop],
+        {'each.yaml': [{'name': 'e', 'debug': {}}]})
+    assert [info.id for info in infos] == ['ffu']
+    assert plan.load(root)[0]['tasks'][1] == loop
+
+
+def test_a_loop_over_a_fact_of_the_kv_form_is_unrolled(tmp_path):
+    root, infos = _small(tmp_path, [
+        {'set_fact': 'first=a second=b'},
+        {'include_tasks': 'each.yaml', 'with_items': '{{ [first, second] }}',
+         'loop_control': {'loop_var': 'which', 'index_var': 'n'}}],
+        {'each.yaml': [{'name': 'e', 'debug': {}}]})
+    assert [info.id for info in infos] == ['ffu', 'ffu-a-0', 'ffu-b-1']
+    assert infos[2].bindings == (('which', 'b'), ('n', 1))
+
+
+def test_a_loop_with_extended_control_stays_a_loop(tmp_path):
+    loop = {'include_tasks': 'each.yaml', 'loop': [1, 2],
+            'loop_control': {'extended': True}}
+    root, infos = _small(tmp_path, [loop],
+                         {'each.yaml': [{'name': 'e', 'debug': {}}]})
+    assert [info.id for info in infos] == ['ffu']
+    assert plan.load(root)[0]['tasks'] == [loop]
+
+
+def test_a_step_some_task_may_set_pins_nothing(tmp_path):
+    """`step` is a play variable here, but a set_fact may change it: no
+    task is left out on its account."""
+    files = {'deploy_steps_playbook.yaml': [{
+        'hosts': 'overcloud', 'vars': {'step': '2'}, 'tasks': [
+            {'name': 'at 3', 'debug': {}, 'when': 'step|int == 3'},
+            {'set_fact': 'step=3', 'when': 'x'}]}]}
+    root, _ = _small(tmp_path, [{'name': 'a', 'debug': {}}], files)
+    deploy = [play for play in plan.load(root)
+              if plan.phase_of(play) == 'deploy'][0]
+    assert deploy['tasks'][0] == {'name': 'at 3', 'debug': {},
+                                  'when': 'step|int == 3'}
+
+
+def test_a_static_import_under_a_false_condition_keeps_its_registers(
+        tmp_path):
+    """An import's `when` is copied onto each task: a skipped task still
+    registers. A dynamic include under a false `when` loads nothing."""
+    tasks = [{'name': 'r', 'command': 'true', 'register': 'r'},
+             {'name': 'p', 'debug': {}}]
+    root, infos = _small(tmp_path, [
+        {'include_tasks': 'steps.yaml', 'with_sequence': 'start=1 end=2',
+         'loop_control': {'loop_var': 'step'}}],
+        {'steps.yaml': [
+            {'import_tasks': 'imported.yaml', 'when': 'step|int == 1'},
+            {'include_tasks': 'included.yaml', 'when': 'step|int == 1'}],
+         'imported.yaml': tasks, 'included.yaml': tasks})
+    written = {play['name']: _included(root, play['tasks'])
+               for play in plan.load(root)}
+    assert [task['name'] for task in written['ffu-1']] == ['r', 'p', 'r',
+                                                            'p']
+    assert [task['name'] for task in written['ffu-2']] == ['r']

@@ -340,23 +340,24 @@ class _PlayWalk:
     def _leaf(self, task, relative, bindings, unconditional):
         release, step = self.pins(bindings)
         kept = filter_tasks([task], release, step)
+        facts = _set_facts(task)
         if unconditional and 'when' not in task and \
                 _loop_key(task) is None:
-            self._learn(task, bindings)
+            self._learn(facts, bindings)
+        else:
+            for name in facts:
+                self.facts.pop(name, None)
+        if isinstance(task.get('register'), str):
+            self.facts.pop(task['register'], None)
         return [_Leaf(kept[0], bindings, relative)] if kept else []
 
-    def _learn(self, task, bindings):
+    def _learn(self, facts, bindings):
         """A set_fact every node runs, from known values, is known."""
-        facts = task.get('set_fact')
-        if not isinstance(facts, dict):
-            return
         for name, value in facts.items():
-            if name == 'cacheable':
-                continue
             try:
                 self.facts[name] = _plain(self.compiler.evaluator.value(
                     value, self.known(bindings)))
-            except Exception:  # unknown variables: not known here
+            except Exception:  # Ansible's errors, unknown variables
                 self.facts.pop(name, None)
 
     def _include(self, task, key, relative, bindings, unconditional,
@@ -391,9 +392,11 @@ class _PlayWalk:
                 self.compiler.tasks(path), path, inner,
                 unconditional and when is None,
                 parents_static and stack_static, depth + 1)
-            if never and not (stack_static and _registers(
-                    [leaf.task for leaf in _leaves(children)])):
-                continue
+            if never:
+                if not stack_static:
+                    continue
+                # Loaded, each task skipped: only the registers count.
+                children = _registering(children)
             included = dict(body)
             if own:
                 variables = dict(included.get('vars') or {})
@@ -415,6 +418,33 @@ class _PlayWalk:
         return own
 
 
+def _registering(nodes):
+    """The nodes that register something (a skipped task still sets its
+    variable), includes holding such nodes cut down to them."""
+    kept = []
+    for node in nodes:
+        if isinstance(node, _Leaf):
+            if _registers([node.task]):
+                kept.append(node)
+            continue
+        children = _registering(node.children)
+        if children:
+            kept.append(dataclasses.replace(node, children=children))
+    return kept
+
+
+def _set_facts(task):
+    """{name: value} a set_fact task sets, in either of its forms."""
+    facts = task.get('set_fact')
+    if isinstance(facts, str):
+        from ansible.parsing.splitter import parse_kv
+        facts = parse_kv(facts)
+    if not isinstance(facts, dict):
+        return {}
+    return {name: value for name, value in facts.items()
+            if name != 'cacheable'}
+
+
 def _leaves(nodes):
     for node in nodes:
         if isinstance(node, _Leaf):
@@ -431,7 +461,6 @@ class Compiler:
         self._task_files = dict(task_files or {})
         self.evaluator = _Evaluator()
         self.assigned = set()
-        self._files = {}
 
     def tasks(self, relative):
         if self._task_files.get(relative) is None:
@@ -496,8 +525,7 @@ def _assigned_names(config_dir, tasks):
     for task in tasks or []:
         if not isinstance(task, dict):
             continue
-        if isinstance(task.get('set_fact'), dict):
-            names.update(task['set_fact'])
+        names.update(_set_facts(task))
         if isinstance(task.get('register'), str):
             names.add(task['register'])
         if 'include_vars' in task:
