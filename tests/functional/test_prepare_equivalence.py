@@ -13,8 +13,8 @@ import os
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import plan
 
-CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                         'callback_plugins')
+CALLBACKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), 'unit', 'standins', 'callback_plugins')
 STACK_PLAYBOOKS = ('fast_forward_upgrade_playbook.yaml',
                    'upgrade_steps_playbook.yaml',
                    'deploy_steps_playbook.yaml',
@@ -25,7 +25,7 @@ def _run(prepared, playbooks, log):
     prepared.lab.cli('reset', '--nodes')
     report = prepared.lab.status()
     env = {'ANSIBLE_CALLBACK_PLUGINS': CALLBACKS,
-           'ANSIBLE_CALLBACK_WHITELIST': 'ffu_executed',
+           'ANSIBLE_CALLBACK_WHITELIST': 'callback_executed',
            'FFU_EXECUTED_LOG': str(log)}
     for playbook in playbooks:
         runner = ansible.run_playbook(
@@ -40,7 +40,8 @@ def _run(prepared, playbooks, log):
         for line in lines:
             event = json.loads(line)
             executed[event['host']].append(
-                (event['task'], event['release'], event['step']))
+                (event['task'], event['action'], event['release'],
+                 event['step'], event['status']))
     assert {node['release'] for node in prepared.lab.status()['nodes']} == {
         'queens'}
     return executed
