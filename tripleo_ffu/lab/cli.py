@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import signal
 import sys
 import time
 
@@ -109,8 +110,15 @@ def format_status(report):
     return '\n'.join(lines)
 
 
+def _terminated(signum, frame):
+    """SIGTERM ends a command as Ctrl-C does: a failing `up` or `reset`
+    stops what it started."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminated)
     # force: tripleo_common.inventory, imported with the workflow, sets up
     # a WARNING handler of its own, which hid every step of the lab.
     logging.basicConfig(
