@@ -200,3 +200,26 @@ def test_run_reports_the_last_line_of_a_failure():
         procs.run([sys.executable, '-c',
                    'import sys; print("first"); print("last words", '
                    'file=sys.stderr); sys.exit(3)'], 'the command')
+
+
+def _runs(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+def test_stop_ends_what_left_the_process_group(lab):
+    """sshd's sessions leave its process group: stop ends them too."""
+    _start(lab, 'parent', 'import subprocess, sys, time\n'
+                          'child = subprocess.Popen([sys.executable, "-c", '
+                          '"import time; time.sleep(60)"], '
+                          'start_new_session=True)\n'
+                          'print("ready", child.pid, flush=True)\n'
+                          'time.sleep(60)\n')
+    with open(os.path.join(lab.log_dir, 'parent.log')) as log:
+        child = int(log.read().split()[1])
+    assert _runs(child)
+    assert procs.stop(lab, 'parent') is True
+    assert not _runs(child)

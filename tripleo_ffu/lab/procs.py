@@ -50,25 +50,52 @@ def _recorded(lab, name):
         return None
 
 
-def _alive(lab, pid, started):
-    """True when pid runs (not a zombie) and is the process we started.
+def _runs(pid, started):
+    """True when pid runs (not a zombie) and started at that time.
 
-    The start time, read from /proc when the process was started, tells
-    it from an unrelated process that reuses a stale pid. (Its command
-    line is no proof either way: /proc/<pid>/cmdline reads empty for a
-    while after the exec on a loaded machine, and sshd rewrites its own.)
+    With the start time, read from /proc when the process was started, a
+    pid tells our process from an unrelated one that reuses it later.
     """
+    stat = _stat(pid)
+    return stat is not None and stat[0] != 'Z' and stat[19] == started
+
+
+def _alive(lab, pid, started):
+    """True when the recorded process runs.
+
+    Its command line is no proof that it is ours, nor that it is not:
+    /proc/<pid>/cmdline reads empty for a while after the exec on a loaded
+    machine, and sshd rewrites its own. Only pid files of an older
+    tripleo-ffu-lab, without a start time, are checked by it: it names a
+    path in the lab dir.
+    """
+    if started is not None:
+        return _runs(pid, started)
     stat = _stat(pid)
     if stat is None or stat[0] == 'Z':
         return False
-    if started is not None:
-        return stat[19] == started
-    # A pid file without a start time: its command line names the lab.
     try:
         with open('/proc/%d/cmdline' % pid, 'rb') as cmdline:
             return (lab.root + os.sep).encode() in cmdline.read()
     except (FileNotFoundError, ProcessLookupError):
         return False
+
+
+def _descendants(pid):
+    """(pid, start time, process group) of every live process below pid,
+    from /proc."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        stat = _stat(int(entry)) if entry.isdigit() else None
+        if stat is not None and stat[0] != 'Z':
+            children.setdefault(int(stat[1]), []).append(
+                (int(entry), stat[19], int(stat[2])))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found.extend(below)
+        todo.extend(child[0] for child in below)
+    return found
 
 
 def running_pid(lab, name):
@@ -98,7 +125,8 @@ def start(lab, name, argv, env=None):
 
 
 def stop(lab, name, timeout=10.0):
-    """SIGTERM the process group, then SIGKILL what is left after timeout.
+    """SIGTERM the process, its group and every process below it (sshd's
+    sessions leave its group), then SIGKILL what is left after timeout.
 
     heat-all 24 may ignore SIGTERM for a while, hence the second signal.
     Returns True when a process was running.
@@ -108,25 +136,35 @@ def stop(lab, name, timeout=10.0):
         _remove(_pidfile(lab, name))
         return False
     pid = recorded[0]
-    _signal_group(pid, signal.SIGTERM)
+    below = _descendants(pid)
+
+    def left():
+        return ([pid] if _alive(lab, *recorded) else []) + [
+            child for child, started, _ in below if _runs(child, started)]
+
+    _signal(pid, [child for child, _, group in below if group != pid],
+            signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(lab, *recorded):
+    while time.monotonic() < deadline and left():
         time.sleep(0.1)
-    if _alive(lab, *recorded):
+    if left():
         LOG.info('%s (pid %d) ignored SIGTERM for %.0f s, killing it',
                  name, pid, timeout)
-        _signal_group(pid, signal.SIGKILL)
-        while _alive(lab, *recorded):
+        _signal(pid, left(), signal.SIGKILL)
+        while left():
             time.sleep(0.05)
     _remove(_pidfile(lab, name))
     return True
 
 
-def _signal_group(pid, signum):
-    try:
-        os.killpg(pid, signum)
-    except ProcessLookupError:
-        pass
+def _signal(group, pids, signum):
+    """Signal a process group, and each of pids (outside it)."""
+    for send, target in [(os.killpg, group)] + [(os.kill, pid)
+                                                for pid in pids]:
+        try:
+            send(target, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _remove(path):
