@@ -199,9 +199,12 @@ def port_open(port):
 
 
 def _ended(code):
-    if code < 0:
+    if code >= 0:
+        return 'exited with status %d' % code
+    try:
         return 'was killed by %s' % signal.Signals(-code).name
-    return 'exited with status %d' % code
+    except ValueError:
+        return 'was killed by signal %d' % -code
 
 
 def wait_until(probe, timeout, what, lab, name, proc):
