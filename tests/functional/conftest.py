@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -106,8 +107,51 @@ def stackrc_env(root):
 
 
 def start_lab(root, *up_args):
-    run(('tripleo-ffu-lab', '--lab-dir', root, 'up') + up_args)
-    return RunningLab(root, stackrc_env(root))
+    """`up` a lab; when that fails, `down` it before failing the test.
+
+    The caller calls `down` on what this returns, whatever its test does.
+    """
+    try:
+        run(('tripleo-ffu-lab', '--lab-dir', root, 'up') + up_args)
+        return RunningLab(root, stackrc_env(root))
+    except BaseException:
+        run(('tripleo-ffu-lab', '--lab-dir', root, 'down'), check=False)
+        raise
+
+
+def lab_processes(root):
+    """(pid, command line) of every process whose command line names a
+    path under root, from /proc (lab processes name their lab's)."""
+    marker = (os.path.abspath(root) + os.sep).encode()
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as cmdline:
+                argv = cmdline.read()
+        except OSError:
+            continue
+        if marker in argv:
+            found.append((int(entry), argv.replace(b'\0', b' ').decode(
+                errors='replace').strip()))
+    return found
+
+
+@pytest.fixture(scope='session', autouse=True)
+def no_lab_process_left(tmp_path_factory):
+    """After the session, no process of a lab of it runs: each is
+    reported as an error, and killed."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    left = lab_processes(base)
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not left, 'lab processes left running:\n' + '\n'.join(
+        '%d %s' % item for item in left)
 
 
 @pytest.fixture(scope='session')

@@ -1,9 +1,11 @@
 """The lab's configuration writers."""
 
 import configparser
+import logging
 import os
 import shlex
 import subprocess
+import sys
 
 import pytest
 
@@ -152,3 +154,17 @@ def test_bulk_options_are_checked():
     args = cli.build_parser().parse_args(['up', '--tasks-per-service', '0'])
     with pytest.raises(procs.LabError):
         cli._bulk(args)
+
+
+def test_debug_is_for_the_lab_s_own_loggers(tmp_path):
+    """At DEBUG, keystoneauth logs the stack create's body: passwords."""
+    code = ('import logging, sys\n'
+            'from tripleo_ffu.lab import cli\n'
+            'cli.main(["--debug", "--lab-dir", sys.argv[1], "status"])\n'
+            'print(*(logging.getLogger(name).getEffectiveLevel() for name '
+            'in ("", "tripleo_ffu.lab.procs", "keystoneauth.session", '
+            '"heatclient.common.http", "urllib3.connectionpool")))\n')
+    result = subprocess.run([sys.executable, '-c', code, str(tmp_path)],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1].split() == [
+        str(logging.INFO), str(logging.DEBUG)] + [str(logging.WARNING)] * 3

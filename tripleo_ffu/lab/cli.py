@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import signal
 import sys
 import time
 
@@ -109,16 +110,26 @@ def format_status(report):
     return '\n'.join(lines)
 
 
+def _terminated(signum, frame):
+    """SIGTERM ends a command as Ctrl-C does: a failing `up` or `reset`
+    stops what it started."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminated)
+    # force: tripleo_common.inventory, imported with the workflow, sets up
+    # a WARNING handler of its own, which hid every step of the lab.
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format='%(asctime)s %(levelname)s %(message)s', datefmt='%H:%M:%S',
-        stream=sys.stderr)
-    if not args.debug:
-        # Heat's and keystoneauth's clients are chatty at INFO.
-        for noisy in ('keystoneauth', 'heatclient', 'urllib3'):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+        level=logging.INFO, stream=sys.stderr, force=True,
+        format='%(asctime)s %(levelname)s %(message)s', datefmt='%H:%M:%S')
+    # Heat's and keystoneauth's clients are chatty at INFO, and at DEBUG
+    # show the requests' bodies (the stack's passwords): --debug is ours.
+    for noisy in ('keystoneauth', 'heatclient', 'urllib3'):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.debug:
+        logging.getLogger('tripleo_ffu').setLevel(logging.DEBUG)
     lab = layout.Lab(args.lab_dir)
     started = time.monotonic()
     try:

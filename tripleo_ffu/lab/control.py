@@ -24,6 +24,9 @@ from tripleo_ffu.workflow import steps
 LOG = logging.getLogger(__name__)
 
 SERVICES = ('mariadb', 'heat', 'sshd')
+# How each lab process stops, in the order `down` stops them.
+STOPS = ((heat.NAME, heat.stop), (sshd.NAME, sshd.stop),
+         (mariadb.NAME, mariadb.stop))
 PASSWORD_PARAMETERS = ('AdminPassword', 'MysqlRootPassword', 'RabbitPassword')
 
 
@@ -38,6 +41,23 @@ def locked(lab):
             raise procs.LabError('another tripleo-ffu-lab command is working '
                                  'on %s; wait for it to end' % lab.root)
         yield
+
+
+@contextlib.contextmanager
+def stopping_on_failure(lab, command):
+    """If the command fails (or is interrupted), stop the lab processes
+    it started: what ran before it is left as it was."""
+    before = {name for name, _ in STOPS if procs.running_pid(lab, name)}
+    try:
+        yield
+    except BaseException:
+        started = [name for name, stop in STOPS
+                   if name not in before and stop(lab)]
+        if started:
+            LOG.info('%s failed: stopped what it had started (%s); their '
+                     'logs are in %s', command, ', '.join(started),
+                     lab.log_dir)
+        raise
 
 
 def step(what):
@@ -152,7 +172,7 @@ def _deploy_nodes(lab, client, name):
 def up(lab, counts=None, bulk=None):
     """Counts apply to a new stack; bulk services to the next update with
     the queens templates (prepare)."""
-    with locked(lab):
+    with locked(lab), stopping_on_failure(lab, 'up'):
         state = lab.load_state()
         state.setdefault('stack', layout.STACK_NAME)
         if counts or 'counts' not in state:
@@ -184,7 +204,7 @@ def reset(lab, nodes_only=False):
     With nodes_only, only the node trees go back to newton: the stack
     stays as it is (prepared, say), so that a run can start again.
     """
-    with locked(lab):
+    with locked(lab), stopping_on_failure(lab, 'reset'):
         state = lab.load_state()
         state.setdefault('stack', layout.STACK_NAME)
         state.setdefault('counts', {'controllers': 3, 'computes': 2})
@@ -208,8 +228,7 @@ def down(lab):
     """Stop every lab process; the lab dir stays for inspection."""
     stopped = []
     with locked(lab):
-        for name, stop in ((heat.NAME, heat.stop), (sshd.NAME, sshd.stop),
-                           (mariadb.NAME, mariadb.stop)):
+        for name, stop in STOPS:
             if stop(lab):
                 stopped.append(name)
     return stopped

@@ -122,14 +122,24 @@ def db_sync(lab, conf_path):
                conf_path, 'db_sync'], 'heat-manage db_sync')
 
 
-def api_ready(heat_port):
-    """True when the API answers a stack list (so the engine is up too)."""
+def api_probe(heat_port):
+    """None when the API answers a stack list (so the engine is up too),
+    else what it answered."""
+    url = endpoint(heat_port) + '/stacks'
     try:
-        with urllib.request.urlopen(endpoint(heat_port) + '/stacks',
-                                    timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+        with urllib.request.urlopen(url, timeout=5) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        exc.close()
+    except (urllib.error.URLError, OSError) as exc:
+        return 'GET %s failed: %s' % (url, getattr(exc, 'reason', exc))
+    return None if status == 200 else 'GET %s answered HTTP %d' % (url,
+                                                                    status)
+
+
+def api_ready(heat_port):
+    return api_probe(heat_port) is None
 
 
 def start(lab, heat_port, db_port, db_password):
@@ -137,10 +147,10 @@ def start(lab, heat_port, db_port, db_password):
         return False
     conf_path = write_config(lab, heat_port, db_port, db_password)
     db_sync(lab, conf_path)
-    procs.start(lab, NAME, [install.heat_bin(lab, 'heat-all'),
-                            '--config-file', conf_path])
-    procs.wait_until(lambda: api_ready(heat_port), 120,
-                     'Heat API on 127.0.0.1:%d' % heat_port, lab, NAME)
+    proc = procs.start(lab, NAME, [install.heat_bin(lab, 'heat-all'),
+                                   '--config-file', conf_path])
+    procs.wait_until(lambda: api_probe(heat_port), 120,
+                     'Heat API on 127.0.0.1:%d' % heat_port, lab, NAME, proc)
     return True
 
 

@@ -33,15 +33,15 @@ def start(lab, port):
                    '--datadir=' + datadir, '--skip-test-db',
                    '--auth-root-authentication-method=socket'] + user,
                   'initialising the MariaDB data dir ' + datadir)
-    procs.start(lab, NAME, [
+    proc = procs.start(lab, NAME, [
         '/usr/sbin/mariadbd', '--no-defaults', '--datadir=' + datadir,
         '--socket=' + socket, '--port=%d' % port,
         '--bind-address=127.0.0.1', '--skip-name-resolve',
         '--pid-file=' + os.path.join(lab.run_dir, 'mariadbd.pid'),
         '--innodb-buffer-pool-size=64M', '--max-connections=500',
         '--character-set-server=utf8mb4'] + user)
-    procs.wait_until(lambda: procs.port_open(port), 60,
-                     'MariaDB on 127.0.0.1:%d' % port, lab, NAME)
+    procs.wait_until(lambda: procs.port_probe(port), 60,
+                     'MariaDB on 127.0.0.1:%d' % port, lab, NAME, proc)
     return True
 
 

@@ -1,5 +1,6 @@
 """Background processes of a lab: start, find, stop, wait for their port."""
 
+import errno
 import logging
 import os
 import signal
@@ -7,7 +8,11 @@ import socket
 import subprocess
 import time
 
+from tripleo_ffu.workflow import files
+
 LOG = logging.getLogger(__name__)
+
+CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 
 
 class LabError(Exception):
@@ -18,74 +23,148 @@ def _pidfile(lab, name):
     return os.path.join(lab.run_dir, name + '.pid')
 
 
-def _alive(pid, marker):
-    """True when pid runs (not a zombie) and its command line has marker."""
+def _stat(pid):
+    """The fields of /proc/<pid>/stat after the command name, or None.
+
+    [0] is the state, [11] and [12] the CPU time used (in clock ticks),
+    [19] the start time (clock ticks since boot): with the pid, it tells
+    one process from any other that gets the same pid later.
+    """
     try:
         with open('/proc/%d/stat' % pid) as stat:
-            if stat.read().rsplit(')', 1)[1].split()[0] == 'Z':
-                return False
-        with open('/proc/%d/cmdline' % pid, 'rb') as cmdline:
-            return marker.encode() in cmdline.read()
+            return stat.read().rsplit(')', 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
+        return None
 
 
-def running_pid(lab, name):
-    """The pid of the lab's process `name`, or None if it does not run.
+def _recorded(lab, name):
+    """(pid, start time) from the pid file, or None.
 
-    Every lab process has a path of its lab in its command line: that is
-    how a stale pid file, reused by an unrelated process, is told apart.
+    The start time is None in a pid file of an older tripleo-ffu-lab.
     """
     try:
         with open(_pidfile(lab, name)) as pidfile:
-            pid = int(pidfile.read().strip())
-    except (FileNotFoundError, ValueError):
+            fields = pidfile.read().split()
+        return int(fields[0]), (fields[1] if len(fields) > 1 else None)
+    except (FileNotFoundError, ValueError, IndexError):
         return None
-    return pid if _alive(pid, lab.root) else None
+
+
+def _runs(pid, started):
+    """True when pid runs (not a zombie) and started at that time.
+
+    With the start time, read from /proc when the process was started, a
+    pid tells our process from an unrelated one that reuses it later.
+    """
+    stat = _stat(pid)
+    return stat is not None and stat[0] != 'Z' and stat[19] == started
+
+
+def _alive(lab, pid, started):
+    """True when the recorded process runs.
+
+    Its command line is no proof that it is ours, nor that it is not:
+    /proc/<pid>/cmdline reads empty for a while after the exec on a loaded
+    machine, and sshd rewrites its own. Only pid files of an older
+    tripleo-ffu-lab, without a start time, are checked by it: it names a
+    path in the lab dir.
+    """
+    if started is not None:
+        return _runs(pid, started)
+    stat = _stat(pid)
+    if stat is None or stat[0] == 'Z':
+        return False
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as cmdline:
+            return (lab.root + os.sep).encode() in cmdline.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def _descendants(pid):
+    """(pid, start time, process group) of every live process below pid,
+    from /proc."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        stat = _stat(int(entry)) if entry.isdigit() else None
+        if stat is not None and stat[0] != 'Z':
+            children.setdefault(int(stat[1]), []).append(
+                (int(entry), stat[19], int(stat[2])))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found.extend(below)
+        todo.extend(child[0] for child in below)
+    return found
+
+
+def running_pid(lab, name):
+    """The pid of the lab's process `name`, or None if it does not run."""
+    recorded = _recorded(lab, name)
+    if recorded is None or not _alive(lab, *recorded):
+        return None
+    return recorded[0]
 
 
 def start(lab, name, argv, env=None):
-    """Start argv detached from us, its output in logs/<name>.log."""
+    """Start argv detached from us, its output in logs/<name>.log.
+
+    Returns its Popen: until we exit we are its parent, the one to know
+    for sure whether it still runs (see wait_until).
+    """
     log_path = os.path.join(lab.log_dir, name + '.log')
     with open(log_path, 'ab') as log:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True, close_fds=True)
-    with open(_pidfile(lab, name), 'w') as pidfile:
-        pidfile.write('%d\n' % proc.pid)
+    # Not reaped before we wait for it: its /proc entry is there.
+    files.write_private(_pidfile(lab, name),
+                        '%d %s\n' % (proc.pid, _stat(proc.pid)[19]))
     LOG.debug('started %s (pid %d): %s', name, proc.pid, ' '.join(argv))
-    return proc.pid
+    return proc
 
 
 def stop(lab, name, timeout=10.0):
-    """SIGTERM the process group, then SIGKILL what is left after timeout.
+    """SIGTERM the process, its group and every process below it (sshd's
+    sessions leave its group), then SIGKILL what is left after timeout.
 
     heat-all 24 may ignore SIGTERM for a while, hence the second signal.
     Returns True when a process was running.
     """
-    pid = running_pid(lab, name)
-    if pid is None:
+    recorded = _recorded(lab, name)
+    if recorded is None or not _alive(lab, *recorded):
         _remove(_pidfile(lab, name))
         return False
-    _signal_group(pid, signal.SIGTERM)
+    pid = recorded[0]
+    below = _descendants(pid)
+
+    def left():
+        return ([pid] if _alive(lab, *recorded) else []) + [
+            child for child, started, _ in below if _runs(child, started)]
+
+    _signal(pid, [child for child, _, group in below if group != pid],
+            signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid, lab.root):
+    while time.monotonic() < deadline and left():
         time.sleep(0.1)
-    if _alive(pid, lab.root):
+    if left():
         LOG.info('%s (pid %d) ignored SIGTERM for %.0f s, killing it',
                  name, pid, timeout)
-        _signal_group(pid, signal.SIGKILL)
-        while _alive(pid, lab.root):
+        _signal(pid, left(), signal.SIGKILL)
+        while left():
             time.sleep(0.05)
     _remove(_pidfile(lab, name))
     return True
 
 
-def _signal_group(pid, signum):
-    try:
-        os.killpg(pid, signum)
-    except ProcessLookupError:
-        pass
+def _signal(group, pids, signum):
+    """Signal a process group, and each of pids (outside it)."""
+    for send, target in [(os.killpg, group)] + [(os.kill, pid)
+                                                for pid in pids]:
+        try:
+            send(target, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _remove(path):
@@ -102,25 +181,62 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def port_open(port):
+def port_probe(port):
+    """None when 127.0.0.1:port accepts a connection, else what happened."""
     with socket.socket() as sock:
         sock.settimeout(0.5)
-        return sock.connect_ex(('127.0.0.1', port)) == 0
+        error = sock.connect_ex(('127.0.0.1', port))
+    if error == 0:
+        return None
+    if error in (errno.EAGAIN, errno.ETIMEDOUT):
+        return 'a connection to 127.0.0.1:%d had no answer in 0.5 s' % port
+    return 'a connection to 127.0.0.1:%d got "%s"' % (port,
+                                                      os.strerror(error))
 
 
-def wait_until(check, timeout, what, lab=None, name=None):
-    """Poll check() until it is true; fail with the process's log path."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
+def port_open(port):
+    return port_probe(port) is None
+
+
+def _ended(code):
+    if code >= 0:
+        return 'exited with status %d' % code
+    try:
+        return 'was killed by %s' % signal.Signals(-code).name
+    except ValueError:
+        return 'was killed by signal %d' % -code
+
+
+def wait_until(probe, timeout, what, lab, name, proc):
+    """Wait for proc, just started as the lab's `name`, to serve.
+
+    probe() returns None once it does, else what it saw. This fails only
+    when proc has exited, or when it still runs after timeout seconds
+    (measured on the monotonic clock); the message says which, with what
+    the probe saw last and where the process's log is.
+    """
+    log = os.path.join(lab.log_dir, name + '.log')
+    started = time.monotonic()
+    while True:
+        code = proc.poll()
+        if code is not None:
+            problem = '%s %s after %.1f s' % (
+                name, _ended(code), time.monotonic() - started)
+            break
+        seen = probe()
+        if seen is None:
             return
-        if lab is not None and running_pid(lab, name) is None:
+        waited = time.monotonic() - started
+        if waited >= timeout:
+            # Not reaped (poll said it runs): its /proc entry is there.
+            stat = _stat(proc.pid)
+            cpu = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+            problem = ('%s (pid %d) still runs, but after %.0f s (in which '
+                       'it had %.1f s of CPU) %s' % (name, proc.pid, waited,
+                                                     cpu, seen))
             break
         time.sleep(0.2)
-    hint = ''
-    if lab is not None:
-        hint = '; see %s' % os.path.join(lab.log_dir, name + '.log')
-    raise LabError('%s did not come up%s' % (what, hint))
+    raise LabError('%s did not come up: %s; see %s' % (what, problem, log))
 
 
 def run(argv, what, **kwargs):

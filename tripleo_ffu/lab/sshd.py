@@ -77,9 +77,9 @@ def start(lab, port):
         # sshd running as root wants its privilege separation directory.
         os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
     procs.run([SSHD, '-t', '-f', config], 'checking ' + config)
-    procs.start(lab, NAME, [SSHD, '-D', '-e', '-f', config])
-    procs.wait_until(lambda: procs.port_open(port), 30,
-                     'sshd on 127.0.0.1:%d' % port, lab, NAME)
+    proc = procs.start(lab, NAME, [SSHD, '-D', '-e', '-f', config])
+    procs.wait_until(lambda: procs.port_probe(port), 30,
+                     'sshd on 127.0.0.1:%d' % port, lab, NAME, proc)
     return True
 
 
