@@ -539,3 +539,37 @@ def test_a_static_import_under_a_false_condition_keeps_its_registers(
     assert [task['name'] for task in written['ffu-1']] == ['r', 'p', 'r',
                                                             'p']
     assert [task['name'] for task in written['ffu-2']] == ['r']
+
+
+def test_a_task_looping_over_step_sees_its_own_step(tmp_path):
+    """Found by the property tests: a task's own loop variable beats the
+    play's, so its `when` pins nothing."""
+    shadow = {'name': 'shadow', 'debug': {}, 'with_items': ['1'],
+              'loop_control': {'loop_var': 'step'}, 'when': 'step|int == 1'}
+    root, _ = _small(tmp_path, [
+        {'include_tasks': 'steps.yaml', 'with_sequence': 'start=0 end=2',
+         'loop_control': {'loop_var': 'step'}}],
+        {'steps.yaml': [shadow]})
+    written = {play['name']: _included(root, play['tasks'])
+               for play in plan.load(root)}
+    assert written['ffu-0'] == written['ffu-2'] == [shadow]
+
+
+def test_task_vars_beat_a_play_var_step_not_an_include_variable(tmp_path):
+    """Found by the property tests: in the deploy steps `step` is a play
+    variable, which a task's or block's own vars beat."""
+    own = {'name': 'own step', 'debug': {}, 'vars': {'step': '3'},
+           'when': 'step|int == 3'}
+    block = {'vars': {'step': '3'}, 'block': [
+        {'name': 'in block', 'debug': {}, 'when': 'step|int == 3'}]}
+    files = {'deploy_steps_playbook.yaml': [{
+        'hosts': 'overcloud', 'vars': {'step': '2'}, 'tasks': [own, block]}],
+        'upgrade_steps_playbook.yaml': [{'hosts': 'overcloud', 'tasks': [
+            {'include_tasks': 'up.yaml', 'vars': {'step': '2'}}]}],
+        'up.yaml': [own]}
+    root, _ = _small(tmp_path, [{'name': 'a', 'debug': {}}], files)
+    by_phase = {plan.phase_of(play): play for play in plan.load(root)}
+    assert by_phase['deploy']['tasks'] == [own, block]
+    # An include variable beats task vars: at step 2 the task cannot run.
+    assert 'tasks' not in by_phase['upgrade'] or not _included(
+        root, by_phase['upgrade']['tasks'])

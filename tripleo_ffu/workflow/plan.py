@@ -164,16 +164,19 @@ def _registers(tasks):
     return False
 
 
-def filter_tasks(tasks, release, step, skipped=False):
+def filter_tasks(tasks, release, step, skipped=False, weak=()):
     """Tasks that may run at release/step; the others left out.
 
     A task that registers a variable stays even when it cannot run: a
     skipped task still overwrites its variable (with a skipped result),
     and later tasks must see what they would see under the stack's
-    playbook.
+    playbook. weak: the names of release and step that are play
+    variables, which a task's or block's own `vars` beat; a task's own
+    loop variable beats any.
     """
     kept = []
     for task in tasks or []:
+        release, step = _own_pins(task, release, step, weak)
         never = skipped or conditions.provably_false(task.get('when'),
                                                      release, step)
         if 'rescue' in task or 'always' in task:
@@ -187,7 +190,7 @@ def filter_tasks(tasks, release, step, skipped=False):
             for key in BLOCK_KEYS:
                 if key in task:
                     task[key] = filter_tasks(task[key], release, step,
-                                             never)
+                                             never, weak)
             if not any(task.get(key) for key in BLOCK_KEYS):
                 continue
         elif never and 'register' not in task:
@@ -196,6 +199,21 @@ def filter_tasks(tasks, release, step, skipped=False):
             task = _settled(task, release, step)
         kept.append(task)
     return kept
+
+
+def _own_pins(task, release, step, weak):
+    """release and step as the task sees them, its own vars and loop
+    variable considered (None: not known)."""
+    own_vars = task.get('vars') if isinstance(task.get('vars'), dict) \
+        else {}
+    loop_var = None
+    if _loop_key(task) is not None:
+        loop_var = (task.get('loop_control') or {}).get('loop_var', 'item')
+    pins = {'release': release, 'step': step}
+    for name in _PINNED:
+        if name == loop_var or (name in own_vars and name in weak):
+            pins[name] = None
+    return pins['release'], pins['step']
 
 
 def _settled(task, release, step):
@@ -303,20 +321,24 @@ class _PlayWalk:
         return variables
 
     def pins(self, bindings):
-        """release and step as this point of the play settles them:
+        """(release, step, weak) as this point of the play settles them:
         include variables beat facts, facts beat play vars; a name the
-        tasks may also set some other way settles nothing."""
+        tasks may also set some other way settles nothing. weak: the names
+        settled by play vars, which a task's own vars beat."""
         known = self.known(bindings)
-        settled = {}
+        settled, weak = {}, set()
         for name in _PINNED:
             if name in dict(bindings) or (
                     name in known and
                     name not in self.compiler.assigned):
                 settled[name] = known[name]
+                if name not in dict(bindings) and name not in self.facts:
+                    weak.add(name)
         step = settled.get('step')
         step = int(step) if str(step).isdigit() else None
         release = settled.get('release')
-        return (str(release) if isinstance(release, str) else None), step
+        return ((str(release) if isinstance(release, str) else None), step,
+                frozenset(weak))
 
     def tasks(self, tasks, relative, bindings, unconditional, parents_static,
               depth):
@@ -338,8 +360,8 @@ class _PlayWalk:
         return nodes
 
     def _leaf(self, task, relative, bindings, unconditional):
-        release, step = self.pins(bindings)
-        kept = filter_tasks([task], release, step)
+        release, step, weak = self.pins(bindings)
+        kept = filter_tasks([task], release, step, weak=weak)
         facts = _set_facts(task)
         if unconditional and 'when' not in task and \
                 _loop_key(task) is None:
@@ -384,8 +406,8 @@ class _PlayWalk:
             for index, item in enumerate(items)]
         nodes = []
         for own in iterations:
-            inner = bindings + own
-            release, step = self.pins(inner)
+            inner = bindings + self._include_vars(task) + own
+            release, step, _ = self.pins(inner)
             when = task.get('when')
             never = conditions.provably_false(when, release, step)
             children = self.tasks(
@@ -408,6 +430,15 @@ class _PlayWalk:
                 nodes.append(_Include(included, key, children, inner,
                                       stack_static, parents_static))
         return nodes
+
+    @staticmethod
+    def _include_vars(task):
+        """release and step the include's own vars give its tasks, as
+        include variables (None where the value is a template)."""
+        own_vars = task.get('vars') if isinstance(task.get('vars'), dict) \
+            else {}
+        return tuple((name, own_vars[name] if _literal(own_vars[name])
+                      else None) for name in _PINNED if name in own_vars)
 
     @staticmethod
     def _binding(task, index, item):
