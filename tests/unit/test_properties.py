@@ -35,9 +35,10 @@ host at a time: controller-0 (bootstrap), controller-1, compute-0
   Controller, Compute). `gather_facts` (default yes) records an event and
   sets `ansible_hostname`; each of `roles:` records an event; play `vars`.
 - Variable precedence, low to high: inventory (host vars, the role's
-  group vars), gathered facts, play vars, include_vars, set_fact and
-  registered results, include parameters (an include's `vars:` and the
-  loop variable of a looped include, accumulated through nested
+  group vars), gathered facts, play vars, block and task vars (of the
+  blocks and includes above, then the task's own), include_vars, set_fact
+  and registered results, include parameters (an include's `vars:` and
+  the loop variable of a looped include, accumulated through nested
   includes), a task's own loop variable. A set_fact template the simulator
   cannot evaluate (a lookup other than vars/file, an unknown filter)
   leaves the variable undefined; 'true'/'false'/'yes'/'no' strings become
@@ -81,11 +82,18 @@ host at a time: controller-0 (bootstrap), controller-1, compute-0
   as the task saw them, so the stack's and the plan's events compare
   directly. Skipped tasks and includes record nothing; set_fact does.
 
-Not modelled: any_errors_fatal, become, tags, check mode, handlers,
-delegate_to (but for stat), templating of module arguments (but stat's
-path and include_vars' file), task and block `vars`, lazy templating of
-variables, Ansible's fallback that turns an undefined-variable error into
-the value of a `foo is (not) defined` test found in the same string.
+Not modelled: any_errors_fatal (a failure on one host stops the others
+in the deploy plays, and in all the plan's plays, which add it), become,
+tags, check mode, handlers, run_once, until/retries, delegate_to (but for
+stat), templating of module arguments (but stat's path and include_vars'
+file), lazy templating of variables, Ansible's fallback that turns an
+undefined-variable error into the value of a `foo is (not) defined` test
+found in the same string.
+
+The simulator is checked against ansible-playbook itself (every module
+stood in, tests/unit/ansible_standins.py) on a playbook of what it relies
+on most (test_the_simulator_runs_what_ansible_runs); drawn configs run
+through both gave the same events per host, up to any_errors_fatal.
 
 Per host the stack's and the plan's event sequences must be equal; where
 the stack fails on a template (an 'error' event), only up to there (the
@@ -118,6 +126,7 @@ from hypothesis import strategies as st
 import jinja2
 import jinja2.meta
 import jinja2.nodes
+import pytest
 import yaml
 
 from tripleo_ffu.workflow import conditions
@@ -1250,9 +1259,10 @@ def generic_result():
 NO_ITEMS = {'changed': False, 'skipped': True, 'results': [],
             'skipped_reason': 'No items in the list'}
 # What a task list runs in: the conditions it inherits (through static
-# includes and blocks), the include parameters, whether every include above
-# it is static, and the file it comes from.
-Context = collections.namedtuple('Context', 'conds params static path')
+# includes and blocks), the include parameters, the task vars of the blocks
+# and includes above it, whether every include above it is static, and the
+# file it comes from.
+Context = collections.namedtuple('Context', 'conds params vars static path')
 
 
 class Host:
@@ -1283,7 +1293,7 @@ class Host:
                 if not matches(play['hosts'], self.name, self.groups):
                     continue
                 self.play_vars = dict(play.get('vars') or {})
-                context = Context((), {}, True, playbook)
+                context = Context((), {}, {}, True, playbook)
                 if _gathers(play):
                     self.gathered = {'ansible_hostname': self.name}
                     self.event('ok', self.scope(context), 'Gathering Facts')
@@ -1294,10 +1304,11 @@ class Host:
         except HostFailed:
             self.failed = True
 
-    def scope(self, context, extra=None):
+    def scope(self, context, extra=None, own=None):
         variables = {'inventory_hostname': self.name, '_sim_root': self.root}
         for layer in (self.hostvars, self.gathered, self.play_vars,
-                      self.loaded, self.facts, context.params, extra or {}):
+                      context.vars, own or {}, self.loaded, self.facts,
+                      context.params, extra or {}):
             variables.update(layer)
         return {name: value for name, value in variables.items()
                 if value is not UNDEFINED}
@@ -1320,13 +1331,16 @@ class Host:
         conds = context.conds + tuple(when_items(task.get('when')))
         params = dict(context.params)
         params.update(task.get('vars') or {})
+        task_vars = dict(context.vars)
+        task_vars.update(task.get('vars') or {})
         if is_static(task, key, context.static):
             # Loaded when its file was parsed (which checked it loads):
             # each task it holds carries its `when`.
             path = self.files.resolve(task[key], context.path)
-            self.run_tasks(self.files.load(path),
-                           Context(conds, params, context.static, path))
+            self.run_tasks(self.files.load(path), Context(
+                conds, params, task_vars, context.static, path))
             return
+        context = context._replace(params=params, vars=task_vars)
         name = task.get('name') or key
         bindings = [{}]
         if loop_key(task) is not None:
@@ -1358,12 +1372,12 @@ class Host:
             inner.update(extra)
             # Dynamic: its `when` (and what is above it) is not inherited.
             self.run_tasks(self.files.load(path),
-                           Context((), inner, False, path))
+                           Context((), inner, task_vars, False, path))
 
-    def loop(self, task, context, conds, name):
+    def loop(self, task, context, conds, name, own=None):
         """The loop's bindings, computed before the `when` as Ansible does;
         or the task's result when there are none to compute."""
-        variables = self.scope(context)
+        variables = self.scope(context, own=own)
         try:
             return loop_bindings(task, variables)
         except UndefinedVar as exc:
@@ -1381,7 +1395,8 @@ class Host:
 
     def block(self, task, context):
         inner = context._replace(
-            conds=context.conds + tuple(when_items(task.get('when'))))
+            conds=context.conds + tuple(when_items(task.get('when'))),
+            vars=dict(context.vars, **(task.get('vars') or {})))
         try:
             self.run_tasks(task.get('block') or [], inner)
         except HostFailed as failure:
@@ -1401,11 +1416,12 @@ class Host:
         conds = context.conds + tuple(when_items(task.get('when')))
         action = action_of(task)
         name = task.get('name') or action
+        own = task.get('vars')
         if loop_key(task) is None:
-            result = self.execute(task, action, conds, self.scope(context),
-                                  name)
+            result = self.execute(task, action, conds,
+                                  self.scope(context, own=own), name)
         else:
-            bindings = self.loop(task, context, conds, name)
+            bindings = self.loop(task, context, conds, name, own)
             if isinstance(bindings, dict):
                 result = bindings
             elif not bindings:
@@ -1413,7 +1429,8 @@ class Host:
             else:
                 # set_fact in a loop: each item sees the previous ones.
                 results = [self.execute(task, action, conds,
-                                        self.scope(context, extra), name)
+                                        self.scope(context, extra, own),
+                                        name)
                            for extra in bindings]
                 result = {'changed': any(item.get('changed')
                                          for item in results),
@@ -1855,3 +1872,141 @@ def test_regression_static_include_registers_on_other_roles():
     # At step 2, `other` (skipped) overwrote step 1's `check`.
     assert _ran(stack, 'use') == [('ok', ('deploy', None, '2'))]
     assert planned == stack
+
+
+
+def test_regression_a_role_that_sets_step_itself():
+    """A set_fact of `step` beats the deploy plays' `step` var from then
+    on: the compiler sees the name assigned and pins no step there."""
+    runs = _minimal({'Controller/deploy_steps_tasks.yaml': [
+        {'name': 'set', 'set_fact': {'step': '4'}, 'when': 'step|int == 1'},
+        {'name': 'at 4', 'debug': {}, 'when': 'step|int == 4'}]})
+    stack, planned = runs['controller-0']
+    assert len(_ran(stack, 'at 4')) == 5
+    assert planned == stack
+
+
+def test_regression_a_relative_import_in_host_prep_tasks():
+    """THT's boot-params service imports ../boot_param_tasks.yaml from a
+    role's host prep tasks: the compiler cannot follow it and leaves it,
+    and from the plan's task directory it names the same file."""
+    runs = _minimal({'Controller/host_prep_tasks.yaml': [
+        {'import_tasks': '../boot_param_tasks.yaml'}]})
+    stack, planned = runs['controller-0']
+    assert _ran(stack, 'Get the command line args of the node')
+    assert planned == stack
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'BUG: plan.filter_tasks reads `step` in a task\'s `when` as the '
+    'play\'s step, but a task whose own loop variable is `step` (or '
+    '`release`) sees its item there (Ansible warns that the name is in '
+    'use, and runs it): the stack runs this task at every upgrade step, '
+    'the plan at upgrade-1 only'))
+def test_regression_a_task_loop_variable_named_step():
+    runs = _minimal({'Controller/upgrade_tasks.yaml': [
+        {'name': 'shadow', 'debug': {}, 'with_items': ['1'],
+         'loop_control': {'loop_var': 'step'},
+         'when': 'step|int == 1'}]})
+    stack, planned = runs['controller-0']
+    assert len(_ran(stack, 'shadow')) == 6
+    assert planned == stack
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'BUG: plan.filter_tasks reads `step` in a task\'s `when` as the '
+    'play\'s step, but in the deploy phase `step` is a play var, below '
+    'task and block vars: a task (or block) with `vars: {step: ...}` sees '
+    'its own value; the stack runs this task at every deploy step, the '
+    'plan at deploy step 3 only'))
+def test_regression_task_vars_that_set_step_in_the_deploy_steps():
+    runs = _minimal({'Controller/deploy_steps_tasks.yaml': [
+        {'name': 'own step', 'debug': {}, 'vars': {'step': '3'},
+         'when': 'step|int == 3'}]})
+    stack, planned = runs['controller-0']
+    assert len(_ran(stack, 'own step')) == 5
+    assert planned == stack
+
+# The simulator against ansible-playbook itself, on what it relies on most.
+ANCHOR_PLAYBOOK = [
+    {'hosts': 'overcloud', 'gather_facts': False, 'vars': {'v': 'play'},
+     'tasks': [
+         {'set_fact': {'x': '1'}},
+         {'name': 'dynamic', 'include_tasks': 'inc.yaml',
+          'when': "x == '1'"},
+         {'name': 'after dynamic', 'debug': {}, 'when': 'r is skipped'},
+         {'set_fact': {'x': '1'}},
+         {'name': 'static', 'include': 'inc.yaml', 'when': "x == '1'"},
+         {'name': 'after static', 'debug': {}, 'when': 'r is skipped'},
+         {'set_fact': {'x': '1'}},
+         {'name': 'looped', 'include': 'inc.yaml', 'when': "x == '1'",
+          'with_items': ['a']},
+         {'set_fact': {'x': '1'}},
+         {'import_tasks': 'inc.yaml', 'when': "x == '1'"},
+         {'name': 'with vars', 'include_tasks': 'vars.yaml',
+          'vars': {'v': 'include'}},
+         {'name': 'set_fact beats play vars', 'debug': {},
+          'when': "v == 'fact'"},
+         {'name': 'steps', 'include': 'steps.yaml', 'static': False,
+          'with_sequence': 'start=1 end=2',
+          'loop_control': {'loop_var': 'step'}},
+         {'name': 'kv', 'set_fact': 'y={{ x == "2" }} z=yes'},
+         {'name': 'kv read', 'debug': {}, 'when': ['y|bool', 'z']},
+         {'name': 'loop over undefined, skipped', 'debug': {},
+          'with_items': '{{ nope }}', 'when': False}]},
+    {'hosts': 'Compute', 'tasks': [{'name': 'compute only', 'debug': {}}]},
+    {'hosts': 'Controller:overcloud', 'gather_facts': False, 'tasks': [
+        {'name': 'loop over undefined, failed', 'debug': {},
+         'with_items': '{{ nope }}'},
+        {'name': 'not reached', 'debug': {}}]},
+]
+ANCHOR_FILES = {
+    'inc.yaml': [{'name': 'a', 'debug': {}}, {'set_fact': {'x': '2'}},
+                 {'name': 'b', 'debug': {}},
+                 {'name': 'cmd', 'command': 'true', 'register': 'r'}],
+    'vars.yaml': [{'set_fact': {'v': 'fact'}},
+                  {'name': 'include parameter beats set_fact', 'debug': {},
+                   'when': "v == 'include'"}],
+    'steps.yaml': [{'name': 'at two', 'debug': {},
+                    'when': 'step|int == 2'}],
+}
+
+
+def test_the_simulator_runs_what_ansible_runs(tmp_path):
+    """Dynamic includes do not pass their `when` on, static ones do (and
+    their skipped tasks register); include parameters beat set_fact, which
+    beats play vars; a looped or `static: false` include is dynamic; hosts
+    patterns; set_fact's k=v form; a loop over an undefined variable."""
+    import subprocess
+    from tests.unit import ansible_standins
+    root = str(tmp_path / 'config')
+    _write(root, 'play.yaml', ANCHOR_PLAYBOOK)
+    for relative, tasks in ANCHOR_FILES.items():
+        _write(root, relative, tasks)
+    work = str(tmp_path / 'work')
+    env = ansible_standins.environment(work, root)
+    log = os.path.join(work, 'executed.jsonl')
+    env['FFU_EXECUTED_LOG'] = log
+    inventory = ansible_standins.inventory(work, (('Controller', ('c0',)),))
+    subprocess.run([os.path.join(ansible_standins.BIN, 'ansible-playbook'),
+                    '-i', inventory, 'play.yaml'], cwd=root, env=env,
+                   capture_output=True, text=True, timeout=300)
+    with open(log) as lines:
+        ansible = [(event['status'], event['step'], event['task'])
+                   for event in map(json.loads, lines)
+                   if event['host'] == 'c0']
+    host = Host('c0', frozenset(('all', 'overcloud', 'Controller')),
+                {'tripleo_role_name': 'Controller'}, True, 0,
+                ConfigFiles(root))
+    host.run('anchor', 'play.yaml', _load(root, 'play.yaml'))
+    simulated = [('failed' if outcome == 'error' else outcome, step, name)
+                 for outcome, (_, _, step), name in host.events]
+    assert simulated == ansible
+    assert [name for _, _, name in ansible] == [
+        'set_fact', 'a', 'set_fact', 'b', 'cmd',
+        'set_fact', 'a', 'set_fact', 'after static',
+        'set_fact', 'a', 'set_fact', 'b', 'cmd',
+        'set_fact', 'a', 'set_fact',
+        'set_fact', 'include parameter beats set_fact',
+        'set_fact beats play vars', 'at two', 'kv', 'kv read',
+        'loop over undefined, failed']
