@@ -1645,9 +1645,9 @@ def check_plan_runs_what_the_stack_runs(drawn):
         compared = errors[0] if errors else len(stack)
         hypothesis.event('%s: stack %s' % (
             name, 'fails a template' if errors else 'runs through'))
-        hypothesis.event('%s: compared %s tasks' % (
+        hypothesis.event('%s: compared %s events, through the %s phase' % (
             name, '0' if not compared else '1-99' if compared < 100
-            else '100+'))
+            else '100+', stack[compared - 1][1][0] if compared else 'no'))
         if errors:
             # The stack fails evaluating a template here (the plan may
             # have left that task out): compare up to there.
@@ -1662,7 +1662,7 @@ def _difference(host, stack, planned):
         host, index, stack[index:index + 3], planned[index:index + 3])
 
 
-@_settings(40)
+@_settings(50)
 @given(configs(registers='scoped', fails='last', guards=('block', 'rescue')))
 def test_plan_executes_what_the_stack_playbooks_execute(drawn):
     """Per host, the same (outcome, (phase, release, step), task)
@@ -1687,7 +1687,7 @@ def _example_config(files, **extra):
     return drawn
 
 
-@_settings(30, shrink=False)
+@_settings(35, shrink=False)
 @given(configs(registers='global', fails='never',
                guards=('block', 'rescue'), fix_first=False))
 @example(drawn=_example_config(
@@ -1703,7 +1703,7 @@ def test_plan_executes_what_the_stack_executes_with_shared_registers(drawn):
     check_plan_runs_what_the_stack_runs(drawn)
 
 
-@_settings(30, shrink=False)
+@_settings(35, shrink=False)
 @given(configs(registers='none', fails='rescued', guards=('block',),
                actions=('fail', 'debug'), fix_first=False))
 @example(drawn=_example_config(
