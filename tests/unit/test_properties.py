@@ -100,8 +100,8 @@ the stack fails on a template (an 'error' event), only up to there (the
 plan may rightly have left that task out). Task names are unique
 (`<file>#<n>`).
 
-Bugs found are xfail(strict=True) properties, each with its minimal
-example as an explicit @example and a plain regression test.
+Bugs found are strict xfail regression tests, each with its minimal
+example; what were bugs of the old plan are plain regression tests.
 """
 
 import ast
@@ -113,6 +113,7 @@ import json
 import os
 import random
 import re
+import subprocess
 import tempfile
 import zlib
 
@@ -134,6 +135,7 @@ from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow.fixers import step_first
+from tests.unit import ansible_standins
 from tests.unit import tht_queens
 
 BLOCK_KEYS = ('block', 'rescue', 'always')
@@ -614,6 +616,8 @@ def skeletons(when_strategy, actions=('debug', 'debug', 'shell', 'fail'),
 class Builder:
     """Turns skeletons into the task list of one file.
 
+    Leaves are a debug, a shell whose rc the simulator draws (it reads
+    $RANDOM), a fail, or a set_fact that flips the host's flag_a.
     registers: 'global' (every file shares reg_a/reg_b, reads anywhere,
     half of them as `(reg_a|default(facts_probe))`, which never fails),
     'scoped' (a file reads only what it registered earlier, depth first,
@@ -1645,9 +1649,10 @@ def check_plan_runs_what_the_stack_runs(drawn):
         compared = errors[0] if errors else len(stack)
         hypothesis.event('%s: stack %s' % (
             name, 'fails a template' if errors else 'runs through'))
-        hypothesis.event('%s: compared %s events, through the %s phase' % (
-            name, '0' if not compared else '1-99' if compared < 100
-            else '100+', stack[compared - 1][1][0] if compared else 'no'))
+        hypothesis.event('%s: compared %s' % (name, (
+            '%s events, through the %s phase' % (
+                '1-99' if compared < 100 else '100+',
+                stack[compared - 1][1][0])) if compared else 'nothing'))
         if errors:
             # The stack fails evaluating a template here (the plan may
             # have left that task out): compare up to there.
@@ -1977,8 +1982,6 @@ def test_the_simulator_runs_what_ansible_runs(tmp_path):
     their skipped tasks register); include parameters beat set_fact, which
     beats play vars; a looped or `static: false` include is dynamic; hosts
     patterns; set_fact's k=v form; a loop over an undefined variable."""
-    import subprocess
-    from tests.unit import ansible_standins
     root = str(tmp_path / 'config')
     _write(root, 'play.yaml', ANCHOR_PLAYBOOK)
     for relative, tasks in ANCHOR_FILES.items():
