@@ -100,8 +100,9 @@ the stack fails on a template (an 'error' event), only up to there (the
 plan may rightly have left that task out). Task names are unique
 (`<file>#<n>`).
 
-Bugs found are strict xfail regression tests, each with its minimal
-example; what were bugs of the old plan are plain regression tests.
+Bugs found are kept as plain regression tests with their minimal example
+once fixed (a task's own loop variable or vars naming `step`), as are
+those of the old plan (role blocks, one run for every phase).
 """
 
 import ast
@@ -901,7 +902,7 @@ def test_fix_config_is_idempotent_and_writes_what_the_fixer_gives(
                                  for label in labels]
         # Not a file the fixers look at: left as it is.
         other = [{'name': 'x', 'when': ['a', 'step|int == 1']}]
-        _write(root, 'Controller/host_prep_tasks.yaml', other)
+        _write(root, 'Controller/update_tasks.yaml', other)
         fixer = [step_first.StepConditionFirst()]
         assert fixers.fix_config(root, fixer) == expected_changes
         after = {relative: _load(root, relative) for relative in expected}
@@ -910,7 +911,7 @@ def test_fix_config_is_idempotent_and_writes_what_the_fixer_gives(
         assert fixers.fix_config(root, fixer) == []
         assert snapshot == {relative: _text(root, relative)
                             for relative in expected}
-        assert _load(root, 'Controller/host_prep_tasks.yaml') == other
+        assert _load(root, 'Controller/update_tasks.yaml') == other
 
 
 # ---------------------------------------------------------------------------
@@ -1902,13 +1903,9 @@ def test_regression_a_relative_import_in_host_prep_tasks():
     assert planned == stack
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'BUG: plan.filter_tasks reads `step` in a task\'s `when` as the '
-    'play\'s step, but a task whose own loop variable is `step` (or '
-    '`release`) sees its item there (Ansible warns that the name is in '
-    'use, and runs it): the stack runs this task at every upgrade step, '
-    'the plan at upgrade-1 only'))
 def test_regression_a_task_loop_variable_named_step():
+    """A task whose own loop variable is `step` sees its item there, not
+    the play's step (a bug these tests found; fixed)."""
     runs = _minimal({'Controller/upgrade_tasks.yaml': [
         {'name': 'shadow', 'debug': {}, 'with_items': ['1'],
          'loop_control': {'loop_var': 'step'},
@@ -1918,19 +1915,16 @@ def test_regression_a_task_loop_variable_named_step():
     assert planned == stack
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'BUG: plan.filter_tasks reads `step` in a task\'s `when` as the '
-    'play\'s step, but in the deploy phase `step` is a play var, below '
-    'task and block vars: a task (or block) with `vars: {step: ...}` sees '
-    'its own value; the stack runs this task at every deploy step, the '
-    'plan at deploy step 3 only'))
 def test_regression_task_vars_that_set_step_in_the_deploy_steps():
+    """In the deploy steps `step` is a play variable, which a task's own
+    vars beat (a bug these tests found; fixed)."""
     runs = _minimal({'Controller/deploy_steps_tasks.yaml': [
         {'name': 'own step', 'debug': {}, 'vars': {'step': '3'},
          'when': 'step|int == 3'}]})
     stack, planned = runs['controller-0']
     assert len(_ran(stack, 'own step')) == 5
     assert planned == stack
+
 
 # The simulator against ansible-playbook itself, on what it relies on most.
 ANCHOR_PLAYBOOK = [
