@@ -22,8 +22,8 @@ Not modelled: Ansible's fallback that turns an undefined-variable error
 into the value of a `foo is (not) defined` test found in the same string,
 `any_errors_fatal` (each host is simulated on its own), task `vars`.
 
-The stack's playbooks are the lab's RoleConfig (`tripleo_ffu/lab/templates/
-queens/common/deploy-steps.yaml`, as config download writes it) run by a
+The stack's playbooks are the lab's former, simplified RoleConfig
+(`data/simplified-deploy-steps.yaml`, as config download writes it) run by a
 small interpreter of include_tasks/with_items/with_sequence/loop_control/
 vars/set_fact: fast_forward_upgrade_playbook, then upgrade_steps_,
 deploy_steps_ and post_upgrade_steps_playbook, each a separate run (facts
@@ -75,9 +75,8 @@ from tripleo_ffu.workflow.fixers import step_first
 BLOCK_KEYS = ('block', 'rescue', 'always')
 RELEASES = ('ocata', 'pike', 'queens')
 ROLES = ('Controller', 'Compute')
-LAB_DEPLOY_STEPS = os.path.join(
-    os.path.dirname(plan.__file__), os.pardir, 'lab', 'templates', 'queens',
-    'common', 'deploy-steps.yaml')
+LAB_DEPLOY_STEPS = os.path.join(os.path.dirname(__file__), 'data',
+                                'simplified-deploy-steps.yaml')
 STACK_PLAYBOOKS = (('ffu', 'fast_forward_upgrade_playbook.yaml'),
                    ('upgrade', 'upgrade_steps_playbook.yaml'),
                    ('deploy', 'deploy_steps_playbook.yaml'),

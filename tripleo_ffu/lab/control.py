@@ -18,6 +18,7 @@ from tripleo_ffu.lab import nodes
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
+from tripleo_ffu.lab import tht
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import steps
 
@@ -135,6 +136,15 @@ def start_services(lab, state):
     return overcloud.client(heat.endpoint(ports['heat']))
 
 
+def build_templates(lab):
+    """The lab's queens templates with THT's own deploy steps, in the lab
+    dir: THT's sdist comes from the cache (fetched the first time)."""
+    with step('Building %s from the lab\'s queens templates and %s'
+              % (lab.queens_templates, tht.NAME)):
+        tht.build_templates(overcloud.templates_dir('queens'),
+                            lab.queens_templates, tht.fetch())
+
+
 def _deploy(lab, client, state):
     name = state['stack']
     with step('Deploying the %s stack from the newton templates' % name):
@@ -159,6 +169,7 @@ def up(lab, counts=None, bulk=None):
             state['counts'] = counts or {'controllers': 3, 'computes': 2}
         if bulk is not None:
             state['bulk'] = bulk
+        build_templates(lab)
         client = start_services(lab, state)
         _write_environments(lab, state['ports'], state['counts'],
                             state.get('bulk'))
@@ -196,6 +207,7 @@ def reset(lab, nodes_only=False):
                                      % state['stack'])
             _deploy_nodes(lab, client, state['stack'])
             return
+        build_templates(lab)
         _write_environments(lab, state['ports'], state['counts'],
                             state.get('bulk'))
         with step('Deleting the %s stack' % state['stack']):
@@ -226,6 +238,8 @@ def status(lab):
         'stack': None,
         'nodes': [],
         'stackrc': lab.stackrc,
+        'templates': {'newton': overcloud.templates_dir('newton'),
+                      'queens': lab.queens_templates},
         'ssh_user': getpass.getuser(),
         'ssh_key': lab.ssh_key,
         'known_hosts': sshd.known_hosts(lab),
