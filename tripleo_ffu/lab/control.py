@@ -18,6 +18,7 @@ from tripleo_ffu.lab import nodes
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
+from tripleo_ffu.lab import standins
 from tripleo_ffu.lab import tht
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import steps
@@ -113,8 +114,11 @@ def stackrc_text(lab, heat_port):
         'export OS_ENDPOINT=%s' % shlex.quote(heat.endpoint(heat_port)),
         'export OS_CLOUDNAME=undercloud',
         'export TRIPLEO_FFU_LAB_DIR=%s' % shlex.quote(lab.root),
-        '',
-    ])
+        '# The lab\'s stand-ins for what THT\'s tasks do to a node: on a lab',
+        '# node they act on its tree, not on this machine.',
+    ] + ['export %s=%s${%s:+:$%s}' % (name, shlex.quote(path), name, name)
+         for name, path in sorted(standins.ansible_environment().items())]
+        + [''])
 
 
 def start_services(lab, state):
