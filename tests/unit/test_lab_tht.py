@@ -308,3 +308,20 @@ def test_a_role_config_reading_a_dropped_resource_is_refused(rendered):
         'x': {'get_attr': ['ControllerDeployment_Step1', 'x']}}}})
     with pytest.raises(procs.LabError, match='ControllerDeployment_Step1'):
         tht.post_template(changed, {'resources': {}})
+
+
+def test_ensure_templates_builds_once_per_source(tmp_path):
+    source = tmp_path / 'source'
+    shutil.copytree(overcloud.templates_dir('queens'), source)
+    destination = str(tmp_path / 'queens')
+    with mock.patch.object(tht, 'build_templates',
+                           side_effect=lambda s, d, t: os.makedirs(
+                               d, exist_ok=True)) \
+            as build, mock.patch.object(tht, 'fetch', return_value='/tht'):
+        tht.ensure_templates(str(source), destination)
+        tht.ensure_templates(str(source), destination)
+        assert build.call_count == 1
+        (source / 'overcloud.yaml').write_text('changed\n')
+        tht.ensure_templates(str(source), destination)
+        assert build.call_count == 2
+        assert build.call_args[0] == (str(source), destination, '/tht')

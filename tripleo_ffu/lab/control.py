@@ -142,11 +142,12 @@ def start_services(lab, state):
 
 def build_templates(lab):
     """The lab's queens templates with THT's own deploy steps, in the lab
-    dir: THT's sdist comes from the cache (fetched the first time)."""
-    with step('Building %s from the lab\'s queens templates and %s'
+    dir (built again only when the lab's templates changed): THT's sdist
+    comes from the cache (fetched the first time)."""
+    with step('Checking %s (the lab\'s queens templates with %s)'
               % (lab.queens_templates, tht.NAME)):
-        tht.build_templates(overcloud.templates_dir('queens'),
-                            lab.queens_templates, tht.fetch())
+        tht.ensure_templates(overcloud.templates_dir('queens'),
+                             lab.queens_templates)
 
 
 def _deploy(lab, client, state):

@@ -196,6 +196,8 @@ KEPT_RESOURCES = ('BootstrapServerId', 'ExternalDeployTasks',
 # THT's template, and where the result goes (THT's name for it).
 STANDINS = os.path.join('common', 'lab-deploy-steps.yaml')
 POST = os.path.join('common', 'post.yaml')
+# In a built tree: what it was built from (THT's version, the sources').
+STAMP = '.built-from'
 
 
 class _Dumper(yaml.SafeDumper):
@@ -274,4 +276,34 @@ def build_templates(source, destination, tht):
                   default_flow_style=False, sort_keys=False, width=1000)
     shutil.rmtree(destination, ignore_errors=True)
     os.replace(work, destination)
+    return destination
+
+
+def _stamp(source):
+    """What a tree built from source is built from: THT's sdist and a
+    digest of the lab's templates."""
+    digest = hashlib.sha256()
+    for top, dirs, names in sorted(os.walk(source)):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            digest.update(os.path.relpath(path, source).encode() + b'\0')
+            with open(path, 'rb') as data:
+                digest.update(data.read() + b'\0')
+    return '%s %s\n' % (SDIST_SHA256, digest.hexdigest())
+
+
+def ensure_templates(source, destination):
+    """destination built from source and THT's sdist (fetched if need be),
+    unless it already is: a lab renders THT's deploy steps once."""
+    stamp = _stamp(source)
+    try:
+        with open(os.path.join(destination, STAMP)) as built:
+            if built.read() == stamp:
+                return destination
+    except FileNotFoundError:
+        pass
+    build_templates(source, destination, fetch())
+    with open(os.path.join(destination, STAMP), 'w') as out:
+        out.write(stamp)
     return destination
