@@ -98,7 +98,8 @@ def test_lab_node_hiera(tmp_path):
     root = _tree(tmp_path)
     result = _lab_node(root, 'hiera', '-c', '/etc/puppet/hiera.yaml',
                        'bootstrap_nodeid')
-    assert (result.returncode, result.stdout) == (0, 'overcloud-controller-0\n')
+    assert (result.returncode, result.stdout) == (
+        0, 'overcloud-controller-0\n')
     assert _lab_node(root, 'hiera', 'missing').stdout == 'nil\n'
 
 

@@ -1,3 +1,5 @@
 """The lab's command: see tripleo_ffu/lab/standins.py."""
 
-from tripleo_ffu.lab.standin_actions import Command as ActionModule  # noqa: F401
+from tripleo_ffu.lab import standin_actions
+
+ActionModule = standin_actions.Command

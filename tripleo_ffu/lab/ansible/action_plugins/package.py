@@ -1,3 +1,5 @@
 """The lab's package: see tripleo_ffu/lab/standins.py."""
 
-from tripleo_ffu.lab.standin_actions import Package as ActionModule  # noqa: F401
+from tripleo_ffu.lab import standin_actions
+
+ActionModule = standin_actions.Package
