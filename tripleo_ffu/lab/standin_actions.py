@@ -109,8 +109,8 @@ class _LabNode:
             module_args={'argv': [standins.LAB_NODE] + list(args),
                          'warn': False},
             task_vars=task_vars)
-        if result.get('rc'):
-            return {'failed': True, 'rc': result['rc'],
+        if result.get('failed') or result.get('rc'):
+            return {'failed': True, 'rc': result.get('rc'),
                     'msg': (result.get('stderr') or result.get('msg') or
                             'lab-node %s failed' % args[0]).strip()}
         return json.loads(result['stdout'])
@@ -122,8 +122,13 @@ def _on_node(base, action):
         def run(self, tmp=None, task_vars=None):
             if standins.node_root(self, task_vars) is None:
                 return super().run(tmp, task_vars)
+            self._supports_check_mode = True
             result = ActionBase.run(self, tmp, task_vars)
-            result.update(action(self, task_vars))
+            if self._play_context.check_mode:
+                result.update(changed=False, msg='check mode: the lab '
+                              'records nothing')
+            else:
+                result.update(action(self, task_vars))
             return result
     OnNode.__name__ = 'OnNode' + base.__name__
     return OnNode
@@ -173,23 +178,18 @@ Systemd = _on_node(Normal, _service)
 Synchronize = _on_node(_SYNCHRONIZE, _synchronize)
 
 
-class GatherFacts(_GATHER_FACTS):
-    """Fact gathering: a lab node says its own host name."""
+def _naming_the_node(base):
+    """base's fact gathering, a lab node reporting its own host name."""
+    class NamingTheNode(base):
+        def run(self, tmp=None, task_vars=None):
+            result = super().run(tmp, task_vars)
+            root = standins.node_root(self, task_vars)
+            if root and 'ansible_facts' in result:
+                result['ansible_facts'].update(standins.hostname_facts(root))
+            return result
+    NamingTheNode.__name__ = 'NamingTheNode' + base.__name__
+    return NamingTheNode
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        root = standins.node_root(self, task_vars)
-        if root and 'ansible_facts' in result:
-            result['ansible_facts'].update(standins.hostname_facts(root))
-        return result
 
-
-class Setup(Normal):
-    """The setup module: as fact gathering."""
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        root = standins.node_root(self, task_vars)
-        if root and 'ansible_facts' in result:
-            result['ansible_facts'].update(standins.hostname_facts(root))
-        return result
+GatherFacts = _naming_the_node(_GATHER_FACTS)
+Setup = _naming_the_node(Normal)
