@@ -38,12 +38,12 @@ sys.path.insert(0, ROOT)
 
 from tripleo_ffu.lab import heat as lab_heat  # noqa: E402
 from tripleo_ffu.lab import layout  # noqa: E402
+from tripleo_ffu.lab import standins  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
 from tripleo_ffu.workflow import plan  # noqa: E402
 from tripleo_ffu.workflow import run  # noqa: E402
 
 BIN = os.path.join(ROOT, '.venv', 'bin')
-TEMPLATES = os.path.join(ROOT, 'tripleo_ffu', 'lab', 'templates', 'queens')
 # name: (controllers, computes, bulk services, tasks per bulk service)
 SIZES = {
     'small': (3, 2, 2, 100),
@@ -64,10 +64,13 @@ class Bench:
 
     def _env(self):
         port = self.lab.load_state()['ports']['heat']
+        # As the lab's stackrc sets it: its stand-ins keep THT's tasks in
+        # the node trees.
         return dict(os.environ, OS_AUTH_TYPE='none',
                     OS_ENDPOINT=lab_heat.endpoint(port),
                     TRIPLEO_FFU_LAB_DIR=self.lab.root,
-                    PATH=BIN + os.pathsep + os.environ['PATH'])
+                    PATH=BIN + os.pathsep + os.environ['PATH'],
+                    **standins.ansible_environment())
 
     def command(self, args, log_name, cap=None):
         """Run args; its output goes to a log in the bench dir. With cap
@@ -107,7 +110,7 @@ class Bench:
         shutil.rmtree(config_dir, ignore_errors=True)
         seconds = self.command([
             'openstack', 'overcloud', 'ffwd-upgrade', 'prepare',
-            '--templates', TEMPLATES,
+            '--templates', self.lab.queens_templates,
             '-e', self.lab.passwords_environment,
             '-e', self.lab.lab_environment,
             '--overcloud-ssh-user', getpass.getuser(),

@@ -26,7 +26,10 @@ source "$lab_dir/stackrc"
 export PATH="$bin:$PATH"
 config_dir=$lab_dir/ffu-config
 
-templates=$root/tripleo_ffu/lab/templates/queens
+# The lab's queens templates, with THT's own deploy steps (built by up).
+templates=$(lab status --format json |
+            "$bin/python" -c 'import json, sys
+print(json.load(sys.stdin)["templates"]["queens"])')
 environments=(-e "$lab_dir/passwords.yaml" -e "$lab_dir/lab-environment.yaml")
 started=$SECONDS
 

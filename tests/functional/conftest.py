@@ -1,6 +1,7 @@
 """A real lab (MariaDB, heat-all, sshd, newton stack) for the session."""
 
 import dataclasses
+import functools
 import json
 import os
 import signal
@@ -10,8 +11,6 @@ import sys
 import pytest
 
 BIN = os.path.dirname(sys.executable)
-QUEENS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'tripleo_ffu', 'lab', 'templates', 'queens')
 # tripleoclient, loaded by every `openstack` run, logs these at import.
 NOISE = ('Journal socket does not exist', 'Could not load ',
          'DeprecationWarning', 'warnings.warn(')
@@ -20,7 +19,8 @@ NOISE = ('Journal socket does not exist', 'Could not load ',
 # The modules share one lab and one prepared stack, each leaving it as the
 # next expects: converge (which unprepares the stack) comes last.
 MODULE_ORDER = ('test_lab', 'test_prepare', 'test_prepare_equivalence',
-                'test_bad_input', 'test_run', 'test_faults', 'test_converge')
+                'test_bad_input', 'test_run', 'test_faults', 'test_converge',
+                'test_tht')
 
 
 def _module(item):
@@ -89,6 +89,12 @@ class RunningLab:
 
     def status(self):
         return json.loads(self.cli('status', '--format', 'json').stdout)
+
+    @functools.cached_property
+    def queens(self):
+        """The lab's queens templates, with THT's deploy steps (what
+        prepare and converge take as --templates)."""
+        return self.status()['templates']['queens']
 
     def ffu_status(self, config_dir):
         """`openstack overcloud ffwd-upgrade status -f json`."""
@@ -182,7 +188,7 @@ def prepare_args(lab, config_dir, *extra):
     """The prepare command an operator runs on the lab."""
     report = lab.status()
     return ('overcloud', 'ffwd-upgrade', 'prepare',
-            '--templates', QUEENS,
+            '--templates', lab.queens,
             '-e', os.path.join(lab.root, 'passwords.yaml'),
             '-e', os.path.join(lab.root, 'lab-environment.yaml'),
             '--overcloud-ssh-user', report['ssh_user'],

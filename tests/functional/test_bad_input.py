@@ -43,7 +43,6 @@ import yaml
 
 from tests.functional.conftest import BIN
 from tests.functional.conftest import NOISE
-from tests.functional.conftest import QUEENS
 from tests.functional.conftest import run
 
 PREFIX = 'bad-input-'
@@ -497,7 +496,7 @@ def world(prepared, tmp_path_factory):
         _wait(heat, BUSY, ('UPDATE_IN_PROGRESS',))
         report = lab.status()
         values = {'cfg': prepared.config_dir, 'in': str(inputs),
-                  'lab': lab.root, 'queens': QUEENS,
+                  'lab': lab.root, 'queens': lab.queens,
                   'ssh_user': report['ssh_user'],
                   'ssh_key': report['ssh_key'], 'closed': _closed_port(),
                   'keystone': keystone.server_port}

@@ -13,14 +13,13 @@ import yaml
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
 from tests.functional.conftest import OUTPUTS
-from tests.functional.conftest import QUEENS
 from tests.functional.conftest import deployment_steps
 from tests.functional.conftest import passwords
 
 
 def _converge(lab, config_dir, *args):
     return lab.openstack(
-        'overcloud', 'ffwd-upgrade', 'converge', '--templates', QUEENS,
+        'overcloud', 'ffwd-upgrade', 'converge', '--templates', lab.queens,
         '-e', os.path.join(lab.root, 'passwords.yaml'),
         '-e', os.path.join(lab.root, 'lab-environment.yaml'),
         '--config-dir', config_dir, *args, check=False, timeout=1200)
@@ -152,8 +151,9 @@ def test_a_following_update_without_ffu_environments_completes(converged):
     lab = converged.lab
     result = lab.openstack(
         'stack', 'update', 'overcloud', '--wait',
-        '-t', os.path.join(QUEENS, 'overcloud.yaml'),
-        '-e', os.path.join(QUEENS, 'overcloud-resource-registry-puppet.yaml'),
+        '-t', os.path.join(lab.queens, 'overcloud.yaml'),
+        '-e', os.path.join(lab.queens,
+                           'overcloud-resource-registry-puppet.yaml'),
         '-e', os.path.join(lab.root, 'passwords.yaml'),
         '-e', os.path.join(lab.root, 'lab-environment.yaml'), timeout=900)
     assert result.returncode == 0

@@ -151,7 +151,10 @@ def test_node_preparation_removed_the_legacy_files(prepared):
         assert not os.path.exists(os.path.join(
             root, 'usr/libexec/os-apply-config/templates/etc/os-net-config/'
             'config.json'))
-        assert os.listdir(os.path.join(root, 'etc/puppet/hieradata')) == []
+        # The hiera data THT's tasks read (bootstrap_nodeid) is JSON: node
+        # preparation removes the legacy YAML only.
+        assert os.listdir(os.path.join(root, 'etc/puppet/hieradata')) == [
+            'bootstrap_node.json']
 
 
 def _stack_updated_time(lab, name='overcloud'):

@@ -13,6 +13,7 @@ from tripleo_ffu.lab import control
 from tripleo_ffu.lab import heat
 from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import sshd
+from tripleo_ffu.lab import standins
 
 
 @pytest.fixture
@@ -114,6 +115,19 @@ def test_stackrc_sets_a_noauth_endpoint_and_quotes_paths(tmp_path):
     assert values['TRIPLEO_FFU_LAB_DIR'] == lab.root
     assert 'OS_CLOUD' not in values
     assert shlex.quote(lab.root) in text
+
+
+def test_stackrc_puts_the_lab_stand_ins_first(tmp_path):
+    text = control.stackrc_text(layout.Lab(str(tmp_path)), 8004)
+    env = subprocess.run(
+        ['bash', '-c', 'set -a; . /dev/stdin; env -0'], input=text,
+        capture_output=True, text=True, check=True,
+        env={'PATH': os.environ['PATH'],
+             'ANSIBLE_ACTION_PLUGINS': '/operator/plugins'}).stdout
+    values = dict(item.split('=', 1) for item in env.split('\0') if item)
+    assert values['ANSIBLE_ACTION_PLUGINS'] == (
+        standins.ACTION_PLUGINS + ':/operator/plugins')
+    assert values['ANSIBLE_ROLES_PATH'] == standins.ROLES
 
 
 def test_lab_dirs_are_private(lab):

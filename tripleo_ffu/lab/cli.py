@@ -106,6 +106,8 @@ def format_status(report):
                 node['hostname'], node['role'], node['release'],
                 'bootstrap; ' if node['bootstrap'] else '', services,
                 ('; ' + databases) if databases else ''))
+    lines.append('Templates:   %s (queens, for prepare and converge)'
+                 % report['templates']['queens'])
     lines.append('Credentials: source %s' % report['stackrc'])
     return '\n'.join(lines)
 

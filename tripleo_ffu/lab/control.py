@@ -18,6 +18,8 @@ from tripleo_ffu.lab import nodes
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
+from tripleo_ffu.lab import standins
+from tripleo_ffu.lab import tht
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import steps
 
@@ -132,8 +134,11 @@ def stackrc_text(lab, heat_port):
         'export OS_ENDPOINT=%s' % shlex.quote(heat.endpoint(heat_port)),
         'export OS_CLOUDNAME=undercloud',
         'export TRIPLEO_FFU_LAB_DIR=%s' % shlex.quote(lab.root),
-        '',
-    ])
+        '# The lab\'s stand-ins for what THT\'s tasks do to a node: on a lab',
+        '# node they act on its tree, not on this machine.',
+    ] + ['export %s=%s${%s:+:$%s}' % (name, shlex.quote(path), name, name)
+         for name, path in sorted(standins.ansible_environment().items())]
+        + [''])
 
 
 def start_services(lab, state):
@@ -153,6 +158,16 @@ def start_services(lab, state):
         sshd.start(lab, ports['sshd'])
     files.write_private(lab.stackrc, stackrc_text(lab, ports['heat']))
     return overcloud.client(heat.endpoint(ports['heat']))
+
+
+def build_templates(lab):
+    """The lab's queens templates with THT's own deploy steps, in the lab
+    dir (built again only when the lab's templates changed): THT's sdist
+    comes from the cache (fetched the first time)."""
+    with step('Checking %s (the lab\'s queens templates with %s)'
+              % (lab.queens_templates, tht.NAME)):
+        tht.ensure_templates(overcloud.templates_dir('queens'),
+                             lab.queens_templates)
 
 
 def _deploy(lab, client, state):
@@ -179,6 +194,7 @@ def up(lab, counts=None, bulk=None):
             state['counts'] = counts or {'controllers': 3, 'computes': 2}
         if bulk is not None:
             state['bulk'] = bulk
+        build_templates(lab)
         client = start_services(lab, state)
         _write_environments(lab, state['ports'], state['counts'],
                             state.get('bulk'))
@@ -216,6 +232,7 @@ def reset(lab, nodes_only=False):
                                      % state['stack'])
             _deploy_nodes(lab, client, state['stack'])
             return
+        build_templates(lab)
         _write_environments(lab, state['ports'], state['counts'],
                             state.get('bulk'))
         with step('Deleting the %s stack' % state['stack']):
@@ -245,6 +262,8 @@ def status(lab):
         'stack': None,
         'nodes': [],
         'stackrc': lab.stackrc,
+        'templates': {'newton': overcloud.templates_dir('newton'),
+                      'queens': lab.queens_templates},
         'ssh_user': getpass.getuser(),
         'ssh_key': lab.ssh_key,
         'known_hosts': sshd.known_hosts(lab),

@@ -61,6 +61,12 @@ class Lab:
         """Private key the overcloud nodes accept (what `run` uses)."""
         return self.path('ssh', 'id_lab')
 
+    @property
+    def queens_templates(self):
+        """The lab's queens templates, with THT's deploy steps (what
+        prepare and converge take as --templates)."""
+        return self.path('templates', 'queens')
+
     def node_root(self, hostname):
         return os.path.join(self.nodes_dir, hostname)
 

@@ -34,6 +34,8 @@ class Node:
     bootstrap: bool
     # service name -> {'packages': [...], 'service': bool, 'database': str}
     services: dict
+    # The bootstrap node's host name, as hiera's bootstrap_nodeid says.
+    bootstrap_node: str = ''
 
     @property
     def packages(self):
@@ -85,6 +87,10 @@ def nodes_from_outputs(outputs, nodes_dir):
                                 'nodes dir %s' % (hostname, root, nodes_dir))
             bootstrap = index < len(ids) and ids[index] == bootstrap_id
             result.append(Node(role, hostname, root, bootstrap, services))
+    bootstrap_node = next((node.hostname for node in result
+                           if node.bootstrap), '')
+    for node in result:
+        node.bootstrap_node = bootstrap_node
     return result
 
 
@@ -105,6 +111,15 @@ def deploy(node, release):
     # What Newton's agents leave behind, for FFU node preparation to remove.
     for legacy in LEGACY_FILES:
         _write(node.root, legacy, '# newton\n')
+    # The agent THT's FFU tasks stop, update and start again, its cache
+    # (the FFU workaround empties it), root's home (where the workaround
+    # leaves its marker) and the hiera data that names the bootstrap node.
+    _write(node.root, 'var/lib/rpm/os-collect-config', release + '\n')
+    _write(node.root, 'run/services/os-collect-config', 'running\n')
+    _write(node.root, 'var/lib/os-collect-config/heat_local.json', '{}\n')
+    os.makedirs(os.path.join(node.root, 'root'), mode=0o700, exist_ok=True)
+    _write(node.root, 'etc/puppet/hieradata/bootstrap_node.json',
+           json.dumps({'bootstrap_nodeid': node.bootstrap_node}) + '\n')
     for package in node.packages:
         _write(node.root, 'var/lib/rpm/' + package, release + '\n')
     for service in node.running_services:

@@ -183,3 +183,127 @@ def render_post(tht, roles):
     template = jinja2.Environment(loader=loader).from_string(text)
     return template.render(roles=roles,
                            networks=_load_yaml(tht, 'network_data.yaml'))
+
+
+# The resources of THT's rendered template that RoleConfig reads: Heat
+# values only, which the lab's Heat resolves as THT's would. The others
+# need real servers, Mistral or os-collect-config (RoleConfig,
+# ArtifactsDeploy, HostPrepDeployment, WorkflowTasks_*, Deployment_Step*,
+# PreConfig/PostConfig, ExtraConfigPost): the lab has stand-ins instead.
+KEPT_RESOURCES = ('BootstrapServerId', 'ExternalDeployTasks',
+                  'ExternalPostDeployTasks')
+# In the lab's copy of its queens templates: the stand-ins it adds to
+# THT's template, and where the result goes (THT's name for it).
+STANDINS = os.path.join('common', 'lab-deploy-steps.yaml')
+POST = os.path.join('common', 'post.yaml')
+# In a built tree: what it was built from (THT's version, the sources').
+STAMP = '.built-from'
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (RoleConfig's playbooks) as literal blocks."""
+
+
+def _represent_str(dumper, data):
+    style = '|' if '\n' in data else None
+    return dumper.represent_scalar('tag:yaml.org,2002:str', data,
+                                   style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _references(node, function):
+    """The first argument of every `function` (get_attr...) under node."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == function:
+                yield value[0] if isinstance(value, list) else value
+            else:
+                yield from _references(value, function)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item, function)
+
+
+def post_template(rendered, standins):
+    """The lab's OS::TripleO::PostDeploySteps: THT's rendered template
+    with its parameters and outputs as they are, the resources its
+    outputs read, and the lab's stand-ins for the rest."""
+    outputs = rendered['outputs']
+    read = set(_references(outputs, 'get_attr')) | set(
+        _references(outputs, 'get_resource'))
+    if not read <= set(KEPT_RESOURCES):
+        raise procs.LabError('THT\'s RoleConfig reads resources the lab does '
+                             'not keep: %s' % ', '.join(sorted(
+                                 read - set(KEPT_RESOURCES))))
+    resources = {name: rendered['resources'][name]
+                 for name in KEPT_RESOURCES}
+    resources.update(standins['resources'])
+    return {
+        'heat_template_version': rendered['heat_template_version'],
+        'description': (
+            'THT %s common/post.yaml (rendered from common/deploy-steps.j2 '
+            'for the roles %s) as the lab runs it: parameters and outputs '
+            'unchanged, the resources RoleConfig reads (%s), and the '
+            'stand-ins of %s for the rest.' % (
+                VERSION, ', '.join(ROLES), ', '.join(KEPT_RESOURCES),
+                STANDINS)),
+        'parameters': rendered['parameters'],
+        'resources': resources,
+        'outputs': outputs,
+    }
+
+
+def build_templates(source, destination, tht):
+    """destination: a copy of the lab's queens templates (source) with the
+    lab's OS::TripleO::PostDeploySteps built from THT's deploy steps, and
+    the files its get_file reads, copied unchanged from THT."""
+    work = destination + '.new'
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(source, work)
+    for relative in GET_FILES:
+        os.makedirs(os.path.dirname(os.path.join(work, relative)),
+                    exist_ok=True)
+        shutil.copyfile(os.path.join(tht, relative),
+                        os.path.join(work, relative))
+    rendered = yaml.safe_load(render_post(tht, roles_data(tht)))
+    standins = _load_yaml(work, STANDINS)
+    with open(os.path.join(work, POST), 'w') as out:
+        out.write('# Built by tripleo-ffu-lab from %s; do not edit.\n'
+                  % os.path.join(NAME, POST_TEMPLATE))
+        yaml.dump(post_template(rendered, standins), out, Dumper=_Dumper,
+                  default_flow_style=False, sort_keys=False, width=1000)
+    shutil.rmtree(destination, ignore_errors=True)
+    os.replace(work, destination)
+    return destination
+
+
+def _stamp(source):
+    """What a tree built from source is built from: THT's sdist and a
+    digest of the lab's templates."""
+    digest = hashlib.sha256()
+    for top, dirs, names in sorted(os.walk(source)):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            digest.update(os.path.relpath(path, source).encode() + b'\0')
+            with open(path, 'rb') as data:
+                digest.update(data.read() + b'\0')
+    return '%s %s\n' % (SDIST_SHA256, digest.hexdigest())
+
+
+def ensure_templates(source, destination):
+    """destination built from source and THT's sdist (fetched if need be),
+    unless it already is: a lab renders THT's deploy steps once."""
+    stamp = _stamp(source)
+    try:
+        with open(os.path.join(destination, STAMP)) as built:
+            if built.read() == stamp:
+                return destination
+    except FileNotFoundError:
+        pass
+    build_templates(source, destination, fetch())
+    with open(os.path.join(destination, STAMP), 'w') as out:
+        out.write(stamp)
+    return destination

@@ -1,0 +1,195 @@
+"""The Ansible action plugins of the lab's stand-ins (see standins.py).
+
+Each plugin file in ansible/action_plugins/ names one of these classes
+ActionModule; Ansible loads it in place of its own action for the module
+of that name. On a host that is not a lab node each is Ansible's own.
+"""
+
+import importlib.util
+import json
+import os
+
+import ansible.plugins.action
+from ansible.plugins.action import ActionBase
+from ansible.plugins.action.normal import ActionModule as Normal
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from tripleo_ffu.lab import standins
+
+
+def _builtin(name):
+    """Ansible's own action plugin `name`, imported under a name of ours.
+
+    Ansible's plugin loader keeps a plugin found in a plugin path as the
+    module ansible.plugins.action.<name>, and takes that module if it is
+    already imported: imported under its own name, Ansible's action would
+    shadow the lab's, not the other way round.
+    """
+    path = os.path.join(os.path.dirname(ansible.plugins.action.__file__),
+                        name + '.py')
+    spec = importlib.util.spec_from_file_location(
+        'tripleo_ffu.lab._ansible_action_' + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ActionModule
+
+
+_COMMAND = _builtin('command')
+_COPY = _builtin('copy')
+_GATHER_FACTS = _builtin('gather_facts')
+_PACKAGE = _builtin('package')
+_SERVICE = _builtin('service')
+_SYNCHRONIZE = _builtin('synchronize')
+_TEMPLATE = _builtin('template')
+_YUM = _builtin('yum')
+
+
+def _in_tree(base, keys):
+    """base's action, its paths under keys in the node's tree."""
+    class InTree(base):
+        def run(self, tmp=None, task_vars=None):
+            root = standins.node_root(self, task_vars)
+            if root:
+                self._task.args = standins.rewrite_paths(
+                    self._task.args, keys, root)
+            return super().run(tmp, task_vars)
+    InTree.__name__ = 'InTree' + base.__name__
+    return InTree
+
+
+File = _in_tree(Normal, ('path', 'dest', 'name', 'src'))
+Stat = _in_tree(Normal, ('path',))
+Slurp = _in_tree(Normal, ('src', 'path'))
+LineInFile = _in_tree(Normal, ('path', 'dest', 'name'))
+Find = _in_tree(Normal, ('paths',))
+Template = _in_tree(_TEMPLATE, ('dest',))
+
+
+class Copy(_in_tree(_COPY, ('dest',))):
+    """copy: dest in the tree; src too when it is on the node."""
+
+    def run(self, tmp=None, task_vars=None):
+        root = standins.node_root(self, task_vars)
+        if root and boolean(self._task.args.get('remote_src', False),
+                            strict=False):
+            self._task.args = standins.rewrite_paths(self._task.args,
+                                                     ('src',), root)
+        return super().run(tmp, task_vars)
+
+
+class Command(_COMMAND):
+    """command and shell (Ansible's shell action runs this one): the
+    command's absolute paths in the tree, the lab's commands on PATH."""
+
+    def run(self, tmp=None, task_vars=None):
+        root = standins.node_root(self, task_vars)
+        if root:
+            args = dict(self._task.args)
+            for key in ('_raw_params', 'cmd'):
+                if isinstance(args.get(key), str):
+                    args[key] = standins.rewrite_command(args[key], root)
+            if isinstance(args.get('argv'), list):
+                args['argv'] = [standins.rewrite_command(str(item), root)
+                                for item in args['argv']]
+            self._task.args = standins.rewrite_paths(
+                args, ('chdir', 'creates', 'removes'), root)
+            standins.with_environment(self._task, root)
+        return super().run(tmp, task_vars)
+
+
+class _LabNode:
+    """An action that runs the lab's lab-node command on the node."""
+
+    def lab_node(self, task_vars, *args):
+        """Run `lab-node ARGS` on the node: its JSON result."""
+        standins.with_environment(self._task,
+                                  standins.node_root(self, task_vars))
+        result = self._execute_module(
+            module_name='command',
+            module_args={'argv': [standins.LAB_NODE] + list(args),
+                         'warn': False},
+            task_vars=task_vars)
+        if result.get('failed') or result.get('rc'):
+            return {'failed': True, 'rc': result.get('rc'),
+                    'msg': (result.get('stderr') or result.get('msg') or
+                            'lab-node %s failed' % args[0]).strip()}
+        return json.loads(result['stdout'])
+
+
+def _on_node(base, action):
+    """base's action, done by action(plugin, task_vars) on a lab node."""
+    class OnNode(_LabNode, base):
+        def run(self, tmp=None, task_vars=None):
+            if standins.node_root(self, task_vars) is None:
+                return super().run(tmp, task_vars)
+            self._supports_check_mode = True
+            result = ActionBase.run(self, tmp, task_vars)
+            if self._play_context.check_mode:
+                result.update(changed=False, msg='check mode: the lab '
+                              'records nothing')
+            else:
+                result.update(action(self, task_vars))
+            return result
+    OnNode.__name__ = 'OnNode' + base.__name__
+    return OnNode
+
+
+def _names(value):
+    if isinstance(value, str):
+        value = value.split(',')
+    return [str(name).strip() for name in value or [] if str(name).strip()]
+
+
+def _package(plugin, task_vars):
+    """yum, package: the package files of the node's tree, at the release
+    of its repositories."""
+    args = plugin._task.args
+    state = args.get('state') or 'present'
+    if state == 'installed':
+        state = 'present'
+    names = _names(args.get('name') or args.get('pkg'))
+    return plugin.lab_node(task_vars, 'package', state, *names)
+
+
+def _service(plugin, task_vars):
+    """service, systemd: run/services/<name> and its wants link."""
+    args = plugin._task.args
+    if not args.get('name'):
+        return {'changed': False}  # systemd: daemon_reload alone
+    enabled = args.get('enabled')
+    enabled = '-' if enabled is None else (
+        'yes' if boolean(enabled, strict=False) else 'no')
+    return plugin.lab_node(task_vars, 'service', args['name'],
+                           args.get('state') or '-', enabled)
+
+
+def _synchronize(plugin, task_vars):
+    """synchronize between two places of one node: a copy in its tree."""
+    root = standins.node_root(plugin, task_vars)
+    return plugin.lab_node(
+        task_vars, 'sync', standins.in_tree(plugin._task.args['src'], root),
+        standins.in_tree(plugin._task.args['dest'], root))
+
+
+Yum = _on_node(_YUM, _package)
+Package = _on_node(_PACKAGE, _package)
+Service = _on_node(_SERVICE, _service)
+Systemd = _on_node(Normal, _service)
+Synchronize = _on_node(_SYNCHRONIZE, _synchronize)
+
+
+def _naming_the_node(base):
+    """base's fact gathering, a lab node reporting its own host name."""
+    class NamingTheNode(base):
+        def run(self, tmp=None, task_vars=None):
+            result = super().run(tmp, task_vars)
+            root = standins.node_root(self, task_vars)
+            if root and 'ansible_facts' in result:
+                result['ansible_facts'].update(standins.hostname_facts(root))
+            return result
+    NamingTheNode.__name__ = 'NamingTheNode' + base.__name__
+    return NamingTheNode
+
+
+GatherFacts = _naming_the_node(_GATHER_FACTS)
+Setup = _naming_the_node(Normal)

@@ -1,0 +1,134 @@
+"""Lab stand-ins for what THT's tasks do to a real node.
+
+Every lab node is a directory tree on this machine, reached as root over
+SSH on loopback: a task that writes /var/lib/docker-puppet, runs hiera or
+starts a service would do it to this machine. The lab ships Ansible action
+plugins named like the modules THT's playbooks use (an action plugin in
+ANSIBLE_ACTION_PLUGINS takes precedence over Ansible's own) and the roles
+those playbooks name (ANSIBLE_ROLES_PATH); the lab's stackrc exports both.
+On a host with ``lab_node_root`` (a lab node) they act on the node's tree:
+
+* path-taking modules (file, copy, template, stat, slurp, lineinfile,
+  find, synchronize): absolute paths outside the tree move under it;
+* command and shell: the same for the absolute paths in the command, run
+  with the lab's commands (bin/: hiera, os-apply-config, systemctl,
+  puppet, facter, paunch, python for docker-puppet.py) first on PATH and
+  LAB_NODE_ROOT set, so that the node's tree is what they act on;
+* yum, package, service, systemd: a package or service change recorded in
+  the tree (var/lib/rpm/<package>, run/services/<service>);
+* gather_facts, setup: the node's facts say its own host name (its tree's
+  name), as a real node's would.
+
+A task's when, register, loop, block and tags are untouched: only what a
+module does changes. On any other host (the undercloud) everything is
+Ansible's own.
+"""
+
+import os
+import re
+import shlex
+
+ANSIBLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           'ansible')
+ACTION_PLUGINS = os.path.join(ANSIBLE_DIR, 'action_plugins')
+ROLES = os.path.join(ANSIBLE_DIR, 'roles')
+BIN = os.path.join(ANSIBLE_DIR, 'bin')
+LAB_NODE = os.path.join(BIN, 'lab-node')
+# PATH on a lab node: the lab's commands, then the system's.
+PATH = os.pathsep.join([BIN, '/usr/local/sbin', '/usr/local/bin',
+                        '/usr/sbin', '/usr/bin', '/sbin', '/bin'])
+# Absolute paths that stay as they are in commands: devices.
+KEPT = ('/dev/',)
+# An absolute path in a command: after a start, a blank, a quote, `=`,
+# `>` or `<` (so neither `#!/bin/bash` nor the `//` of a URL).
+COMMAND_PATH = re.compile(r'''(?:(?<=^)|(?<=[\s'"=<>]))/[^\s'";|&<>()`]*''')
+
+
+def node_root(action, task_vars):
+    """The tree of the lab node a task acts on, or None (not a lab node).
+
+    A delegated task acts on the host it is delegated to.
+    """
+    variables = task_vars or {}
+    delegate = action._task.delegate_to
+    if delegate:
+        delegated = (variables.get('ansible_delegated_vars') or {}).get(
+            delegate)
+        if delegated is not None:
+            variables = delegated
+    root = variables.get('lab_node_root')
+    if not root:
+        return None
+    root = action._templar.template(root)
+    return root.rstrip('/') if isinstance(root, str) and root else None
+
+
+def in_tree(path, root):
+    """path on the node: an absolute path outside root moves under it."""
+    if not isinstance(path, str) or not path.startswith('/'):
+        return path
+    if path == root or path.startswith(root + '/'):
+        return path
+    return root + path
+
+
+def rewrite_paths(args, keys, root):
+    """args with the paths under keys in the node's tree; a list, or a
+    comma-separated string (find's paths), path by path."""
+    args = dict(args)
+    for key in keys:
+        value = args.get(key)
+        if isinstance(value, str) and key == 'paths':
+            value = [item.strip() for item in value.split(',')]
+        if isinstance(value, list):
+            args[key] = [in_tree(item, root) for item in value]
+        elif value is not None:
+            args[key] = in_tree(value, root)
+    return args
+
+
+def rewrite_command(text, root):
+    """A command line with its absolute paths in the node's tree."""
+    quoted = shlex.quote(root)
+
+    def move(match):
+        path = match.group(0)
+        if path == root or path.startswith(root + '/') or \
+                path.startswith(BIN + '/') or path.startswith(KEPT):
+            return path
+        return quoted + path
+    return COMMAND_PATH.sub(move, text)
+
+
+def environment(root):
+    """What a command on a lab node runs with."""
+    return {'PATH': PATH, 'LAB_NODE_ROOT': root}
+
+
+def with_environment(task, root):
+    """The task's environment with the lab's last (it wins)."""
+    current = task.environment
+    if not current:
+        current = []
+    elif not isinstance(current, list):
+        current = [current]
+    task.environment = list(current) + [environment(root)]
+
+
+def node_hostname(root):
+    """A lab node's host name: its tree's name (nodes.py names it so)."""
+    return os.path.basename(root)
+
+
+def hostname_facts(root):
+    """The facts that name the host, as the node itself reports them."""
+    hostname = node_hostname(root)
+    return {'ansible_hostname': hostname, 'ansible_nodename': hostname,
+            'ansible_fqdn': hostname + '.localdomain',
+            'ansible_domain': 'localdomain'}
+
+
+def ansible_environment():
+    """ANSIBLE_* settings that make the stand-ins active (for stackrc)."""
+    return {'ANSIBLE_ACTION_PLUGINS': ACTION_PLUGINS,
+            'ANSIBLE_ROLES_PATH': ROLES}
