@@ -72,10 +72,11 @@ def test_deployments_of_each_host_become_the_roles(tmp_path):
         'Controller_post_deployments': ['P']}
 
 
-def test_a_stack_with_group_vars_downloads_as_tripleo_common_does(
-        tmp_path):
+def test_a_stack_with_group_vars_keeps_them(tmp_path):
     outputs = _queens_outputs()
     outputs['RoleGroupVars'] = {'Controller': {'x': 1}, 'Compute': {}}
     config_dir = str(tmp_path / 'config')
     config_download.download(_Heat(outputs), 'overcloud', config_dir)
-    assert _read(config_dir, 'group_vars', 'Controller') == {'x': 1}
+    assert _read(config_dir, 'group_vars', 'Controller') == {
+        'x': 1, 'Controller_pre_deployments': [],
+        'Controller_post_deployments': []}

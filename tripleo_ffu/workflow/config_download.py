@@ -37,12 +37,13 @@ def prepare_dir(config_dir):
 def _queens_config_class():
     """tripleo-common's Config, bridged to a queens stack's outputs.
 
-    Today's Config reads a RoleGroupVars output (a KeyError without it)
-    and writes each host's deployments as `pre_deployments_<Role>`;
-    queens' stacks have no RoleGroupVars, and queens' deploy playbook
-    reads `<Role>_pre_deployments` and `<Role>_post_deployments`, which
-    queens' config download wrote in group_vars/<Role>. Stacks that have
-    RoleGroupVars are downloaded as tripleo-common does.
+    Today's Config reads a RoleGroupVars output (a KeyError without it):
+    queens' stacks have none, their groups get no variables from it. It
+    writes each host's deployments as `pre_deployments_<Role>`; queens'
+    deploy playbook reads `<Role>_pre_deployments` and
+    `<Role>_post_deployments`, which queens' config download wrote in
+    group_vars/<Role> (beside today's names, as queens' last releases
+    did): they are added there.
 
     A null task (THT queens' boot-params-service deploy_steps_tasks with
     no KernelArgs, kept by Heat) is dropped: Ansible skips it, but
@@ -59,18 +60,15 @@ def _queens_config_class():
                     if isinstance(value, list) and None in value:
                         sections[key] = [item for item in value
                                          if item is not None]
-            self.queens_outputs = 'RoleGroupVars' not in self.stack_outputs
-            if self.queens_outputs:
-                self.stack_outputs['RoleGroupVars'] = {
-                    role: {} for role in
-                    self.stack_outputs.get('RoleData') or {}}
+            self.stack_outputs.setdefault('RoleGroupVars', {
+                role: {} for role in
+                self.stack_outputs.get('RoleData') or {}})
             return stack
 
         def write_config(self, stack, name, config_dir, config_type=None):
             written = super().write_config(stack, name, config_dir,
                                            config_type)
-            if self.queens_outputs:
-                _queens_deployment_vars(config_dir)
+            _queens_deployment_vars(config_dir)
             return written
 
     return QueensConfig
