@@ -97,7 +97,7 @@ def check_prepared(options):
                 '%s is missing: run `openstack overcloud ffwd-upgrade prepare '
                 '--stack %s` first (or give --config-dir where it ran)'
                 % (needed_path, options.stack))
-    inventory = _read_inventory(path)
+    inventory = read_inventory(path)
     if options.stack not in inventory:
         raise WorkflowError('inventory %s has no group %s: check --stack (the '
                             'stack prepare ran for)' % (path, options.stack))
@@ -106,7 +106,7 @@ def check_prepared(options):
     return inventory
 
 
-def _read_inventory(path):
+def read_inventory(path):
     try:
         with open(path) as source:
             inventory = yamlfile.load(source)
@@ -135,7 +135,8 @@ def _extravars(options):
     return extravars
 
 
-def ping(options, say):
+def ping(options, say, advice='nothing was run', users='--ssh-user and '
+         '--ssh-key'):
     """Every node must answer before anything runs."""
     directory = run_state.run_dir(options.config_dir)
     path = os.path.join(directory, PING_PLAYBOOK)
@@ -153,11 +154,22 @@ def ping(options, say):
     answered = sorted(set(stats.get('ok') or {}) - set(down))
     if down or not answered:
         raise WorkflowError(
-            'node(s) not answering: %s; nothing was run. Check that they are '
-            'up and reachable over SSH as the inventory says (%s)'
+            'node(s) not answering: %s; %s. Check that they are up and '
+            'reachable over SSH as the inventory says (%s)%s'
             % (', '.join(down) or 'no node in group %s' % options.stack,
-               inventory_path(options)))
+               advice, inventory_path(options), _as_whom(options, users)))
     say('All %d nodes answer.' % len(answered))
+
+
+def _as_whom(options, users):
+    """The user and key given on the command line, and how to give
+    others."""
+    tried = [what % value for what, value in (
+        ('user %s', options.ssh_user),
+        ('key %s', options.ssh_key and os.path.abspath(options.ssh_key)))
+        if value]
+    return ', as %s (%s give others)' % (' with '.join(tried), users) \
+        if tried else '; %s give another user and key' % users
 
 
 def _step_zero(play_id):
