@@ -263,14 +263,48 @@ def test_converge_result(templates, config_dir, update):
     assert result.skipped_plays == []
     assert [name for name, _ in result.timings] == [
         'Checking the stack, the inputs and the run',
+        'Checking that every node answers',
         'Building the environments',
         'Updating stack overcloud (deploy steps back to their real types)',
         'Checking the converged stack']
-    assert len(reports) == 8
+    assert len(reports) == 11
+    assert 'the nodes are not checked' in reports[3]
     heat.resources.list.assert_called_once_with('0f1e2d3c', nested_depth=2)
     heat.stacks.preview_update.assert_called_once_with(
         '0f1e2d3c', template=mock.ANY, files=mock.ANY,
         environment=_fields(update)[2], existing=False)
+
+
+def _inventory(config_dir):
+    _write(os.path.join(config_dir, 'tripleo-ansible-inventory.yaml'), {
+        'overcloud': {'children': {'Controller': {}},
+                      'vars': {'ansible_host_key_checking': True}},
+        'Controller': {'hosts': {'c-0': {}, 'c-1': {}}}})
+
+
+def test_converge_checks_the_nodes_answer_as_given(templates, config_dir,
+                                                  update):
+    _inventory(config_dir)
+    with mock.patch('tripleo_ffu.workflow.run.ping') as ping:
+        converge.converge(_heat(), _options(
+            templates, config_dir, ssh_user='heat-admin', ssh_key='/k'))
+    options = ping.call_args.args[0]
+    assert (options.ssh_user, options.ssh_key, options.stack) == (
+        'heat-admin', '/k', 'overcloud')
+    assert options.host_key_checking is True and options.forks == 2
+    assert ping.call_args.kwargs['users'] == (
+        '--overcloud-ssh-user and --overcloud-ssh-key')
+
+
+def test_converge_refused_when_a_node_does_not_answer(templates, config_dir,
+                                                      update):
+    _inventory(config_dir)
+    with mock.patch('tripleo_ffu.workflow.run.ping',
+                    side_effect=errors.WorkflowError('not answering')):
+        with pytest.raises(errors.WorkflowError, match='not answering'):
+            converge.converge(_heat(), _options(templates, config_dir))
+    update.assert_not_called()
+    assert not os.path.exists(_record_path(config_dir))
 
 
 def test_converge_record_is_written_owner_only(templates, config_dir,

@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 
 from osc_lib.cli import format_columns
 from osc_lib.command import command
@@ -9,44 +10,100 @@ from osc_lib import exceptions
 from osc_lib.i18n import _
 
 from tripleo_ffu.v1 import common
+from tripleo_ffu.v1 import upstream
 
 
-def add_update_options(parser):
-    """The options of the stack updates (prepare and converge): the
-    templates and environments, as given to `overcloud deploy`."""
+def add_update_options(parser, command):
+    """The options of the stack updates (prepare and converge): those of
+    upstream's `overcloud deploy`, which they inherited."""
     parser.add_argument(
-        '--templates', required=True, metavar='<directory>',
-        help=_('tripleo-heat-templates of the target release'))
+        '--templates', nargs='?', const=upstream.DEFAULT_TEMPLATES,
+        metavar='<directory>',
+        help=_('tripleo-heat-templates of the target release (alone: %s, '
+               'as upstream)') % upstream.DEFAULT_TEMPLATES)
     parser.add_argument(
         '-e', '--environment-file', action='append', default=[],
         dest='environment_files', metavar='<file>',
         help=_('Environment file, as given to the deploy; repeat it, '
                'in the deploy\'s order'))
     parser.add_argument(
-        '--environment-directory', metavar='<directory>',
-        help=_('Directory of environment files, merged after the -e '
-               'files in name order'))
+        '--environment-directory', action='append',
+        dest='environment_directories', metavar='<directory>',
+        default=[os.path.expanduser(upstream.DEFAULT_ENV_DIRECTORY)],
+        help=_('Directory of environment files, merged in name order '
+               'before the -e files; repeat it. As upstream, %s comes '
+               'first (when it exists) and $%s last')
+        % (upstream.DEFAULT_ENV_DIRECTORY, upstream.ENV_DIRECTORY_VARIABLE))
     parser.add_argument('-r', '--roles-file', metavar='<file>',
-                        help=_('Roles file, for *.j2.yaml templates'))
+                        help=_('Roles file, for *.j2.yaml templates (a '
+                               'path relative to --templates too)'))
     parser.add_argument('-n', '--networks-file', metavar='<file>',
                         help=_('Networks file, for *.j2.yaml templates'))
     common.add_stack_option(parser)
     parser.add_argument(
-        '--timeout', type=int, metavar='<minutes>',
+        '--timeout', '-t', type=int, metavar='<minutes>',
         help=_('Minutes the stack update may take (default: '
                'stack_update_timeout, 240)'))
+    parser.add_argument(
+        '--dry-run', action='store_true',
+        help=_('Check the inputs and the stack, and change nothing (as '
+               'upstream\'s "only run validations")'))
+    upstream.add_deploy_options(parser, command)
 
 
-def _update_options(parsed_args, settings, config_dir):
+def _answers(parsed_args):
+    """--templates and the environment files, with upstream's answers
+    file (its environments before the -e files)."""
+    from tripleo_ffu.workflow import environments
+    templates, files = parsed_args.templates, []
+    if parsed_args.answers_file:
+        answered, files = environments.read_answers(parsed_args.answers_file)
+        templates = templates or answered
+    if not templates:
+        raise exceptions.CommandError(_(
+            'give --templates (the target release\'s '
+            'tripleo-heat-templates) or --answers-file'))
+    return templates, files + parsed_args.environment_files
+
+
+def _directories(parsed_args, say):
+    """The environment directories: upstream's default one when it
+    exists, those given, then $TRIPLEO_ENVIRONMENT_DIRECTORY."""
+    default = os.path.expanduser(upstream.DEFAULT_ENV_DIRECTORY)
+    found = [directory for directory in parsed_args.environment_directories
+             if directory != default or os.path.isdir(default)]
+    variable = os.environ.get(upstream.ENV_DIRECTORY_VARIABLE)
+    if variable and os.path.isdir(variable):
+        found.append(variable)
+    elif variable:
+        say(_('$%s: %s is not a directory: skipped, as upstream did')
+            % (upstream.ENV_DIRECTORY_VARIABLE, variable))
+    return found
+
+
+def _in_templates(path, templates):
+    """A roles or networks file, which may be given relative to the
+    templates (as upstream's --roles-file)."""
+    if path and not os.path.isabs(path) and not os.path.exists(path) and \
+            os.path.exists(os.path.join(templates, path)):
+        return os.path.join(templates, path)
+    return path
+
+
+def _update_options(parsed_args, settings, config_dir, say):
     """What prepare's and converge's Options take from add_update_options
     and the settings."""
+    templates, environment_files = _answers(parsed_args)
     return dict(
-        stack=parsed_args.stack, templates=parsed_args.templates,
-        config_dir=config_dir,
-        environment_files=parsed_args.environment_files,
-        environment_directory=parsed_args.environment_directory,
-        roles_file=parsed_args.roles_file,
-        networks_file=parsed_args.networks_file,
+        stack=parsed_args.stack, templates=templates,
+        config_dir=config_dir, environment_files=environment_files,
+        environment_directories=_directories(parsed_args, say),
+        parameters=upstream.parameters(parsed_args),
+        registration_files=[os.path.join(
+            templates, upstream.REGISTRATION_REGISTRY)]
+        if parsed_args.rhel_reg else [],
+        roles_file=_in_templates(parsed_args.roles_file, templates),
+        networks_file=_in_templates(parsed_args.networks_file, templates),
         timeout=parsed_args.timeout or settings.stack_update_timeout,
         stall_minutes=settings.stack_update_stall_timeout)
 
@@ -56,6 +113,12 @@ def _check_timeout(parsed_args):
         raise exceptions.CommandError(_('--timeout must be at least 1'))
 
 
+def default_ssh_key(settings):
+    """Upstream queens' default key, when the file exists."""
+    path = os.path.expanduser(settings.ssh_key or '')
+    return path if path and os.path.isfile(path) else None
+
+
 class _Command(command.Command):
     """What the ffwd-upgrade commands share."""
 
@@ -63,11 +126,15 @@ class _Command(command.Command):
         self.app.stdout.write(line + '\n')
         self.app.stdout.flush()
 
+    def _note(self, line):
+        """A line on stderr: an option that changes nothing, a skip."""
+        self.app.stderr.write(line + '\n')
+        self.app.stderr.flush()
+
     @staticmethod
     def _config_dir(parsed_args, settings):
         """The config dir, after --stack is checked to be a plain name
         (it reaches Heat's URLs and Ansible's patterns)."""
-        import os
         from tripleo_ffu.workflow import errors
         from tripleo_ffu.workflow import inventory
         from tripleo_ffu.workflow import prepare
@@ -94,7 +161,7 @@ class Prepare(_Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_update_options(parser)
+        add_update_options(parser, 'prepare')
         parser.add_argument(
             '--config-dir', metavar='<directory>',
             help=_('Where the config goes (default: '
@@ -102,11 +169,22 @@ class Prepare(_Command):
         parser.add_argument(
             '--overcloud-ssh-user', metavar='<user>',
             help=_('User Ansible logs in as on the nodes (default: '
-                   'ssh_user, tripleo-admin)'))
-        parser.add_argument('--overcloud-ssh-key', metavar='<file>',
-                            help=_('Private key for that user'))
+                   'ssh_user, heat-admin as upstream queens: a Newton '
+                   'overcloud has no tripleo-admin)'))
+        parser.add_argument(
+            '--overcloud-ssh-key', metavar='<file>',
+            help=_('Private key for that user (default: ssh_key, '
+                   '~/.ssh/id_rsa, when it exists)'))
         parser.add_argument('--skip-node-prep', action='store_true',
                             help=_('Do not prepare the nodes'))
+        parser.add_argument(
+            '--container-registry-file', metavar='<file>',
+            help=_('Environment file of the container images, merged over '
+                   'every other one (upstream\'s early queens option)'))
+        parser.add_argument(
+            '--ceph-ansible-playbook', metavar='<path>',
+            help=_('Sets CephAnsiblePlaybook, over every environment file, '
+                   'as upstream queens did'))
         common.add_yes_option(parser)
         return parser
 
@@ -116,18 +194,30 @@ class Prepare(_Command):
         from tripleo_ffu.workflow import prepare
 
         _check_timeout(parsed_args)
-        common.confirm(parsed_args, _('prepare stack %s for a fast-forward '
-                                      'upgrade') % parsed_args.stack,
-                       self.log)
+        for line in upstream.notices(parsed_args, 'prepare'):
+            self._note(line)
         settings = conf.load()
         try:
             options = prepare.Options(
                 ssh_user=(parsed_args.overcloud_ssh_user or
                           settings.ssh_user),
-                ssh_key=parsed_args.overcloud_ssh_key,
+                ssh_key=(parsed_args.overcloud_ssh_key or
+                         default_ssh_key(settings)),
                 skip_node_prep=parsed_args.skip_node_prep,
+                container_registry_file=parsed_args.container_registry_file,
+                ceph_ansible_playbook=parsed_args.ceph_ansible_playbook,
                 **_update_options(parsed_args, settings,
-                                  self._config_dir(parsed_args, settings)))
+                                  self._config_dir(parsed_args, settings),
+                                  self._note))
+            if parsed_args.dry_run:
+                prepare.check(self.app.client_manager.orchestration, options,
+                              report=self._say)
+                self._say(_('Dry run: the inputs and stack %s are fine; '
+                            'nothing was changed') % parsed_args.stack)
+                return
+            common.confirm(parsed_args, _('prepare stack %s for a '
+                                          'fast-forward upgrade')
+                           % parsed_args.stack, self.log)
             result = prepare.prepare(
                 self.app.client_manager.orchestration, options,
                 report=self._say, log=self.log)
@@ -294,11 +384,19 @@ class Converge(_Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_update_options(parser)
+        add_update_options(parser, 'converge')
         parser.add_argument(
             '--config-dir', metavar='<directory>',
             help=_('Where prepare and run worked, for the run\'s journal '
                    '(default: ~/tripleo-ffu/<stack>)'))
+        parser.add_argument(
+            '--overcloud-ssh-user', metavar='<user>',
+            help=_('User the nodes are checked to answer as before the '
+                   'update (default: the inventory\'s, from prepare)'))
+        parser.add_argument(
+            '--overcloud-ssh-key', metavar='<file>',
+            help=_('Private key for that user (default: the '
+                   'inventory\'s)'))
         parser.add_argument(
             '--force', action='store_true',
             help=_('Converge even though the journal says the run is not '
@@ -310,25 +408,38 @@ class Converge(_Command):
         from tripleo_ffu import conf
         from tripleo_ffu.workflow import converge
         from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import prepare
 
         _check_timeout(parsed_args)
+        for line in upstream.notices(parsed_args, 'converge'):
+            self._note(line)
         settings = conf.load()
+        heat = self.app.client_manager.orchestration
         try:
             options = converge.Options(
                 force=parsed_args.force,
+                ssh_user=parsed_args.overcloud_ssh_user,
+                ssh_key=parsed_args.overcloud_ssh_key,
                 **_update_options(parsed_args, settings,
-                                  self._config_dir(parsed_args, settings)))
+                                  self._config_dir(parsed_args, settings),
+                                  self._note))
+            if options.ssh_key:
+                prepare.check_ssh_key(options.ssh_key)
             # Refused before the question, not after the operator's yes.
             converge.check_run(options)
+            if parsed_args.dry_run:
+                converge.check(heat, options, report=self._say)
+                self._say(_('Dry run: the inputs, stack %s and the run are '
+                            'fine; nothing was changed') % parsed_args.stack)
+                return
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         common.confirm(parsed_args, _('converge stack %s after its '
                                       'fast-forward upgrade')
                        % parsed_args.stack, self.log)
         try:
-            result = converge.converge(
-                self.app.client_manager.orchestration, options,
-                report=self._say, log=self.log)
+            result = converge.converge(heat, options, report=self._say,
+                                       log=self.log)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         self._summary(result, parsed_args.stack)
