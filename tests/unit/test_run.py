@@ -6,6 +6,7 @@ import types
 import pytest
 import yaml
 
+from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
@@ -19,7 +20,7 @@ DEPLOY_IDS = ['deploy-%d' % step for step in range(6)]
 POST_UPGRADE_IDS = ['post-upgrade-%d' % step for step in range(4)]
 PLAN_IDS = (['setup'] + FFU_IDS + UPGRADE_IDS + DEPLOY_IDS
             + POST_UPGRADE_IDS)
-PLAN_PLAYS = [(play_id, run._phase(play_id)) for play_id in PLAN_IDS]
+PLAN_PLAYS = [(play_id, batch.phase_of(play_id)) for play_id in PLAN_IDS]
 
 
 # _step_zero
@@ -41,7 +42,7 @@ def test_step_zero(play_id, zero):
     assert run._step_zero(play_id) == zero
 
 
-# _phase
+# batch.phase_of
 
 @pytest.mark.parametrize('play_id, phase', [
     ('setup', 'setup'),
@@ -54,9 +55,11 @@ def test_step_zero(play_id, zero):
     ('deploy-3', 'deploy'),
     ('post-upgrade-0', 'post-upgrade'),
     ('post-upgrade-3', 'post-upgrade'),
+    ('deploy-1-external', 'deploy'),
+    ('upgrade-facts', 'upgrade'),
 ])
 def test_phase(play_id, phase):
-    assert run._phase(play_id) == phase
+    assert batch.phase_of(play_id) == phase
 
 
 def test_every_phase_of_the_plan_has_plays():
@@ -421,3 +424,121 @@ def test_default_forks_follow_the_nodes_and_the_cpus(monkeypatch):
     assert run.default_forks(0) == 1
     monkeypatch.setattr(run.os, 'cpu_count', lambda: 64)
     assert run.default_forks(500) == 100
+
+
+# Runs limited to some nodes (--roles, --nodes, --limit)
+
+LIMITED_INVENTORY = {
+    'Controller': {'hosts': {'c-0': {}, 'c-1': {}}},
+    'Compute': {'hosts': {'n-0': {}}},
+    'overcloud': {'children': {'Controller': {}, 'Compute': {}}},
+}
+TARGET = UPGRADE_IDS + DEPLOY_IDS + POST_UPGRADE_IDS
+
+
+@pytest.fixture
+def prepared(tmp_path):
+    """A config dir with the plan and the inventory, the fast-forward
+    phase done on every node."""
+    from tests.unit import test_status
+    config_dir = str(tmp_path / 'cfg')
+    os.makedirs(config_dir, mode=0o700)
+    test_status.write_plan(config_dir, PLAN_IDS)
+    with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+        yaml.safe_dump(LIMITED_INVENTORY, out)
+    test_status.write_run(config_dir, done=['setup'] + FFU_IDS,
+                          play_ids=['setup'] + FFU_IDS,
+                          hosts=['c-0', 'c-1', 'n-0'])
+    return config_dir
+
+
+def _limited(config_dir, limit, option='--roles', **kwargs):
+    kwargs.setdefault('phases', ('upgrade', 'deploy', 'post-upgrade'))
+    return run.Options(stack='overcloud', config_dir=config_dir,
+                       limit=limit, limit_option=option, **kwargs)
+
+
+def _run_limited(options, monkeypatch):
+    """run.run with Ansible replaced: every play completes."""
+    calls = []
+
+    def ansible(options, path, log_file, say, journal, signals, ident):
+        calls.append((options.limit, journal))
+        for play_id in journal.ids():
+            journal.mark(play_id, 'done', 0.1)
+        return _runner(), types.SimpleNamespace(failures=[],
+                                                host_table=lambda: [])
+    monkeypatch.setattr(run, '_ansible', ansible)
+    monkeypatch.setattr(run, 'ping', lambda options, say: calls.append(
+        ('ping', options.limit)))
+    said = []
+    return run.run(options, said.append), calls, said
+
+
+def test_a_role_runs_with_its_limit_and_records_its_nodes(prepared,
+                                                          monkeypatch):
+    result, calls, _ = _run_limited(_limited(prepared, 'Controller'),
+                                    monkeypatch)
+    assert calls[0] == ('ping', 'Controller')
+    limit, journal = calls[1]
+    assert limit == 'Controller'
+    assert journal.ids() == ['setup'] + TARGET
+    assert journal.data['targets']['upgrade-0'] == ['c-0', 'c-1']
+    assert (result.status, result.exit_code) == ('complete', 0)
+    assert result.left == {'n-0': ['upgrade', 'deploy', 'post-upgrade']}
+    nodes = run_state.Nodes.load(prepared)
+    assert nodes.hosts('upgrade-0') == {'c-0', 'c-1'}
+    assert nodes.hosts('ocata-0') == {'c-0', 'c-1', 'n-0'}
+
+
+def test_a_batch_already_through_is_nothing_to_do(prepared, monkeypatch):
+    _run_limited(_limited(prepared, 'Controller'), monkeypatch)
+    result, calls, said = _run_limited(_limited(prepared, 'Controller'),
+                                       monkeypatch)
+    assert (result.status, result.exit_code, calls) == ('nothing to do', 0,
+                                                        [])
+    assert said == ['Already through upgrade, deploy, post-upgrade, left '
+                    'out: c-0, c-1']
+
+
+def test_the_rest_of_a_role_is_limited_to_the_nodes_left(prepared,
+                                                         monkeypatch):
+    _run_limited(_limited(prepared, 'Controller'), monkeypatch)
+    result, calls, _ = _run_limited(_limited(prepared, 'all', '--limit'),
+                                    monkeypatch)
+    assert calls[0] == ('ping', 'n-0')
+    assert result.left == {}
+
+
+def test_resume_continues_the_batch(prepared, monkeypatch):
+    journal = run_state.Journal.start(
+        prepared, ['setup'] + TARGET, '/log', limit='Compute',
+        limit_given='Compute', targets={p: ['n-0']
+                                        for p in ['setup'] + TARGET})
+    journal.mark('setup', 'done')
+    journal.mark('upgrade-0', 'failed')
+    journal.finish('failed')
+    options = _limited(prepared, None, None, resume=True, force=True)
+    result, calls, said = _run_limited(options, monkeypatch)
+    assert calls[0] == ('ping', 'Compute')
+    assert any(line.startswith('Resuming at upgrade-0 on Compute')
+               for line in said)
+    assert run_state.Nodes.load(prepared).hosts('upgrade-0') == {'n-0'}
+
+
+def test_resume_with_another_batch_is_refused(prepared, monkeypatch):
+    journal = run_state.Journal.start(prepared, ['setup'], '/log',
+                                      limit='Compute', limit_given='Compute')
+    journal.finish('failed')
+    with pytest.raises(errors.WorkflowError) as exc:
+        _run_limited(_limited(prepared, 'Controller', resume=True),
+                     monkeypatch)
+    assert str(exc.value) == ('the run to resume was limited to Compute: run '
+                              '--resume without --roles (it goes on with the '
+                              'same nodes)')
+
+
+def test_a_limited_run_needs_the_plan(prepared):
+    with pytest.raises(errors.WorkflowError, match='--nodes needs the plan'):
+        run.run(_limited(prepared, 'n-0', '--nodes', playbook='stack',
+                         phases=('upgrade',)), print)

@@ -66,10 +66,12 @@ def write_plan(config_dir, play_ids=PLAN_IDS):
 
 
 def write_run(config_dir, done=(), failed=(), run_status='complete',
-              play_ids=PLAN_IDS):
-    """A journal of a run of play_ids: done and failed ones, the rest
-    pending."""
-    journal = run_state.Journal.start(config_dir, play_ids, '/log/run.log')
+              play_ids=PLAN_IDS, hosts=(), limit=None):
+    """A journal of a run of play_ids on hosts: done and failed ones, the
+    rest pending."""
+    journal = run_state.Journal.start(
+        config_dir, play_ids, '/log/run.log', limit=limit,
+        targets={play_id: list(hosts) for play_id in play_ids})
     for play_id in done:
         journal.mark(play_id, 'done', 1.0)
     for play_id in failed:
@@ -95,12 +97,12 @@ def planned(config_dir):
 # run_summary
 
 def test_run_summary_without_a_plan(config_dir):
-    assert status.run_summary(config_dir) == status.RunSummary(
+    assert status.run_summary(config_dir, 'overcloud') == status.RunSummary(
         None, None, [], [], [])
 
 
 def test_run_summary_without_a_journal(planned):
-    summary = status.run_summary(planned)
+    summary = status.run_summary(planned, 'overcloud')
     assert summary.plan_ids == PLAN_IDS
     assert summary.journal is None
     assert (summary.done, summary.failed) == ([], [])
@@ -111,7 +113,7 @@ def test_run_summary_of_a_failed_run(planned):
     journal = write_run(planned, done=PLAN_IDS[:3], failed=['ocata-1'],
                         run_status='failed')
     journal.mark('queens-post', 'running')
-    summary = status.run_summary(planned)
+    summary = status.run_summary(planned, 'overcloud')
     assert summary.journal.data == journal.data
     assert summary.done == PLAN_IDS[:3]
     assert summary.failed == ['ocata-1']
@@ -123,7 +125,7 @@ def test_run_summary_counts_plays_done_earlier_as_done(planned):
     write_run(planned, done=PLAN_IDS[:5], play_ids=PLAN_IDS[:5])
     write_run(planned, done=['setup', 'upgrade-0'],
               play_ids=['setup', 'upgrade-0', 'deploy-0'])
-    summary = status.run_summary(planned)
+    summary = status.run_summary(planned, 'overcloud')
     assert summary.done == PLAN_IDS[:6]
     assert summary.pending == ['deploy-0', 'post-upgrade-0']
 
@@ -159,6 +161,27 @@ def test_check_run_complete_lists_the_plays_not_done(planned):
     assert '--force' in message
 
 
+def test_check_run_complete_refuses_a_run_before_the_last_prepare(planned):
+    """converge, prepare again, converge: not without a run between."""
+    write_run(planned, done=PLAN_IDS)
+    run_state.record_prepare(planned)
+    with pytest.raises(errors.WorkflowError) as exc:
+        status.check_run_complete(planned, 'prod')
+    assert str(exc.value).startswith('prepare ran after the last run '
+                                     '(complete, ')
+    assert 'ffwd-upgrade run --stack prod' in str(exc.value)
+
+
+def test_check_run_complete_a_run_resumed_after_a_prepare(planned):
+    """Fixed, prepared again, resumed to the end: converge goes."""
+    journal = write_run(planned, done=PLAN_IDS[:5], run_status='failed')
+    run_state.record_prepare(planned)
+    for play_id in PLAN_IDS[5:]:
+        journal.mark(play_id, 'done', 1.0)
+    journal.finish('complete')
+    assert status.check_run_complete(planned, 'prod').missing == []
+
+
 def test_check_run_complete_shows_at_most_six_plays(planned):
     write_run(planned, done=['setup'], run_status='interrupted')
     with pytest.raises(errors.WorkflowError) as exc:
@@ -181,11 +204,13 @@ def test_check_run_complete_returns_the_summary(planned):
 
 # _state
 
-def _summary(plan_ids=PLAN_IDS, run_status=None, missing=()):
+def _summary(plan_ids=PLAN_IDS, run_status=None, missing=(), stale=False):
     journal = (None if run_status is None else
-               types.SimpleNamespace(data={'status': run_status}))
+               types.SimpleNamespace(data={'status': run_status,
+                                           'prepare': 1 if stale else 0}))
     done = [p for p in plan_ids or [] if p not in missing]
-    return status.RunSummary(plan_ids, journal, done, [], list(missing))
+    return status.RunSummary(plan_ids, journal, done, [], list(missing),
+                             config_dir='/nowhere')
 
 
 def _holder(command):
@@ -211,6 +236,11 @@ def _holder(command):
     (True, _summary(run_status='complete', missing=['deploy-0']), {},
      False, 'partly run'),
     (True, _summary(run_status='complete'), {}, False, 'upgraded'),
+    # A prepare after the last complete run: run again.
+    (True, _summary(run_status='complete', stale=True), {}, False,
+     'prepared'),
+    (True, _summary(run_status='failed', missing=['ocata-1'], stale=True),
+     {}, False, 'failed'),
     (True, _summary(run_status='complete'),
      _holder('ffwd-upgrade converge'), False, 'converging'),
     (False, _summary(run_status='complete'), {}, True, 'converged'),
@@ -298,9 +328,9 @@ def test_get_lets_other_errors_through():
 FIELDS = ['stack', 'stack_status', 'state', 'next_step', 'prepared',
           'converged', 'config_dir', 'config_private', 'commits',
           'fixes_applied',
-          'plan_plays', 'plan_tasks', 'run_status', 'plays_done',
-          'plays_failed', 'plays_pending', 'last_failure', 'log',
-          'lock_holder']
+          'plan_plays', 'plan_tasks', 'run_status', 'run_limit',
+          'plays_done', 'plays_failed', 'plays_pending', 'nodes',
+          'last_failure', 'log', 'lock_holder']
 
 
 def test_status_of_a_failed_run(planned):
@@ -333,9 +363,11 @@ def test_status_of_a_failed_run(planned):
         ('plan_plays', 8),
         ('plan_tasks', 16),
         ('run_status', 'failed'),
+        ('run_limit', ''),
         ('plays_done', 3),
         ('plays_failed', 1),
         ('plays_pending', 4),
+        ('nodes', {}),
         ('last_failure', 'Stop nova on overcloud-controller-0 (play '
                          'ocata-1)'),
         ('log', '/log/run-2.log'),
@@ -355,8 +387,8 @@ def test_status_of_a_stack_never_prepared(tmp_path):
         prepared=False, converged=False, config_dir=config_dir,
         config_private=True, commits=[],
         fixes_applied=None, plan_plays=0, plan_tasks=0, run_status='none',
-        plays_done=0, plays_failed=0, plays_pending=0, last_failure='',
-        log='', lock_holder='')
+        run_limit='', plays_done=0, plays_failed=0, plays_pending=0,
+        nodes={}, last_failure='', log='', lock_holder='')
     assert not os.path.exists(config_dir)
 
 

@@ -1,9 +1,9 @@
 """openstack overcloud ffwd-upgrade prepare|run|converge|status."""
 
-import argparse
 import logging
 import os
 
+from cliff import columns
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
@@ -113,6 +113,29 @@ def _check_timeout(parsed_args):
         raise exceptions.CommandError(_('--timeout must be at least 1'))
 
 
+def guard_secrets(config_dir=None, options=None, values=()):
+    """From now on, mask the secrets of the environment files, the config
+    dir and the undercloud's credentials in every output and log, the
+    clients' --debug lines included (and those the logs show)."""
+    from tripleo_ffu.workflow import environments
+    from tripleo_ffu.workflow import errors
+    from tripleo_ffu.workflow import secrets
+    known = set(values) | secrets.from_environ()
+    if config_dir:
+        known |= secrets.collect(config_dir)
+    if options is not None:
+        paths = list(options.environment_files)
+        for directory in options.environment_directories:
+            try:
+                paths.extend(environments.directory_files(directory))
+            except errors.WorkflowError:
+                pass  # the command's own checks say it
+        paths.append(getattr(options, 'container_registry_file', None))
+        known |= secrets.from_files(path for path in paths if path)
+        known |= secrets.values_of({'parameter_defaults': options.parameters})
+    return secrets.guard(known)
+
+
 def default_ssh_key(settings):
     """Upstream queens' default key, when the file exists."""
     path = os.path.expanduser(settings.ssh_key or '')
@@ -123,7 +146,8 @@ class _Command(command.Command):
     """What the ffwd-upgrade commands share."""
 
     def _say(self, line):
-        self.app.stdout.write(line + '\n')
+        from tripleo_ffu.workflow import secrets
+        self.app.stdout.write(secrets.guard()(line) + '\n')
         self.app.stdout.flush()
 
     def _note(self, line):
@@ -209,6 +233,7 @@ class Prepare(_Command):
                 **_update_options(parsed_args, settings,
                                   self._config_dir(parsed_args, settings),
                                   self._note))
+            guard_secrets(options.config_dir, options)
             if parsed_args.dry_run:
                 prepare.check(self.app.client_manager.orchestration, options,
                               report=self._say)
@@ -251,12 +276,25 @@ class Prepare(_Command):
             % stack_name)
 
 
+# Upstream's `overcloud upgrade run --playbook` values: the phase each
+# stands for, with the plan.
+UPSTREAM_PLAYBOOKS = {
+    'all': ('upgrade', 'deploy', 'post-upgrade'),
+    'fast_forward_upgrade_playbook.yaml': ('ffu',),
+    'upgrade_steps_playbook.yaml': ('upgrade',),
+    'deploy_steps_playbook.yaml': ('deploy',),
+    'post_upgrade_steps_playbook.yaml': ('post-upgrade',),
+}
+
+
 class Run(_Command):
-    """Run the fast-forward upgrade on the whole overcloud.
+    """Run the fast-forward upgrade: on every node, or per role or batch.
 
     Runs the plan compiled by prepare (or the stack's own playbooks),
     release by release and step by step, showing progress, keeping a log
-    and a journal, and resuming after a failure with --resume.
+    and a journal, and resuming after a failure with --resume. With
+    --roles, --nodes or --limit, the target release's phases run on those
+    nodes only, once the fast-forward phase is complete on every node.
     """
 
     log = logging.getLogger(__name__ + '.Run')
@@ -286,52 +324,85 @@ class Run(_Command):
                                    '(default: the node count, at most 4 '
                                    'per CPU and 100)'))
         parser.add_argument(
-            '--playbook', choices=('plan', 'stack'), default='plan',
+            '--playbook', choices=('plan', 'stack') + tuple(
+                UPSTREAM_PLAYBOOKS), default='plan', metavar='<playbook>',
             help=_('plan: the plan compiled by prepare, with journal and '
-                   'resume (default); stack: the stack\'s own playbooks'))
+                   'resume (default); stack: the stack\'s own playbooks; '
+                   'upstream\'s "all" or a playbook\'s file name: the plan, '
+                   'for the phase it stands for'))
         parser.add_argument(
             '--phase', action='append', choices=plan.PHASES, dest='phases',
             metavar='<phase>',
             help=_('ffu, upgrade, deploy or post-upgrade; repeat for more '
-                   '(default: all, in that order)'))
+                   '(default: all, in that order; with --roles, --nodes or '
+                   '--limit: the target release\'s three)'))
+        limits = parser.add_argument_group(
+            _('Per role or node batch'),
+            _('The target release\'s phases on some nodes only, as '
+              'upstream\'s `overcloud upgrade run`, once the fast-forward '
+              'phase is complete on every node; the control plane first'))
+        limits.add_argument('--roles', metavar='<role>[,<role>]',
+                            help=_('Roles whose nodes go, e.g. Controller'))
+        limits.add_argument('--nodes', metavar='<node>[,<node>]',
+                            help=_('Nodes that go, e.g. '
+                                   'overcloud-novacompute-0'))
+        limits.add_argument('--limit', metavar='<pattern>',
+                            help=_('Any Ansible host pattern'))
+        limits.add_argument(
+            '--force', action='store_true',
+            help=_('Let compute nodes go before the control plane'))
         parser.add_argument('--resume', action='store_true',
-                            help=_('Go on from where the last run stopped'))
-        for refused in ('--limit', '--nodes', '--roles'):
-            parser.add_argument(refused, dest='refused_' + refused[2:],
-                                metavar='<value>', help=argparse.SUPPRESS)
+                            help=_('Go on from where the last run stopped '
+                                   '(on the same nodes)'))
         common.add_yes_option(parser)
         return parser
 
+    def _phases(self, parsed_args, limited):
+        from tripleo_ffu.workflow import batch
+        from tripleo_ffu.workflow import plan
+        chosen = set(parsed_args.phases or ())
+        if parsed_args.playbook in UPSTREAM_PLAYBOOKS:
+            chosen |= set(UPSTREAM_PLAYBOOKS[parsed_args.playbook])
+            parsed_args.playbook = 'plan'
+        if not chosen:
+            chosen = set(batch.TARGET_PHASES if limited else plan.PHASES)
+        return tuple(phase for phase in plan.PHASES if phase in chosen)
+
     def take_action(self, parsed_args):
         from tripleo_ffu import conf
+        from tripleo_ffu.workflow import batch
         from tripleo_ffu.workflow import errors
-        from tripleo_ffu.workflow import plan
         from tripleo_ffu.workflow import run
 
-        for refused in ('limit', 'nodes', 'roles'):
-            if getattr(parsed_args, 'refused_' + refused) is not None:
-                raise exceptions.CommandError(_(
-                    '--%s is refused: a fast-forward upgrade runs on the '
-                    'whole overcloud, every node through every step') %
-                    refused)
         if parsed_args.forks is not None and parsed_args.forks < 1:
             raise exceptions.CommandError(_('--forks must be at least 1'))
-        common.confirm(parsed_args, _('run the fast-forward upgrade of stack '
-                                      '%s') % parsed_args.stack, self.log)
+        try:
+            option, limit = batch.limit_of(parsed_args.roles,
+                                           parsed_args.nodes,
+                                           parsed_args.limit)
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        if limit is None:
+            common.confirm(parsed_args, _('run the fast-forward upgrade of '
+                                          'stack %s') % parsed_args.stack,
+                           self.log)
+        # A limited run asks nothing, as upstream's upgrade run: it only
+        # runs once the fast-forward phase, whose run asked, is complete.
         settings = conf.load()
-        phases = tuple(phase for phase in plan.PHASES
-                       if phase in (parsed_args.phases or plan.PHASES))
         try:
             from tripleo_ffu.workflow import prepare
+            config_dir = self._config_dir(parsed_args, settings)
+            guard_secrets(config_dir)
             options = run.Options(
-                stack=parsed_args.stack,
-                config_dir=self._config_dir(parsed_args, settings),
+                stack=parsed_args.stack, config_dir=config_dir,
                 inventory=parsed_args.static_inventory,
                 ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
                 tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
-                forks=parsed_args.forks, playbook=parsed_args.playbook,
-                phases=phases, resume=parsed_args.resume,
-                verbosity=max(self.app.options.verbose_level - 1, 0))
+                forks=parsed_args.forks,
+                phases=self._phases(parsed_args, limit is not None),
+                playbook=parsed_args.playbook, resume=parsed_args.resume,
+                verbosity=max(self.app.options.verbose_level - 1, 0),
+                limit=limit, limit_option=option, force=parsed_args.force)
             if options.ssh_key:
                 prepare.check_ssh_key(options.ssh_key)
             result = run.run(options, self._say, self._unfinished)
@@ -364,11 +435,27 @@ class Run(_Command):
             say(_('  task from: %s (as run: %s)') % (
                 ', '.join(failure['source']) or '?', failure['file']))
             say('  %s' % failure['message'])
-        say(_('Run %s in %.1f s; Ansible log: %s')
-            % (result.status, result.seconds, result.log))
+        if result.status == 'nothing to do':
+            say(_('Nothing to run: those nodes have been through those '
+                  'phases'))
+        else:
+            say(_('Run %s in %.1f s; Ansible log: %s')
+                % (result.status, result.seconds, result.log))
         if result.status == 'failed':
             say(_('Fix the cause, then: openstack overcloud ffwd-upgrade run '
                   '--resume'))
+        elif result.left is not None and result.status in (
+                'complete', 'nothing to do'):
+            self._left(result.left)
+
+    def _left(self, left):
+        """What the other nodes have left, after a plan run."""
+        if not left:
+            self._say(_('Every node has been through every phase; next: '
+                        'openstack overcloud ffwd-upgrade converge'))
+            return
+        for host, phases in sorted(left.items()):
+            self._say(_('Left: %s (%s)') % (host, ', '.join(phases)))
 
 
 class Converge(_Command):
@@ -423,6 +510,7 @@ class Converge(_Command):
                 **_update_options(parsed_args, settings,
                                   self._config_dir(parsed_args, settings),
                                   self._note))
+            guard_secrets(options.config_dir, options)
             if options.ssh_key:
                 prepare.check_ssh_key(options.ssh_key)
             # Refused before the question, not after the operator's yes.
@@ -474,6 +562,21 @@ class Converge(_Command):
             % stack_name)
 
 
+class NodesColumn(columns.FormattableColumn):
+    """status' nodes: a line per node in a table, the mapping in JSON and
+    YAML."""
+
+    def human_readable(self):
+        return '\n'.join(
+            '%s (%s): done %s; left %s' % (
+                host, node['role'], ', '.join(node['done']) or 'nothing',
+                ', '.join(node['left']) or 'nothing')
+            for host, node in sorted(self._value.items()))
+
+    def machine_readable(self):
+        return dict(self._value)
+
+
 class Status(command.ShowOne):
     """Show where the fast-forward upgrade of a stack stands.
 
@@ -497,10 +600,13 @@ class Status(command.ShowOne):
         from tripleo_ffu.workflow import status
 
         try:
+            config_dir = _Command._config_dir(parsed_args, conf.load())
+            guard_secrets(config_dir)
             report = status.status(
                 self.app.client_manager.orchestration, parsed_args.stack,
-                _Command._config_dir(parsed_args, conf.load()))
+                config_dir)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         report['commits'] = format_columns.ListColumn(report['commits'])
+        report['nodes'] = NodesColumn(report['nodes'])
         return tuple(report), tuple(report.values())

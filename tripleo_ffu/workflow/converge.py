@@ -50,17 +50,26 @@ class Result:
 
 
 def check_run(options):
-    """The run's plays all done, or (with --force) the ones that are not."""
+    """Every node through every phase in a complete run after the last
+    prepare, or (with --force) the plays that are not done."""
     try:
-        status.check_run_complete(options.config_dir, options.stack)
+        summary = status.check_run_complete(options.config_dir,
+                                            options.stack)
     except WorkflowError as exc:
         if not options.force:
             raise
         LOG.warning('Converging with --force, although %s', exc)
         try:
-            return status.run_summary(options.config_dir).missing
+            return status.run_summary(options.config_dir,
+                                      options.stack).missing
         except WorkflowError:  # a plan or journal that cannot be read
             return []
+    skipped = summary.upgrade.undercloud_left() if summary.upgrade else []
+    if skipped:
+        LOG.warning('The undercloud\'s plays %s did not run: runs limited '
+                    'with --roles, --nodes or --limit leave them out, as '
+                    'upstream\'s did (a run with --limit undercloud runs '
+                    'them)', ', '.join(skipped))
     return []
 
 

@@ -12,6 +12,7 @@ from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
+from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow.errors import WorkflowError
@@ -129,6 +130,8 @@ def prepare(heat, options, report=None, log=None):
 
 def _prepare(heat, stack, roles, options, run, log):
     commits = []
+    # From here the stack changes: a run before this is stale for converge.
+    run_state.record_prepare(options.config_dir)
     with run.step('Building the environments'):
         template, template_files, environment = _build_update(
             roles, options,
@@ -147,6 +150,8 @@ def _prepare(heat, stack, roles, options, run, log):
                                                             stack.id))
         commits.append(config_download.download(updated, stack.stack_name,
                                                 options.config_dir))
+        # The settings' secrets, those Heat generated included.
+        secrets.guard(secrets.collect(options.config_dir))
     with run.step('Fixing the task ordering'):
         task_files = {}
         changes = fixers.fix_config(options.config_dir, fixers.load_fixers(),

@@ -17,6 +17,7 @@ from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import status
 
 TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
+PHASES = ('ffu', 'upgrade', 'deploy', 'post-upgrade')
 
 
 class _CommandTest(utils.TestCommand):
@@ -321,10 +322,14 @@ class TestConverge(_CommandTest):
         self.assertNotCalled(prompt)
 
 
-REPORT = {'stack': 'overcloud', 'state': 'upgraded',
+REPORT = {'stack': 'overcloud', 'state': 'partly run',
           'commits': ['0123abcd FFU plan and inventory of stack overcloud',
                       '4567ef01 Config download of stack overcloud'],
-          'fixes_applied': 0, 'plays_done': 8}
+          'fixes_applied': 0, 'plays_done': 8,
+          'nodes': {'c-0': {'role': 'Controller', 'done': list(PHASES),
+                            'left': []},
+                    'n-0': {'role': 'Compute', 'done': ['ffu'],
+                            'left': list(PHASES[1:])}}}
 
 
 class TestStatus(_CommandTest):
@@ -351,10 +356,16 @@ class TestStatus(_CommandTest):
     def test_take_action_columns_and_values_in_order(self):
         columns, values = self._take_action([])
         self.assertEqual(tuple(REPORT), columns)
-        self.assertEqual(('overcloud', 'upgraded'), values[:2])
-        self.assertEqual((0, 8), values[3:])
+        self.assertEqual(('overcloud', 'partly run'), values[:2])
+        self.assertEqual((0, 8), values[3:5])
         self.assertIsInstance(values[2], format_columns.ListColumn)
         self.assertEqual(REPORT['commits'], values[2].machine_readable())
+        self.assertEqual(REPORT['nodes'], values[5].machine_readable())
+        self.assertEqual(
+            'c-0 (Controller): done ffu, upgrade, deploy, post-upgrade; left '
+            'nothing\n'
+            'n-0 (Compute): done ffu; left upgrade, deploy, post-upgrade',
+            values[5].human_readable())
 
     def test_take_action_default_config_dir(self):
         self._take_action([])
