@@ -133,12 +133,12 @@ def test_converge_refused_while_the_run_is_incomplete(templates, config_dir,
 
 def test_converge_refused_after_a_failed_run_of_nodes_done_before(
         templates, config_dir, update):
-    """The nodes went through everything, but the last run (again) failed:
-    it left them in between."""
+    """The nodes went through everything, but the last run (on another
+    host, the undercloud) failed: finish it first."""
     _incomplete_run(config_dir)
     test_status.write_run(config_dir, done=PLAN_IDS, hosts=['c-0', 'c-1'])
     test_status.write_run(config_dir, failed=['setup'], run_status='failed',
-                          hosts=['c-0', 'c-1'])
+                          play_ids=['setup'], hosts=['undercloud'])
     with pytest.raises(errors.WorkflowError,
                        match='the last run is failed \\(at setup\\)'):
         converge.converge(_heat(), _options(templates, config_dir))

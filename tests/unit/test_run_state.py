@@ -387,3 +387,16 @@ def test_a_prepare_mid_upgrade_keeps_the_journal_and_the_nodes(config_dir):
     run_state.record_prepare(config_dir)
     assert run_state.Journal.load(config_dir) is not None
     assert run_state.Nodes.load(config_dir).hosts('setup') == set(ALL)
+
+
+def test_a_new_run_takes_its_nodes_through_its_plays_again(config_dir):
+    _run(config_dir, FFU, FFU)
+    journal = run_state.Journal.start(
+        config_dir, ['setup', 'ocata-0'], '/log',
+        targets={'setup': ['c-0'], 'ocata-0': ALL})
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('setup') == {'c-1', 'n-0'}
+    assert nodes.hosts('ocata-0') is None
+    assert nodes.hosts('queens-post') == set(ALL)
+    journal.mark('ocata-0', 'done')
+    assert run_state.Nodes.load(config_dir).hosts('ocata-0') == set(ALL)

@@ -163,6 +163,8 @@ class Journal:
             'plays': [{'id': play_id, 'status': 'pending', 'runs': 0}
                       for play_id in play_ids]})
         journal.save()
+        # These nodes go through these plays again: not done until then.
+        Nodes.load(config_dir).forget(play_ids, targets or {})
         return journal
 
     @property
@@ -225,7 +227,9 @@ class Nodes:
 
     A run records a play on the hosts it ran on when it completes there
     (plays stop every host at the first failure: a play completes on all
-    of them or on none); runs limited to some nodes add theirs.
+    of them or on none); runs limited to some nodes add theirs. A new run
+    (not a resume) takes its nodes through its plays again: they are not
+    done there until it completes them.
     """
 
     def __init__(self, config_dir, data=None):
@@ -262,6 +266,26 @@ class Nodes:
         record = self.data['plays'].setdefault(play_id, {'hosts': []})
         record['hosts'] = sorted(set(record.get('hosts') or []) | set(hosts))
         record['at'] = now()
+        self._save()
+
+    def forget(self, play_ids, targets):
+        """A new run takes targets[play] through each play again."""
+        plays = self.data['plays']
+        changed = False
+        for play_id in play_ids:
+            if play_id not in plays:
+                continue
+            hosts = set(targets.get(play_id) or [])
+            left = set(plays[play_id].get('hosts') or []) - hosts
+            if left and hosts:
+                plays[play_id]['hosts'] = sorted(left)
+            else:
+                del plays[play_id]
+            changed = True
+        if changed:
+            self._save()
+
+    def _save(self):
         files.write_private(os.path.join(run_dir(self.config_dir), NODES_FILE),
                             json.dumps(self.data, indent=2) + '\n')
 
