@@ -153,9 +153,11 @@ def ping(options, say, advice='nothing was run', users='--ssh-user and '
     """Every node must answer before anything runs."""
     directory = run_state.run_dir(options.config_dir)
     path = os.path.join(directory, PING_PLAYBOOK)
+    # A limited run pings the nodes of its limit (the undercloud too, for
+    # --limit undercloud); another every node of the overcloud.
     files.write_private(path, yamlfile.dump([{
-        'name': 'ping', 'hosts': options.stack, 'gather_facts': False,
-        'tasks': [{'name': 'ping', 'ping': {}}]}]))
+        'name': 'ping', 'hosts': 'all' if options.limit else options.stack,
+        'gather_facts': False, 'tasks': [{'name': 'ping', 'ping': {}}]}]))
     runner = ansible.run_playbook(
         path, inventory_path(options), os.path.join(directory, 'runner'),
         ssh_key=options.ssh_key, forks=options.forks, ident='ping',
