@@ -329,7 +329,7 @@ FIELDS = ['stack', 'stack_status', 'state', 'next_step', 'prepared',
           'converged', 'config_dir', 'config_private', 'commits',
           'fixes_applied',
           'plan_plays', 'plan_tasks', 'run_status', 'run_limit',
-          'plays_done', 'plays_failed', 'plays_pending', 'nodes',
+          'plays_done', 'plays_failed', 'plays_pending', 'roles', 'nodes',
           'last_failure', 'log', 'lock_holder']
 
 
@@ -367,6 +367,7 @@ def test_status_of_a_failed_run(planned):
         ('plays_done', 3),
         ('plays_failed', 1),
         ('plays_pending', 4),
+        ('roles', {}),
         ('nodes', {}),
         ('last_failure', 'Stop nova on overcloud-controller-0 (play '
                          'ocata-1)'),
@@ -388,7 +389,7 @@ def test_status_of_a_stack_never_prepared(tmp_path):
         config_private=True, commits=[],
         fixes_applied=None, plan_plays=0, plan_tasks=0, run_status='none',
         run_limit='', plays_done=0, plays_failed=0, plays_pending=0,
-        nodes={}, last_failure='', log='', lock_holder='')
+        roles={}, nodes={}, last_failure='', log='', lock_holder='')
     assert not os.path.exists(config_dir)
 
 
@@ -482,3 +483,66 @@ def test_status_says_the_config_dir_is_readable_by_others_and_leaves_it(
     assert report['config_private'] is False
     assert stat.S_IMODE(os.stat(planned).st_mode) == 0o755
     assert 'can be read by others' in caplog.text
+
+
+# Node by node
+
+def _inventory(config_dir):
+    with open(os.path.join(config_dir, status.INVENTORY_FILE), 'w') as out:
+        json.dump({'Controller': {'hosts': {'c-0': {}, 'c-1': {}}},
+                   'Compute': {'hosts': {'n-0': {}, 'n-1': {}}},
+                   'overcloud': {'children': {'Controller': {},
+                                              'Compute': {}}}}, out)
+
+
+FFU_PART = PLAN_IDS[:5]
+TARGET_PART = PLAN_IDS[5:]
+
+
+def test_status_per_role_and_node(planned):
+    _inventory(planned)
+    write_run(planned, done=FFU_PART, play_ids=FFU_PART,
+              hosts=['c-0', 'c-1', 'n-0', 'n-1'])
+    write_run(planned, done=['setup'] + TARGET_PART,
+              play_ids=['setup'] + TARGET_PART, hosts=['c-0', 'c-1'],
+              limit='Controller')
+    write_run(planned, done=['setup'] + TARGET_PART,
+              play_ids=['setup'] + TARGET_PART, hosts=['n-0'], limit='n-0')
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['state'] == 'partly run'
+    assert report['run_limit'] == 'n-0'
+    assert report['next_step'] == ('openstack overcloud ffwd-upgrade run '
+                                   '--nodes n-1 (the nodes left)')
+    assert report['roles'] == {'Controller': {'done': ['c-0', 'c-1'],
+                                              'left': []},
+                               'Compute': {'done': ['n-0'], 'left': ['n-1']}}
+    assert report['nodes']['n-1'] == {
+        'role': 'Compute', 'done': ['ffu'],
+        'left': ['upgrade', 'deploy', 'post-upgrade']}
+    assert (report['plays_done'], report['plays_pending']) == (5, 3)
+
+
+def test_status_names_the_roles_left_whole(planned):
+    _inventory(planned)
+    write_run(planned, done=FFU_PART, play_ids=FFU_PART,
+              hosts=['c-0', 'c-1', 'n-0', 'n-1'])
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['next_step'] == (
+        'openstack overcloud ffwd-upgrade run --roles Controller (the '
+        'control plane first)')
+
+
+def test_status_while_the_fast_forward_phase_is_not_complete(planned):
+    _inventory(planned)
+    write_run(planned, done=FFU_PART, play_ids=FFU_PART, hosts=['c-0'])
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['next_step'].startswith(
+        'openstack overcloud ffwd-upgrade run --phase ffu')
+
+
+def test_status_every_node_through(planned):
+    _inventory(planned)
+    write_run(planned, done=PLAN_IDS, hosts=['c-0', 'c-1', 'n-0', 'n-1'])
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['state'] == 'upgraded'
+    assert all(not node['left'] for node in report['nodes'].values())

@@ -577,6 +577,25 @@ class NodesColumn(columns.FormattableColumn):
         return dict(self._value)
 
 
+class RolesColumn(columns.FormattableColumn):
+    """status' roles: a line per role in a table, the mapping in JSON and
+    YAML."""
+
+    def human_readable(self):
+        lines = []
+        for role, nodes in sorted(self._value.items()):
+            line = '%s: %d of %d nodes through every phase' % (
+                role, len(nodes['done']),
+                len(nodes['done']) + len(nodes['left']))
+            if nodes['left']:
+                line += '; left: %s' % ', '.join(nodes['left'])
+            lines.append(line)
+        return '\n'.join(lines)
+
+    def machine_readable(self):
+        return dict(self._value)
+
+
 class Status(command.ShowOne):
     """Show where the fast-forward upgrade of a stack stands.
 
@@ -608,5 +627,6 @@ class Status(command.ShowOne):
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         report['commits'] = format_columns.ListColumn(report['commits'])
+        report['roles'] = RolesColumn(report['roles'])
         report['nodes'] = NodesColumn(report['nodes'])
         return tuple(report), tuple(report.values())

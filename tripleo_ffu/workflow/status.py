@@ -242,15 +242,18 @@ def _next(state, summary, stack_name):
     if any('ffu' in phases for phases in left.values()):
         return ('openstack overcloud ffwd-upgrade run --phase ffu (the '
                 'fast-forward phase is not complete on every node)')
-    roles = summary.upgrade.roles()
-    whole = [role for role, members in sorted(roles.items())
-             if members and set(members) <= set(left)]
-    nodes = sorted(host for host in left
-                   if summary.upgrade.role_of(host) not in whole)
+    upgrade = summary.upgrade
+    control = set(left) & set(upgrade.of_kind('control plane'))
+    first = control or set(left)
+    whole = [role for role, members in sorted(upgrade.roles().items())
+             if members and set(members) <= first]
+    nodes = sorted(host for host in first
+                   if upgrade.role_of(host) not in whole)
     parts = (['--roles %s' % ','.join(whole)] if whole else []) + (
         ['--nodes %s' % ','.join(nodes)] if nodes else [])
-    return 'openstack overcloud ffwd-upgrade run %s (the nodes left)' % \
-        ' or '.join(parts)
+    return 'openstack overcloud ffwd-upgrade run %s (%s)' % (
+        ', then '.join(parts), 'the control plane first' if control
+        else 'the nodes left')
 
 
 def _nodes(summary):
@@ -271,6 +274,16 @@ def _nodes(summary):
     return found
 
 
+def _roles(nodes):
+    """{role: {'done': [its nodes through every phase], 'left': [the
+    others]}}."""
+    found = {}
+    for host, node in sorted(nodes.items()):
+        role = found.setdefault(node['role'], {'done': [], 'left': []})
+        role['left' if node['left'] else 'done'].append(host)
+    return found
+
+
 def status(heat, stack_name, config_dir):
     """{field: value} for the status command, in display order."""
     stack = overcloud_stack.get(heat, stack_name)
@@ -283,6 +296,7 @@ def status(heat, stack_name, config_dir):
     state = _state(prepared, summary, holder, converged)
     commits, fixes = _commits(config_dir)
     journal = summary.journal
+    nodes = _nodes(summary)
     return {
         'stack': stack.stack_name,
         'stack_status': stack.stack_status,
@@ -303,7 +317,8 @@ def status(heat, stack_name, config_dir):
         'plays_done': len(summary.done),
         'plays_failed': len(summary.failed),
         'plays_pending': len(summary.pending),
-        'nodes': _nodes(summary),
+        'roles': _roles(nodes),
+        'nodes': nodes,
         'last_failure': _failure(journal),
         'log': (journal.data.get('log') or '') if journal else '',
         'lock_holder': ('%s (pid %s, since %s)' % (

@@ -326,6 +326,8 @@ REPORT = {'stack': 'overcloud', 'state': 'partly run',
           'commits': ['0123abcd FFU plan and inventory of stack overcloud',
                       '4567ef01 Config download of stack overcloud'],
           'fixes_applied': 0, 'plays_done': 8,
+          'roles': {'Controller': {'done': ['c-0'], 'left': []},
+                    'Compute': {'done': [], 'left': ['n-0']}},
           'nodes': {'c-0': {'role': 'Controller', 'done': list(PHASES),
                             'left': []},
                     'n-0': {'role': 'Compute', 'done': ['ffu'],
@@ -360,12 +362,17 @@ class TestStatus(_CommandTest):
         self.assertEqual((0, 8), values[3:5])
         self.assertIsInstance(values[2], format_columns.ListColumn)
         self.assertEqual(REPORT['commits'], values[2].machine_readable())
-        self.assertEqual(REPORT['nodes'], values[5].machine_readable())
+        self.assertEqual(REPORT['roles'], values[5].machine_readable())
+        self.assertEqual(
+            'Compute: 0 of 1 nodes through every phase; left: n-0\n'
+            'Controller: 1 of 1 nodes through every phase',
+            values[5].human_readable())
+        self.assertEqual(REPORT['nodes'], values[6].machine_readable())
         self.assertEqual(
             'c-0 (Controller): done ffu, upgrade, deploy, post-upgrade; left '
             'nothing\n'
             'n-0 (Compute): done ffu; left upgrade, deploy, post-upgrade',
-            values[5].human_readable())
+            values[6].human_readable())
 
     def test_take_action_default_config_dir(self):
         self._take_action([])
