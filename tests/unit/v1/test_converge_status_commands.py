@@ -145,6 +145,29 @@ class TestConverge(_CommandTest):
         self.assertIn('give --templates', str(exc))
         self.assertNotCalled(self.converge)
 
+    def test_every_upstream_deploy_option_is_accepted(self):
+        """What upstream's ffwd-upgrade converge took (overcloud deploy's
+        options, queens to stein): each means something or says why not.
+        """
+        from tests.unit.v1 import test_ffwd_upgrade
+        key = os.path.join(self.home, 'id_rsa')
+        with open(key, 'w'):
+            pass
+        os.chmod(key, 0o600)
+        args = [key if arg == '/keys/id_rsa' else arg
+                for arg in test_ffwd_upgrade.UPSTREAM_ARGS]
+        for prepare_only in ('--container-registry-file',
+                             '--ceph-ansible-playbook'):
+            index = args.index(prepare_only)
+            del args[index:index + 2]
+        self._take_action(args)
+        said = [line.split(':')[0]
+                for line in self.app.stderr.getvalue().splitlines()]
+        self.assertEqual(sorted(test_ffwd_upgrade.SAY_WHY), sorted(said))
+        options = self._options()
+        self.assertEqual(('heat-admin', key, 30), (
+            options.ssh_user, options.ssh_key, options.timeout))
+
     def test_parse_prepare_options_are_unknown(self):
         for option in ('--skip-node-prep', '--container-registry-file=x'):
             self.assertRaises(utils.ParserException, self._parse,
