@@ -130,8 +130,6 @@ def prepare(heat, options, report=None, log=None):
 
 def _prepare(heat, stack, roles, options, run, log):
     commits = []
-    # From here the stack changes: a run before this is stale for converge.
-    run_state.record_prepare(options.config_dir)
     with run.step('Building the environments'):
         template, template_files, environment = _build_update(
             roles, options,
@@ -141,6 +139,9 @@ def _prepare(heat, stack, roles, options, run, log):
         overcloud_stack.update(heat, stack, template, template_files,
                                environment, options.timeout,
                                stall_minutes=options.stall_minutes)
+    # The stack has the new outputs: a run before this is stale for
+    # converge.
+    run_state.record_prepare(options.config_dir)
     # The updated stack, read once by the download and the inventory.
     updated = overcloud_stack.FetchedOnce(heat)
     with run.step('Downloading the config into %s' % options.config_dir):
