@@ -516,7 +516,8 @@ class Converge(_Command):
             # Refused before the question, not after the operator's yes.
             converge.check_run(options)
             if parsed_args.dry_run:
-                converge.check(heat, options, report=self._say)
+                converge.check(heat, options, report=self._say,
+                               dry_run=True)
                 self._say(_('Dry run: the inputs, stack %s and the run are '
                             'fine; nothing was changed') % parsed_args.stack)
                 return

@@ -73,14 +73,15 @@ def check_run(options):
     return []
 
 
-def check(heat, options, report=None, run=None):
+def check(heat, options, report=None, run=None, dry_run=False):
     """What converge checks before it changes anything (all of
-    --dry-run): the inputs, the stack and the run."""
+    --dry-run, which repairs nothing either): the inputs, the stack and
+    the run."""
     run = run or steps.Steps(report)
     with run.step('Checking the stack, the inputs and the run'):
         environments.check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
-        files.check_private(options.config_dir)
+        files.check_private(options.config_dir, repair=not dry_run)
         skipped = check_run(options)
     return stack, skipped
 
