@@ -38,6 +38,20 @@ def test_a_failed_login_names_the_user_the_key_and_the_options(tmp_path):
         '--overcloud-ssh-user and --overcloud-ssh-key')
 
 
+def test_a_failed_login_of_a_looped_task(tmp_path):
+    """Ansible says it per item: 'All items completed' is not what ssh
+    said."""
+    runner = _runner(4, {'dark': {'c-0': 1}}, [
+        {'event': 'runner_on_unreachable', 'event_data': {'res': {
+            'msg': 'All items completed', 'results': [
+                {'unreachable': True, 'msg': 'Failed to connect to the host '
+                 'via ssh: Permission denied (publickey).'}]}}}])
+    with pytest.raises(WorkflowError,
+                       match='with key /k: Failed to connect to the host via '
+                             'ssh: Permission denied \\(publickey\\). Give'):
+        _prep(tmp_path, runner, ssh_user='heat-admin', ssh_key='/k')
+
+
 def test_a_failed_login_without_a_key(tmp_path):
     with pytest.raises(WorkflowError,
                        match='as heat-admin with no key given \\(ssh tried '

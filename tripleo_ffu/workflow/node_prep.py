@@ -67,13 +67,16 @@ def run(config_dir, inventory_path, hosts, ssh_key=None,
 
 
 def _unreachable_message(runner):
-    """What ssh said for the first node it could not reach."""
+    """What ssh said for the first node it could not reach (a looped
+    task says it per item)."""
     for event in runner.events:
         if event.get('event') == 'runner_on_unreachable':
             result = (event.get('event_data') or {}).get('res') or {}
-            message = str(result.get('msg') or '').strip()
-            if message:
-                return message.splitlines()[-1][:300]
+            for item in [result] + list(result.get('results') or []):
+                message = str((item or {}).get('msg') or '').strip()
+                if message and item.get('unreachable', True) and \
+                        message != 'All items completed':
+                    return message.splitlines()[-1][:300]
     return 'unreachable'
 
 
