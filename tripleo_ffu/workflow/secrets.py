@@ -6,9 +6,10 @@ parameters and outputs (each role's config_settings hold its services'
 passwords), and come down with the config. With --debug the Heat client
 logs its request bodies and the stack's outputs, and Ansible at -vvv its
 module arguments. The process's Redactor (guard()) masks the secret values
-it knows in every log record, ours and the clients', and learns more from the text it masks: the value of any
-secret-looking key (`"AdminPassword": "..."`, `keystone::admin_password:
-...`) is masked there and everywhere after.
+it knows in every log record, ours and the clients', and learns more from
+the text it masks: the value of any secret-looking key (`"AdminPassword":
+"..."`, `keystone::admin_password: ...`) is masked there and everywhere
+after.
 """
 
 import logging
