@@ -7,6 +7,7 @@ import yaml
 
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
 
 CONTROLLERS = ['overcloud-controller-0', 'overcloud-controller-1']
@@ -22,14 +23,16 @@ INVENTORY = {
 EVERY = CONTROLLERS + COMPUTES + ['overcloud-cephstorage-0']
 # (id, hosts) as the plan holds them: an undercloud play and one for the
 # primary role in the deploy phase, as THT's deploy_steps_playbook.
-PLAYS = [('setup', 'overcloud'), ('ocata-0', 'overcloud'),
-         ('queens-post', 'overcloud'), ('upgrade-0', 'overcloud'),
-         ('upgrade-1', 'overcloud'), ('deploy-facts', 'all'),
-         ('deploy-1-external', 'undercloud'),
-         ('deploy-1', 'Controller:overcloud'),
-         ('post-upgrade-0', 'overcloud')]
-FFU = ['setup', 'ocata-0', 'queens-post']
-TARGET = ['upgrade-0', 'upgrade-1', 'deploy-facts', 'deploy-1',
+PLAYS = [('ffu', 'overcloud', 'ffu'), ('ffu-ocata-0', 'overcloud', 'ffu'),
+         ('ffu-end', 'overcloud', 'ffu'),
+         ('upgrade-0', 'overcloud', 'upgrade'),
+         ('upgrade-1', 'overcloud', 'upgrade'),
+         ('deploy.3', 'all', 'deploy'),
+         ('deploy.8', 'undercloud', 'deploy'),
+         ('deploy.9', 'Controller:overcloud', 'deploy'),
+         ('post-upgrade-0', 'overcloud', 'post-upgrade')]
+FFU = ['ffu', 'ffu-ocata-0', 'ffu-end']
+TARGET = ['upgrade-0', 'upgrade-1', 'deploy.3', 'deploy.9',
           'post-upgrade-0']
 SERVICES = {'Controller': ['keystone', 'mysql', 'rabbitmq'],
             'Compute': ['nova_compute', 'neutron_ovs_agent'],
@@ -47,8 +50,9 @@ def config_dir(tmp_path):
 
 
 def _upgrade(config_dir):
-    playbook = [{'hosts': hosts, 'vars': {'tripleo_ffu_play': play_id}}
-                for play_id, hosts in PLAYS]
+    playbook = [{'hosts': hosts, 'vars': {plan.PLAY_VAR: play_id,
+                                          plan.PHASE_VAR: phase}}
+                for play_id, hosts, phase in PLAYS]
     return batch.Upgrade.load(config_dir, 'overcloud', playbook, INVENTORY)
 
 
@@ -80,7 +84,7 @@ def test_a_node_left_with_the_phases(config_dir):
     assert upgrade.missing() == {
         host: ['upgrade', 'deploy', 'post-upgrade']
         for host in COMPUTES + ['overcloud-cephstorage-0']}
-    # deploy-1 runs on the primary role only: a compute through the other
+    # deploy.9 runs on the primary role only: a compute through the other
     # deploy plays is through deploy.
     _through(config_dir, TARGET, COMPUTES[:1])
     assert COMPUTES[0] not in _upgrade(config_dir).missing()
@@ -91,8 +95,8 @@ def test_undercloud_plays_are_left_by_limited_runs(config_dir):
     _through(config_dir, TARGET, EVERY)
     upgrade = _upgrade(config_dir)
     assert upgrade.missing() == {}
-    assert upgrade.undercloud_left() == ['deploy-facts', 'deploy-1-external']
-    assert not upgrade.play_done('deploy-1-external')
+    assert upgrade.undercloud_left() == ['deploy.3', 'deploy.8']
+    assert not upgrade.play_done('deploy.8')
     assert upgrade.play_done('upgrade-0')
 
 
@@ -110,15 +114,6 @@ def test_kinds_of_roles_without_service_names(tmp_path):
     assert [upgrade.kind(role) for role in ('Controller', 'Compute',
                                             'CephStorage')] == [
         'control plane', 'compute', None]
-
-
-@pytest.mark.parametrize('play_id, phase', [
-    ('setup', 'setup'), ('ocata-prep', 'ffu'), ('pike-9', 'ffu'),
-    ('queens-post', 'ffu'), ('upgrade-0', 'upgrade'),
-    ('deploy-1-external', 'deploy'), ('post-upgrade-3', 'post-upgrade'),
-])
-def test_phase_of(play_id, phase):
-    assert batch.phase_of(play_id) == phase
 
 
 # --roles, --nodes, --limit
@@ -185,7 +180,7 @@ def test_storage_may_go_before_the_control_plane(config_dir):
 
 def test_computes_after_the_control_plane_phase_by_phase(config_dir):
     _ffu_done(config_dir)
-    _through(config_dir, ['setup', 'upgrade-0', 'upgrade-1'], CONTROLLERS)
+    _through(config_dir, ['upgrade-0', 'upgrade-1'], CONTROLLERS)
     chosen = _plan(config_dir, '--roles', 'Compute', phases=('upgrade',))
     assert chosen.hosts == COMPUTES
     with pytest.raises(errors.WorkflowError, match='control plane goes '

@@ -395,9 +395,14 @@ def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
 
     monkeypatch.setattr(run, '_ansible', ansible)
     options = _options(tmp_path)
+    inventory = dict(LIMITED_INVENTORY,
+                     undercloud={'hosts': {'undercloud': {}}})
+    upgrade = batch.Upgrade.load(str(tmp_path), 'overcloud', compiled,
+                                 inventory)
     status, _, ids, _ = run._run_plan(
         options, lambda line: None, None, None,
-        types.SimpleNamespace(received=None), str(tmp_path / 'log'))
+        types.SimpleNamespace(received=None), str(tmp_path / 'log'),
+        upgrade)
     assert status == 'complete'
     assert ran == [('plan-%s' % phase, {phase}) for phase in plan.PHASES]
     assert ids == run.select_plays(compiled, plan.PHASES)

@@ -19,12 +19,12 @@ import yaml
 
 from tripleo_ffu.workflow import hosts as hosts_module
 from tripleo_ffu.workflow import inventory as inventory_module
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan as plan_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
-PHASES = plan.PHASES
+PHASES = plan_module.PHASES
 TARGET_PHASES = ('upgrade', 'deploy', 'post-upgrade')
 # A role is a compute role when it runs nova-compute, and a control plane
 # role when it runs what the control plane is made of (its API, database
@@ -55,7 +55,8 @@ class Upgrade:
 
     @classmethod
     def load(cls, config_dir, stack, playbook, inventory):
-        plays = [(plan.play_ids([play])[0], plan.phase_of(play),
+        plays = [(plan_module.play_ids([play])[0],
+                  plan_module.phase_of(play),
                   play.get('hosts', 'all')) for play in playbook]
         return cls(stack, plays, inventory, run_state.Nodes.load(config_dir),
                    config_dir)
