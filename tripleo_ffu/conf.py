@@ -20,8 +20,16 @@ OPTS = [
                help='Minutes without any event from Heat after which a '
                     'prepare or converge stops waiting for a stack update '
                     'that is still in progress (Heat may have lost it).'),
-    cfg.StrOpt('ssh_user', default='tripleo-admin',
-               help='User Ansible logs in as on the overcloud nodes.'),
+    cfg.StrOpt('ssh_user', default='heat-admin',
+               help='User Ansible logs in as on the overcloud nodes, when '
+                    'prepare is not given --overcloud-ssh-user (upstream '
+                    'queens\' default: a Newton overcloud has heat-admin, '
+                    'not tripleo-admin).'),
+    cfg.StrOpt('ssh_key', default='~/.ssh/id_rsa',
+               help='Private key for that user, when prepare is not given '
+                    '--overcloud-ssh-key and the file exists (upstream '
+                    'queens\' default); otherwise ssh uses its own default '
+                    'keys and agent.'),
 ]
 
 CONFIG_FILES = ('/etc/tripleo-ffu/tripleo-ffu.conf',

@@ -6,6 +6,7 @@ replaced. Kept import-light: `openstack --help` loads it every time.
 """
 
 import os
+import sys
 
 API_NAME = 'tripleo_ffu'
 API_VERSION_OPTION = 'os_tripleo_ffu_api_version'
@@ -19,6 +20,11 @@ def make_client(instance):
 
 
 def build_option_parser(parser):
+    if 'ffwd-upgrade' in sys.argv:
+        # Before the client logs its command line (at --debug): secrets
+        # are masked from the first log record of our commands on.
+        from tripleo_ffu.workflow import secrets
+        secrets.guard(secrets.from_argv(sys.argv) | secrets.from_environ())
     parser.add_argument(
         '--os-tripleo-ffu-api-version', metavar='<tripleo-ffu-api-version>',
         default=os.environ.get('OS_TRIPLEO_FFU_API_VERSION',

@@ -17,10 +17,12 @@ NOISE = ('Journal socket does not exist', 'Could not load ',
 
 
 # The modules share one lab and one prepared stack, each leaving it as the
-# next expects: converge (which unprepares the stack) comes last.
+# next expects: converge (which unprepares the stack) comes after them,
+# then test_tht (the stack's own playbooks on the lab's nodes); then
+# test_ci prepares it again on its own, per role and batch.
 MODULE_ORDER = ('test_lab', 'test_prepare', 'test_prepare_equivalence',
                 'test_bad_input', 'test_run', 'test_faults', 'test_converge',
-                'test_tht')
+                'test_tht', 'test_ci')
 
 
 def _module(item):

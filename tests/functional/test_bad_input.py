@@ -202,9 +202,27 @@ CASES = [
          "argument --phase: invalid choice: 'nope'", code=2),
     case('run-forks-zero', RUN + ('--forks', '0'),
          '--forks must be at least 1'),
-    case('run-limit', RUN + ('--limit', 'overcloud-controller-0'),
-         '--limit is refused: a fast-forward upgrade runs on the whole '
-         'overcloud'),
+    case('run-roles-before-the-ffu-phase', RUN + ('--roles', 'Controller'),
+         'the fast-forward phase is not complete on every node '
+         '(overcloud-controller-0: ffu left; ',
+         state={'ffu-run/nodes.json': None}),
+    case('run-roles-and-nodes', RUN + ('--roles', 'Controller', '--nodes',
+                                       'overcloud-novacompute-0'),
+         '--roles and --nodes: give one of --roles, --nodes and --limit, as '
+         'upstream'),
+    case('run-unknown-role', RUN + ('--roles', 'Controler'),
+         '--roles Controler: no such role in the inventory (roles: Compute, '
+         'Controller)'),
+    case('run-limited-ffu-phase', RUN + ('--limit', 'overcloud-novacompute-0',
+                                         '--phase', 'ffu'),
+         '--limit with --phase ffu: the fast-forward phase (the releases '
+         'before the target) runs on every node together; run it without '
+         '--limit'),
+    case('run-limited-stack-playbooks', RUN + ('--nodes',
+                                               'overcloud-novacompute-0',
+                                               '--playbook', 'stack'),
+         '--nodes needs the plan (it records what each node went through): '
+         'run without --playbook stack'),
     case('run-resume-without-journal', RUN + ('--resume',),
          'there is no journal to resume from in {cfg}: run without --resume',
          state=NO_JOURNAL),
@@ -242,6 +260,10 @@ CASES = [
          'no run recorded in {cfg}/ffu-run: run `openstack overcloud '
          'ffwd-upgrade run --stack overcloud` before converge',
          state=NO_JOURNAL),
+    case('converge-a-run-before-the-last-prepare', CONVERGE,
+         'prepare ran after the last run (complete, ',
+         state={JOURNAL: '{"status": "complete", "prepare": 0, "plays": []}',
+               'ffu-run/converge.json': None}),
     # -- status ---------------------------------------------------------------
     case('status-corrupted-journal', STATUS,
          'the journal {cfg}/ffu-run/journal.json is corrupted (',

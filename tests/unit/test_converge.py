@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import stat
 import types
 from unittest import mock
@@ -73,6 +74,13 @@ def config_dir(tmp_path):
     return path
 
 
+@pytest.fixture(autouse=True)
+def ping():
+    """No node to answer here: the tests that check it patch it again."""
+    with mock.patch('tripleo_ffu.workflow.run.ping') as patched:
+        yield patched
+
+
 @pytest.fixture
 def update():
     with mock.patch.object(overcloud_stack, 'update') as patched:
@@ -101,19 +109,45 @@ def _record_path(config_dir):
 
 # The run must be complete
 
+def _incomplete_run(config_dir):
+    """Only a run that failed at upgrade-0, on the inventory's nodes."""
+    shutil.rmtree(os.path.join(config_dir, run_state.RUN_DIR))
+    _write(os.path.join(config_dir, 'tripleo-ansible-inventory.yaml'), {
+        'overcloud': {'children': {'Controller': {}}},
+        'Controller': {'hosts': {'c-0': {}, 'c-1': {}}}})
+    test_status.write_run(config_dir, done=PLAN_IDS[:5], run_status='failed',
+                          hosts=['c-0', 'c-1'])
+
+
 def test_converge_refused_while_the_run_is_incomplete(templates, config_dir,
                                                       update):
-    test_status.write_run(config_dir, done=PLAN_IDS[:5], run_status='failed')
-    with pytest.raises(errors.WorkflowError, match='not complete'):
+    _incomplete_run(config_dir)
+    with pytest.raises(errors.WorkflowError,
+                       match='not every node has been through every phase: '
+                             'c-0: upgrade, deploy, post-upgrade left; c-1: '):
         converge.converge(_heat(), _options(templates, config_dir))
     update.assert_not_called()
     assert not os.path.exists(_lock_path(config_dir))
     assert not os.path.exists(_record_path(config_dir))
 
 
+def test_converge_refused_after_a_failed_run_of_nodes_done_before(
+        templates, config_dir, update):
+    """The nodes went through everything, but the last run (on another
+    host, the undercloud) failed: finish it first."""
+    _incomplete_run(config_dir)
+    test_status.write_run(config_dir, done=PLAN_IDS, hosts=['c-0', 'c-1'])
+    test_status.write_run(config_dir, failed=['setup'], run_status='failed',
+                          play_ids=['setup'], hosts=['undercloud'])
+    with pytest.raises(errors.WorkflowError,
+                       match='the last run is failed \\(at setup\\)'):
+        converge.converge(_heat(), _options(templates, config_dir))
+    update.assert_not_called()
+
+
 def test_converge_with_force_goes_on_and_says_what_was_skipped(
         templates, config_dir, update):
-    test_status.write_run(config_dir, done=PLAN_IDS[:5], run_status='failed')
+    _incomplete_run(config_dir)
     result = converge.converge(_heat(), _options(templates, config_dir,
                                                  force=True))
     assert result.skipped_plays == PLAN_IDS[5:]
@@ -263,14 +297,50 @@ def test_converge_result(templates, config_dir, update):
     assert result.skipped_plays == []
     assert [name for name, _ in result.timings] == [
         'Checking the stack, the inputs and the run',
+        'Checking that every node answers',
         'Building the environments',
         'Updating stack overcloud (deploy steps back to their real types)',
         'Checking the converged stack']
-    assert len(reports) == 8
+    assert len(reports) == 11
+    assert 'the nodes are not checked' in reports[3]
     heat.resources.list.assert_called_once_with('0f1e2d3c', nested_depth=2)
     heat.stacks.preview_update.assert_called_once_with(
         '0f1e2d3c', template=mock.ANY, files=mock.ANY,
         environment=_fields(update)[2], existing=False)
+
+
+def _inventory(config_dir):
+    """The inventory prepare wrote, and a run through on its nodes."""
+    _write(os.path.join(config_dir, 'tripleo-ansible-inventory.yaml'), {
+        'overcloud': {'children': {'Controller': {}},
+                      'vars': {'ansible_host_key_checking': True}},
+        'Controller': {'hosts': {'c-0': {}, 'c-1': {}}}})
+    test_status.write_run(config_dir, done=PLAN_IDS, hosts=['c-0', 'c-1'])
+
+
+def test_converge_checks_the_nodes_answer_as_given(templates, config_dir,
+                                                  update):
+    _inventory(config_dir)
+    with mock.patch('tripleo_ffu.workflow.run.ping') as ping:
+        converge.converge(_heat(), _options(
+            templates, config_dir, ssh_user='heat-admin', ssh_key='/k'))
+    options = ping.call_args.args[0]
+    assert (options.ssh_user, options.ssh_key, options.stack) == (
+        'heat-admin', '/k', 'overcloud')
+    assert options.host_key_checking is True and options.forks == 2
+    assert ping.call_args.kwargs['users'] == (
+        '--overcloud-ssh-user and --overcloud-ssh-key')
+
+
+def test_converge_refused_when_a_node_does_not_answer(templates, config_dir,
+                                                      update):
+    _inventory(config_dir)
+    with mock.patch('tripleo_ffu.workflow.run.ping',
+                    side_effect=errors.WorkflowError('not answering')):
+        with pytest.raises(errors.WorkflowError, match='not answering'):
+            converge.converge(_heat(), _options(templates, config_dir))
+    update.assert_not_called()
+    assert not os.path.exists(_record_path(config_dir))
 
 
 def test_converge_record_is_written_owner_only(templates, config_dir,

@@ -293,21 +293,58 @@ def env_set(templates, tmp_path):
                      for name in ('1.yaml', '2.yaml')]
     return dict(templates=str(templates), registry=registry,
                 lifecycle=lifecycle, noop=noop, user=user,
-                env_dir=str(env_dir), env_dir_files=env_dir_files)
+                env_dir=str(env_dir), env_dir_files=env_dir_files,
+                out=tmp_path / 'out')
+
+
+def _ordered(env_set, user=None, env_dirs=None, tmp_path=None, **kwargs):
+    options = _converge_options(
+        env_set['templates'],
+        environment_files=env_set['user'] if user is None else user,
+        environment_directories=([env_set['env_dir']] if env_dirs is None
+                                 else env_dirs), **kwargs)
+    return environments.ordered_files(
+        env_set['templates'], env_set['lifecycle'], options,
+        str(env_set['out']), extra=[env_set['noop']],
+        last=env_set.get('last', ()))
 
 
 def test_ordered_files_heat_merge_order(env_set):
-    assert environments.ordered_files(
-        env_set['templates'], env_set['lifecycle'], env_set['user'],
-        env_set['env_dir'], extra=[env_set['noop']]) == (
-        [env_set['registry'], env_set['lifecycle'], env_set['noop']] +
-        env_set['user'] + env_set['env_dir_files'])
+    """As upstream's deploy: the environment directories before the
+    lifecycle environment, which comes first of the environment files."""
+    assert _ordered(env_set) == (
+        [env_set['registry']] + env_set['env_dir_files'] +
+        [env_set['lifecycle'], env_set['noop']] + env_set['user'])
+
+
+def test_ordered_files_parameters_registration_and_last(env_set, tmp_path):
+    registration = _write(tmp_path / 'reg.yaml', 'a: 1\n')
+    env_set['last'] = [_write(tmp_path / 'images.yaml', 'a: 1\n')]
+    ordered = _ordered(env_set, parameters={'ComputeCount': 3},
+                       registration_files=[registration])
+    parameters = str(env_set['out'] / environments.PARAMETERS_ENV)
+    assert ordered == (
+        [env_set['registry'], parameters] + env_set['env_dir_files'] +
+        [registration, env_set['lifecycle'], env_set['noop']] +
+        env_set['user'] + env_set['last'])
+    assert environments.read_environment(parameters) == {
+        'parameter_defaults': {'ComputeCount': 3}}
+    assert stat.S_IMODE(os.stat(parameters).st_mode) == 0o600
+
+
+def test_ordered_files_several_environment_directories(env_set, tmp_path):
+    other = tmp_path / 'other-dir'
+    other_file = _write(other / '0.yaml', 'a: 1\n')
+    ordered = _ordered(env_set, user=[],
+                       env_dirs=[str(other), env_set['env_dir']])
+    assert ordered[1:4] == [other_file] + env_set['env_dir_files']
 
 
 def test_ordered_files_without_registry_or_env_dir(templates, tmp_path):
     lifecycle = _write(tmp_path / 'lifecycle.yaml', 'a: 1\n')
     assert environments.ordered_files(
-        str(templates), lifecycle, [], None) == [lifecycle]
+        str(templates), lifecycle, _converge_options(templates),
+        str(tmp_path)) == [lifecycle]
 
 
 def test_ordered_files_user_files_made_absolute(templates, tmp_path,
@@ -316,7 +353,9 @@ def test_ordered_files_user_files_made_absolute(templates, tmp_path,
     user = _write(tmp_path / 'user' / 'u.yaml', 'a: 1\n')
     monkeypatch.chdir(str(tmp_path / 'user'))
     assert environments.ordered_files(
-        str(templates), lifecycle, ['u.yaml'], None) == [lifecycle, user]
+        str(templates), lifecycle,
+        _converge_options(templates, environment_files=['u.yaml']),
+        str(tmp_path)) == [lifecycle, user]
 
 
 @pytest.mark.parametrize('which', ['lifecycle', 'noop', 'user', 'env_dir'])
@@ -327,24 +366,51 @@ def test_ordered_files_checks_every_file(env_set, which):
     with open(bad, 'w') as out:
         out.write('- not\n- a mapping\n')
     with pytest.raises(WorkflowError, match='not a mapping') as exc:
-        environments.ordered_files(
-            env_set['templates'], env_set['lifecycle'], env_set['user'],
-            env_set['env_dir'], extra=[env_set['noop']])
+        _ordered(env_set)
     assert bad in str(exc.value)
 
 
 def test_ordered_files_missing_user_file(env_set, tmp_path):
     missing = str(tmp_path / 'missing.yaml')
     with pytest.raises(WorkflowError, match='does not exist'):
-        environments.ordered_files(
-            env_set['templates'], env_set['lifecycle'], [missing], None)
+        _ordered(env_set, user=[missing])
 
 
 def test_ordered_files_missing_env_directory(env_set, tmp_path):
     with pytest.raises(WorkflowError, match='environment directory'):
-        environments.ordered_files(
-            env_set['templates'], env_set['lifecycle'], [],
-            str(tmp_path / 'nope'))
+        _ordered(env_set, env_dirs=[str(tmp_path / 'nope')])
+
+
+# read_answers (upstream's --answers-file)
+
+
+def test_read_answers(tmp_path):
+    path = _write(tmp_path / 'answers.yaml', yaml.safe_dump({
+        'templates': '/tht', 'environments': ['/a.yaml', '/b.yaml']}))
+    assert environments.read_answers(path) == ('/tht', ['/a.yaml',
+                                                        '/b.yaml'])
+
+
+def test_read_answers_without_templates(tmp_path):
+    path = _write(tmp_path / 'answers.yaml', 'environments: [/a.yaml]\n')
+    assert environments.read_answers(path) == (None, ['/a.yaml'])
+
+
+@pytest.mark.parametrize('text,message', [
+    ('- a\n', 'not a mapping'),
+    ('templates: [1]\n', '"templates" must be a path'),
+    ('environments: /a.yaml\n', '"environments" a list of paths'),
+    ('{', 'not valid YAML'),
+])
+def test_read_answers_refuses_bad_files(tmp_path, text, message):
+    path = _write(tmp_path / 'answers.yaml', text)
+    with pytest.raises(WorkflowError, match=message):
+        environments.read_answers(path)
+
+
+def test_read_answers_missing(tmp_path):
+    with pytest.raises(WorkflowError, match='cannot be read'):
+        environments.read_answers(str(tmp_path / 'nope.yaml'))
 
 
 # render_templates
@@ -445,7 +511,7 @@ def test_check_inputs_accepts_valid_inputs(templates, tmp_path):
     os.chmod(key, 0o600)
     prepare.check_inputs(_options(
         templates, environment_files=[env],
-        environment_directory=str(env_dir), roles_file=roles,
+        environment_directories=[str(env_dir)], roles_file=roles,
         networks_file=networks, ssh_key=key))
 
 
@@ -463,7 +529,7 @@ def test_check_inputs_bad_environment_file(templates, tmp_path):
 def test_check_inputs_missing_environment_directory(templates, tmp_path):
     with pytest.raises(WorkflowError, match='environment directory'):
         prepare.check_inputs(_options(
-            templates, environment_directory=str(tmp_path / 'nope')))
+            templates, environment_directories=[str(tmp_path / 'nope')]))
 
 
 @pytest.mark.parametrize('field,label', [('roles_file', 'roles file'),
@@ -576,3 +642,22 @@ def test_build_cannot_assemble_is_a_workflow_error(templates, tmp_path):
                                             'and environments: .*missing'):
         _build(_converge_options(templates, environment_files=[user]),
                tmp_path / 'gen')
+
+
+def test_prepare_update_merges_upstreams_registry_and_ceph_last(templates,
+                                                                tmp_path):
+    """--container-registry-file and --ceph-ansible-playbook win over every
+    environment file, as upstream's update merged them."""
+    user = _write(tmp_path / 'user.yaml', yaml.safe_dump({
+        'parameter_defaults': {'DockerImage': 'user',
+                               'CephAnsiblePlaybook': 'user'}}))
+    images = _write(tmp_path / 'images.yaml', yaml.safe_dump({
+        'parameter_defaults': {'DockerImage': 'registry'}}))
+    options = _options(templates, environment_files=[user],
+                       container_registry_file=images,
+                       ceph_ansible_playbook='/ceph/site.yml')
+    environment = prepare._build_update(['Controller'], options,
+                                        str(tmp_path / 'gen'), mock.Mock())[2]
+    assert environment['parameter_defaults']['DockerImage'] == 'registry'
+    assert environment['parameter_defaults']['CephAnsiblePlaybook'] == (
+        '/ceph/site.yml')

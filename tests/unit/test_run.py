@@ -6,6 +6,7 @@ import types
 import pytest
 import yaml
 
+from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
@@ -394,9 +395,14 @@ def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
 
     monkeypatch.setattr(run, '_ansible', ansible)
     options = _options(tmp_path)
+    inventory = dict(LIMITED_INVENTORY,
+                     undercloud={'hosts': {'undercloud': {}}})
+    upgrade = batch.Upgrade.load(str(tmp_path), 'overcloud', compiled,
+                                 inventory)
     status, _, ids, _ = run._run_plan(
         options, lambda line: None, None, None,
-        types.SimpleNamespace(received=None), str(tmp_path / 'log'))
+        types.SimpleNamespace(received=None), str(tmp_path / 'log'),
+        upgrade)
     assert status == 'complete'
     assert ran == [('plan-%s' % phase, {phase}) for phase in plan.PHASES]
     assert ids == run.select_plays(compiled, plan.PHASES)
@@ -410,3 +416,120 @@ def test_ansible_finds_queens_modules_when_the_undercloud_has_them(
     assert ansible.environment()['ANSIBLE_LIBRARY'] == str(tmp_path)
     monkeypatch.setattr(ansible, 'QUEENS_MODULES', str(tmp_path / 'no'))
     assert 'ANSIBLE_LIBRARY' not in ansible.environment()
+
+
+# Runs limited to some nodes (--roles, --nodes, --limit)
+
+LIMITED_INVENTORY = {
+    'Controller': {'hosts': {'c-0': {}, 'c-1': {}}},
+    'Compute': {'hosts': {'n-0': {}}},
+    'overcloud': {'children': {'Controller': {}, 'Compute': {}}},
+}
+FFU_IDS = ['ffu', 'ffu-ocata', 'ffu-ocata-0', 'ffu-end']
+TARGET = ['upgrade-0', 'upgrade-1', 'deploy.1', 'post-upgrade-0']
+
+
+@pytest.fixture
+def prepared(tmp_path):
+    """A config dir with the plan and the inventory, the fast-forward
+    phase done on every node."""
+    from tests.unit import test_status
+    config_dir = str(tmp_path / 'cfg')
+    os.makedirs(config_dir, mode=0o700)
+    test_status.write_plan(config_dir, FFU_IDS + TARGET)
+    with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+        yaml.safe_dump(LIMITED_INVENTORY, out)
+    test_status.write_run(config_dir, done=FFU_IDS, play_ids=FFU_IDS,
+                          hosts=['c-0', 'c-1', 'n-0'])
+    return config_dir
+
+
+def _limited(config_dir, limit, option='--roles', **kwargs):
+    kwargs.setdefault('phases', ('upgrade', 'deploy', 'post-upgrade'))
+    return run.Options(stack='overcloud', config_dir=config_dir,
+                       limit=limit, limit_option=option, **kwargs)
+
+
+def _run_limited(options, monkeypatch):
+    """run.run with Ansible replaced: every play completes."""
+    calls = []
+
+    def ansible(options, path, log_file, say, journal, signals, ident,
+                handler):
+        calls.append((options.limit, journal))
+        for play_id in journal.ids():
+            journal.mark(play_id, 'done', 0.1)
+        handler.worked.update(dict.fromkeys(('c-0', 'c-1', 'n-0'), 1))
+        return _runner(), handler
+    monkeypatch.setattr(run, '_ansible', ansible)
+    monkeypatch.setattr(run, 'ping', lambda options, say: calls.append(
+        ('ping', options.limit)))
+    said = []
+    return run.run(options, said.append), calls, said
+
+
+def test_a_role_runs_with_its_limit_and_records_its_nodes(prepared,
+                                                          monkeypatch):
+    result, calls, _ = _run_limited(_limited(prepared, 'Controller'),
+                                    monkeypatch)
+    assert calls[0] == ('ping', 'Controller')
+    limit, journal = calls[1]
+    assert limit == 'Controller'
+    assert journal.ids() == TARGET
+    assert journal.data['targets']['upgrade-0'] == ['c-0', 'c-1']
+    assert (result.status, result.exit_code) == ('complete', 0)
+    assert result.left == {'n-0': ['upgrade', 'deploy', 'post-upgrade']}
+    nodes = run_state.Nodes.load(prepared)
+    assert nodes.hosts('upgrade-0') == {'c-0', 'c-1'}
+    assert nodes.hosts('ffu-ocata-0') == {'c-0', 'c-1', 'n-0'}
+
+
+def test_a_batch_already_through_is_nothing_to_do(prepared, monkeypatch):
+    _run_limited(_limited(prepared, 'Controller'), monkeypatch)
+    result, calls, said = _run_limited(_limited(prepared, 'Controller'),
+                                       monkeypatch)
+    assert (result.status, result.exit_code, calls) == ('nothing to do', 0,
+                                                        [])
+    assert said == ['Already through upgrade, deploy, post-upgrade, left '
+                    'out: c-0, c-1']
+
+
+def test_the_rest_of_a_role_is_limited_to_the_nodes_left(prepared,
+                                                         monkeypatch):
+    _run_limited(_limited(prepared, 'Controller'), monkeypatch)
+    result, calls, _ = _run_limited(_limited(prepared, 'all', '--limit'),
+                                    monkeypatch)
+    assert calls[0] == ('ping', 'n-0')
+    assert result.left == {}
+
+
+def test_resume_continues_the_batch(prepared, monkeypatch):
+    journal = run_state.Journal.start(
+        prepared, TARGET, '/log', limit='Compute',
+        limit_given='Compute', targets={p: ['n-0'] for p in TARGET})
+    journal.mark('upgrade-0', 'failed')
+    journal.finish('failed')
+    options = _limited(prepared, None, None, resume=True, force=True)
+    result, calls, said = _run_limited(options, monkeypatch)
+    assert calls[0] == ('ping', 'Compute')
+    assert any(line.startswith('Resuming at upgrade-0 on Compute')
+               for line in said)
+    assert run_state.Nodes.load(prepared).hosts('upgrade-0') == {'n-0'}
+
+
+def test_resume_with_another_batch_is_refused(prepared, monkeypatch):
+    journal = run_state.Journal.start(prepared, ['upgrade-0'], '/log',
+                                      limit='Compute', limit_given='Compute')
+    journal.finish('failed')
+    with pytest.raises(errors.WorkflowError) as exc:
+        _run_limited(_limited(prepared, 'Controller', resume=True),
+                     monkeypatch)
+    assert str(exc.value) == ('the run to resume was limited to Compute: run '
+                              '--resume without --roles (it goes on with the '
+                              'same nodes)')
+
+
+def test_a_limited_run_needs_the_plan(prepared):
+    with pytest.raises(errors.WorkflowError, match='--nodes needs the plan'):
+        run.run(_limited(prepared, 'n-0', '--nodes', playbook='stack',
+                         phases=('upgrade',)), print)

@@ -289,64 +289,114 @@ def test_journal_load_json_that_is_not_an_object(config_dir, text):
     assert path in str(exc.value)
 
 
-# Journal: plays done by earlier runs
+# Nodes: what each node went through, over runs
 
 FFU = ['setup', 'ocata-prep', 'ocata-0', 'queens-post']
 UPGRADE = ['setup', 'upgrade-0', 'upgrade-1']
+ALL = ['c-0', 'c-1', 'n-0']
 
 
-def _run(config_dir, play_ids, done):
-    journal = run_state.Journal.start(config_dir, play_ids, '/log')
+def _run(config_dir, play_ids, done, hosts=ALL, limit=None):
+    journal = run_state.Journal.start(
+        config_dir, play_ids, '/log', limit=limit,
+        targets={play_id: hosts for play_id in play_ids})
     for play_id in done:
         journal.mark(play_id, 'done', 1.0)
     journal.finish('complete' if journal.complete else 'failed')
     return journal
 
 
-def test_journal_start_without_an_earlier_run(config_dir):
-    journal = run_state.Journal.start(config_dir, PLAYS, '/log')
-    assert journal.data['done_earlier'] == []
-    assert journal.done_ids() == set()
+def test_journal_start_records_the_limit_and_targets(config_dir):
+    journal = run_state.Journal.start(
+        config_dir, PLAYS, '/log', limit='c-0,c-1', limit_given='Controller',
+        targets={'setup': ['c-0', 'c-1']})
+    assert (journal.limit, journal.data['limit_given']) == ('c-0,c-1',
+                                                           'Controller')
+    assert journal.data['targets'] == {'setup': ['c-0', 'c-1']}
+    assert journal.data['prepare'] == 0
+    assert run_state.Nodes.load(config_dir).hosts('setup') is None
 
 
-def test_done_earlier_holds_the_plays_of_an_earlier_phase(config_dir):
+def test_a_play_done_is_recorded_on_its_targets(config_dir):
     _run(config_dir, FFU, FFU)
-    journal = _run(config_dir, UPGRADE, ['setup', 'upgrade-0'])
-    assert journal.data['done_earlier'] == FFU[1:]
-    assert journal.done_ids() == set(FFU + ['upgrade-0'])
-    assert _on_disk(config_dir)['done_earlier'] == FFU[1:]
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('ocata-0') == set(ALL)
+    assert nodes.hosts('upgrade-0') is None
+    path = os.path.join(config_dir, run_state.RUN_DIR, run_state.NODES_FILE)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
-def test_done_earlier_adds_up_over_runs(config_dir):
+def test_batches_add_up(config_dir):
+    _run(config_dir, UPGRADE, UPGRADE, hosts=['c-0', 'c-1'])
+    _run(config_dir, UPGRADE, ['setup', 'upgrade-0'], hosts=['n-0'])
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('upgrade-0') == set(ALL)
+    assert nodes.hosts('upgrade-1') == {'c-0', 'c-1'}
+
+
+def test_failed_and_interrupted_plays_are_not_recorded(config_dir):
+    journal = run_state.Journal.start(config_dir, FFU, '/log',
+                                      targets={p: ALL for p in FFU})
+    journal.mark('setup', 'done', 1.0)
+    journal.mark('ocata-prep', 'failed', 1.0)
+    journal.mark('ocata-0', 'interrupted')
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('setup') == set(ALL)
+    assert nodes.hosts('ocata-prep') is None
+    assert nodes.hosts('ocata-0') is None
+
+
+@pytest.mark.parametrize('text', ['not json', '{"plays": 1}', '[]'])
+def test_a_corrupted_node_record_is_said(config_dir, text):
+    os.makedirs(os.path.join(config_dir, run_state.RUN_DIR), exist_ok=True)
+    path = os.path.join(config_dir, run_state.RUN_DIR, run_state.NODES_FILE)
+    with open(path, 'w') as out:
+        out.write(text)
+    with pytest.raises(errors.WorkflowError) as exc:
+        run_state.Nodes.load(config_dir)
+    assert path in str(exc.value)
+
+
+# prepare's count: converge needs a complete run after the last prepare
+
+def test_prepare_count_and_the_journal(config_dir):
+    assert run_state.prepare_count(config_dir) == 0
+    assert run_state.record_prepare(config_dir) == 1
+    journal = _run(config_dir, FFU, FFU)
+    assert journal.data['prepare'] == 1
+    assert run_state.record_prepare(config_dir) == 2
+    assert run_state.Journal.load(config_dir).data['prepare'] == 1
+
+
+def test_a_prepare_after_a_converge_begins_a_new_upgrade(config_dir):
     _run(config_dir, FFU, FFU)
-    _run(config_dir, UPGRADE, UPGRADE)
-    journal = run_state.Journal.start(config_dir, ['setup', 'deploy-0'],
-                                      '/log')
-    assert journal.data['done_earlier'] == FFU[1:] + UPGRADE[1:]
+    directory = os.path.join(config_dir, run_state.RUN_DIR)
+    with open(os.path.join(directory, run_state.CONVERGE_FILE), 'w') as out:
+        out.write('{}')
+    run_state.record_prepare(config_dir)
+    assert run_state.Journal.load(config_dir) is None
+    assert run_state.Nodes.load(config_dir).hosts('setup') is None
+    kept = sorted(os.listdir(directory))
+    assert [name.split('-')[0] for name in kept if '-' in name] == [
+        'converge', 'journal', 'nodes']
+    assert run_state.prepare_count(config_dir) == 1
 
 
-def test_a_play_run_again_is_not_done_earlier(config_dir):
+def test_a_prepare_mid_upgrade_keeps_the_journal_and_the_nodes(config_dir):
+    _run(config_dir, FFU, FFU[:2])
+    run_state.record_prepare(config_dir)
+    assert run_state.Journal.load(config_dir) is not None
+    assert run_state.Nodes.load(config_dir).hosts('setup') == set(ALL)
+
+
+def test_a_new_run_takes_its_nodes_through_its_plays_again(config_dir):
     _run(config_dir, FFU, FFU)
-    journal = _run(config_dir, ['setup', 'ocata-0', 'upgrade-0'], [])
-    assert journal.data['done_earlier'] == ['ocata-prep', 'queens-post']
-    assert 'ocata-0' not in journal.done_ids()
-    assert 'setup' not in journal.done_ids()
-
-
-def test_plays_an_earlier_run_did_not_finish_are_not_done_earlier(
-        config_dir):
-    earlier = run_state.Journal.start(config_dir, FFU, '/log')
-    earlier.mark('setup', 'done', 1.0)
-    earlier.mark('ocata-prep', 'failed', 1.0)
-    earlier.mark('ocata-0', 'running')
-    journal = run_state.Journal.start(config_dir, UPGRADE, '/log')
-    assert journal.data['done_earlier'] == []
-
-
-@pytest.mark.parametrize('text', ['not json', '{"plays": 1}'])
-def test_corrupted_earlier_journal_gives_nothing_done_earlier(config_dir,
-                                                              text):
-    _write_journal(config_dir, text)
-    journal = run_state.Journal.start(config_dir, UPGRADE, '/log')
-    assert journal.data['done_earlier'] == []
-    assert run_state.Journal.load(config_dir).data == journal.data
+    journal = run_state.Journal.start(
+        config_dir, ['setup', 'ocata-0'], '/log',
+        targets={'setup': ['c-0'], 'ocata-0': ALL})
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('setup') == {'c-1', 'n-0'}
+    assert nodes.hosts('ocata-0') is None
+    assert nodes.hosts('queens-post') == set(ALL)
+    journal.mark('ocata-0', 'done')
+    assert run_state.Nodes.load(config_dir).hosts('ocata-0') == set(ALL)

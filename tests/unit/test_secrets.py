@@ -85,3 +85,107 @@ def test_progress_masks_its_lines_log_and_failures(tmp_path):
     assert 'hunter2secret' not in (tmp_path / 'log').read_text()
     assert handler.failures[0]['message'] == 'denied for ********'
     assert not any('hunter2secret' in line for line in lines)
+
+
+# What the clients log at --debug: learned from secret-looking keys.
+
+REQUEST = ('REQ: curl -g -i -X PUT http://heat/v1/admin/stacks/x -d \'{'
+           '"environment": {"parameter_defaults": {"AdminPassword": '
+           '"Adm1nSecret", "ComputeCount": 2}}, "files": {"file:///p.yaml": '
+           '"parameter_defaults:\\n  RabbitPassword: Rabb1tSecret\\n"}}\'')
+OUTPUTS = ('RESP BODY: {"outputs": [{"output_key": "RoleData", '
+           '"output_value": {"Controller": {"config_settings": {'
+           '"nova::db::mysql::password": "N0vaDbSecret", '
+           '"nova::database_connection": "mysql+pymysql://nova:N0vaDbSecret'
+           '@10.0.0.1/nova"}}}}]}')
+
+
+def test_harvest_takes_the_values_of_secret_looking_keys():
+    assert secrets.harvest(REQUEST) == {'Adm1nSecret', 'Rabb1tSecret'}
+    assert secrets.harvest(OUTPUTS) == {'N0vaDbSecret'}
+
+
+@pytest.mark.parametrize('text', [
+    '{"output_key": "RoleData"}', "{'sort_key': 'created_at'}",
+    'ansible_ssh_private_key_file: /home/stack/.ssh/id_rsa',
+    '"AdminPassword": "******"', 'password=********',
+    '"SshKnownHosts": "[127.0.0.1]:22 ssh-ed25519 AAAA"',
+    '"public_key": "ssh-rsa AAAAB3Nza"', '"KeyName": "default"',
+])
+def test_harvest_leaves_what_is_not_secret(text):
+    assert secrets.harvest(text) == set()
+
+
+@pytest.mark.parametrize('text,value', [
+    ("{'password': 'Py7honRepr'}", 'Py7honRepr'),
+    ('"KeystoneFernetKeys": "fernetKey0"', 'fernetKey0'),
+    ('"PacemakerRemoteAuthkey": "pcmkAuthKey"', 'pcmkAuthKey'),
+    ('"rhel_reg_activation_key": "act1vation"', 'act1vation'),
+    ('\\"HeatAuthEncryptionKey\\": \\"h3atEncKey\\"', 'h3atEncKey'),
+    ('keystone::admin_token=t0kenValue other', 't0kenValue'),
+])
+def test_harvest_spellings(text, value):
+    assert secrets.harvest(text) == {value}
+
+
+def test_the_redactor_masks_what_it_learns_everywhere_after():
+    redact = secrets.Redactor()
+    masked = redact(OUTPUTS)
+    assert 'N0vaDbSecret' not in masked
+    assert 'mysql+pymysql://nova:********@10.0.0.1/nova' in masked
+    assert redact('later: N0vaDbSecret alone') == 'later: ******** alone'
+
+
+def test_every_tht_password_parameter_is_a_secret_key():
+    from tripleo_common import constants
+    for name in constants.PASSWORD_PARAMETER_NAMES:
+        assert secrets.is_secret_key(name), name
+        assert secrets.is_secret_key(name, secrets.TEXT_SECRET_KEY), name
+
+
+def test_values_of_nested_secrets():
+    assert secrets.values_of({'parameter_defaults': {
+        'MigrationSshKey': {'private_key': '-----BEGIN KEY', 'x': 'y'},
+        'ComputeCount': 'notsecret', 'rhel_reg_activation_key': 'act1vate',
+    }}) == {'-----BEGIN KEY', 'act1vate'}
+
+
+def test_from_files_reads_the_environments(tmp_path):
+    env = tmp_path / 'passwords.yaml'
+    env.write_text('parameter_defaults:\n  AdminPassword: fromFile1\n')
+    assert secrets.from_files([str(env), str(tmp_path / 'missing')]) == {
+        'fromFile1'}
+
+
+def test_from_argv_and_environ(monkeypatch):
+    assert secrets.from_argv(['openstack', '--reg-activation-key', 'argKey1',
+                              '--reg-activation-key=argKey2', '-e', 'x']) \
+        == {'argKey1', 'argKey2'}
+    monkeypatch.setenv('OS_PASSWORD', 'undercloudPw')
+    monkeypatch.delenv('OS_TOKEN', raising=False)
+    assert 'undercloudPw' in secrets.from_environ()
+
+
+def test_guard_masks_every_log_record_as_it_is_made(caplog):
+    import logging
+    secrets.guard(['gu4rdedValue'])
+    log = logging.getLogger('keystoneauth.session')
+    with caplog.at_level(logging.DEBUG):
+        log.debug('REQ: %s', 'body gu4rdedValue')
+        log.debug(OUTPUTS)
+        try:
+            raise RuntimeError('failed with gu4rdedValue')
+        except RuntimeError:
+            log.exception('oops')
+    text = caplog.text
+    assert 'gu4rdedValue' not in text and 'N0vaDbSecret' not in text
+    assert 'REQ: body ********' in text
+    assert 'RuntimeError: failed with ********' in text
+
+
+def test_writer_masks_what_goes_through():
+    import io
+    out = io.StringIO()
+    secrets.Writer(out, secrets.Redactor(['wr1terSecret'])).write(
+        'event: wr1terSecret\n')
+    assert out.getvalue() == 'event: ********\n'

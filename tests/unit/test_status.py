@@ -54,11 +54,18 @@ def fake_heat(registry, parameters=None, stack_status='UPDATE_COMPLETE'):
     return heat
 
 
+def _phase(play_id):
+    for phase in ('post-upgrade', 'upgrade', 'deploy'):
+        if play_id.startswith(phase):
+            return phase
+    return 'ffu'
+
+
 def write_plan(config_dir, play_ids=PLAN_IDS):
     """A plan of these plays, two tasks each (one nested in a block)."""
     plan.write(config_dir, [
         {'name': play_id, 'hosts': 'overcloud',
-         'vars': {'tripleo_ffu_play': play_id},
+         'vars': {plan.PLAY_VAR: play_id, plan.PHASE_VAR: _phase(play_id)},
          'tasks': [{'name': 'Controller tasks', 'block': [
              {'name': 'a', 'debug': {}},
              {'name': 'b', 'block': [{'name': 'c', 'debug': {}}]}]}]}
@@ -66,10 +73,12 @@ def write_plan(config_dir, play_ids=PLAN_IDS):
 
 
 def write_run(config_dir, done=(), failed=(), run_status='complete',
-              play_ids=PLAN_IDS):
-    """A journal of a run of play_ids: done and failed ones, the rest
-    pending."""
-    journal = run_state.Journal.start(config_dir, play_ids, '/log/run.log')
+              play_ids=PLAN_IDS, hosts=(), limit=None):
+    """A journal of a run of play_ids on hosts: done and failed ones, the
+    rest pending."""
+    journal = run_state.Journal.start(
+        config_dir, play_ids, '/log/run.log', limit=limit,
+        targets={play_id: list(hosts) for play_id in play_ids})
     for play_id in done:
         journal.mark(play_id, 'done', 1.0)
     for play_id in failed:
@@ -95,12 +104,12 @@ def planned(config_dir):
 # run_summary
 
 def test_run_summary_without_a_plan(config_dir):
-    assert status.run_summary(config_dir) == status.RunSummary(
+    assert status.run_summary(config_dir, 'overcloud') == status.RunSummary(
         None, None, [], [], [])
 
 
 def test_run_summary_without_a_journal(planned):
-    summary = status.run_summary(planned)
+    summary = status.run_summary(planned, 'overcloud')
     assert summary.plan_ids == PLAN_IDS
     assert summary.journal is None
     assert (summary.done, summary.failed) == ([], [])
@@ -111,7 +120,7 @@ def test_run_summary_of_a_failed_run(planned):
     journal = write_run(planned, done=PLAN_IDS[:3], failed=['ocata-1'],
                         run_status='failed')
     journal.mark('queens-post', 'running')
-    summary = status.run_summary(planned)
+    summary = status.run_summary(planned, 'overcloud')
     assert summary.journal.data == journal.data
     assert summary.done == PLAN_IDS[:3]
     assert summary.failed == ['ocata-1']
@@ -123,7 +132,7 @@ def test_run_summary_counts_plays_done_earlier_as_done(planned):
     write_run(planned, done=PLAN_IDS[:5], play_ids=PLAN_IDS[:5])
     write_run(planned, done=['setup', 'upgrade-0'],
               play_ids=['setup', 'upgrade-0', 'deploy-0'])
-    summary = status.run_summary(planned)
+    summary = status.run_summary(planned, 'overcloud')
     assert summary.done == PLAN_IDS[:6]
     assert summary.pending == ['deploy-0', 'post-upgrade-0']
 
@@ -159,6 +168,27 @@ def test_check_run_complete_lists_the_plays_not_done(planned):
     assert '--force' in message
 
 
+def test_check_run_complete_refuses_a_run_before_the_last_prepare(planned):
+    """converge, prepare again, converge: not without a run between."""
+    write_run(planned, done=PLAN_IDS)
+    run_state.record_prepare(planned)
+    with pytest.raises(errors.WorkflowError) as exc:
+        status.check_run_complete(planned, 'prod')
+    assert str(exc.value).startswith('prepare ran after the last run '
+                                     '(complete, ')
+    assert 'ffwd-upgrade run --stack prod' in str(exc.value)
+
+
+def test_check_run_complete_a_run_resumed_after_a_prepare(planned):
+    """Fixed, prepared again, resumed to the end: converge goes."""
+    journal = write_run(planned, done=PLAN_IDS[:5], run_status='failed')
+    run_state.record_prepare(planned)
+    for play_id in PLAN_IDS[5:]:
+        journal.mark(play_id, 'done', 1.0)
+    journal.finish('complete')
+    assert status.check_run_complete(planned, 'prod').missing == []
+
+
 def test_check_run_complete_shows_at_most_six_plays(planned):
     write_run(planned, done=['setup'], run_status='interrupted')
     with pytest.raises(errors.WorkflowError) as exc:
@@ -181,11 +211,13 @@ def test_check_run_complete_returns_the_summary(planned):
 
 # _state
 
-def _summary(plan_ids=PLAN_IDS, run_status=None, missing=()):
+def _summary(plan_ids=PLAN_IDS, run_status=None, missing=(), stale=False):
     journal = (None if run_status is None else
-               types.SimpleNamespace(data={'status': run_status}))
+               types.SimpleNamespace(data={'status': run_status,
+                                           'prepare': 1 if stale else 0}))
     done = [p for p in plan_ids or [] if p not in missing]
-    return status.RunSummary(plan_ids, journal, done, [], list(missing))
+    return status.RunSummary(plan_ids, journal, done, [], list(missing),
+                             config_dir='/nowhere')
 
 
 def _holder(command):
@@ -211,6 +243,11 @@ def _holder(command):
     (True, _summary(run_status='complete', missing=['deploy-0']), {},
      False, 'partly run'),
     (True, _summary(run_status='complete'), {}, False, 'upgraded'),
+    # A prepare after the last complete run: run again.
+    (True, _summary(run_status='complete', stale=True), {}, False,
+     'prepared'),
+    (True, _summary(run_status='failed', missing=['ocata-1'], stale=True),
+     {}, False, 'failed'),
     (True, _summary(run_status='complete'),
      _holder('ffwd-upgrade converge'), False, 'converging'),
     (False, _summary(run_status='complete'), {}, True, 'converged'),
@@ -298,9 +335,9 @@ def test_get_lets_other_errors_through():
 FIELDS = ['stack', 'stack_status', 'state', 'next_step', 'prepared',
           'converged', 'config_dir', 'config_private', 'commits',
           'fixes_applied',
-          'plan_plays', 'plan_tasks', 'run_status', 'plays_done',
-          'plays_failed', 'plays_pending', 'last_failure', 'log',
-          'lock_holder']
+          'plan_plays', 'plan_tasks', 'run_status', 'run_limit',
+          'plays_done', 'plays_failed', 'plays_pending', 'roles', 'nodes',
+          'last_failure', 'log', 'lock_holder']
 
 
 def test_status_of_a_failed_run(planned):
@@ -333,9 +370,12 @@ def test_status_of_a_failed_run(planned):
         ('plan_plays', 8),
         ('plan_tasks', 16),
         ('run_status', 'failed'),
+        ('run_limit', ''),
         ('plays_done', 3),
         ('plays_failed', 1),
         ('plays_pending', 4),
+        ('roles', {}),
+        ('nodes', {}),
         ('last_failure', 'Stop nova on overcloud-controller-0 (play '
                          'ocata-1)'),
         ('log', '/log/run-2.log'),
@@ -355,8 +395,8 @@ def test_status_of_a_stack_never_prepared(tmp_path):
         prepared=False, converged=False, config_dir=config_dir,
         config_private=True, commits=[],
         fixes_applied=None, plan_plays=0, plan_tasks=0, run_status='none',
-        plays_done=0, plays_failed=0, plays_pending=0, last_failure='',
-        log='', lock_holder='')
+        run_limit='', plays_done=0, plays_failed=0, plays_pending=0,
+        roles={}, nodes={}, last_failure='', log='', lock_holder='')
     assert not os.path.exists(config_dir)
 
 
@@ -450,3 +490,66 @@ def test_status_says_the_config_dir_is_readable_by_others_and_leaves_it(
     assert report['config_private'] is False
     assert stat.S_IMODE(os.stat(planned).st_mode) == 0o755
     assert 'can be read by others' in caplog.text
+
+
+# Node by node
+
+def _inventory(config_dir):
+    with open(os.path.join(config_dir, status.INVENTORY_FILE), 'w') as out:
+        json.dump({'Controller': {'hosts': {'c-0': {}, 'c-1': {}}},
+                   'Compute': {'hosts': {'n-0': {}, 'n-1': {}}},
+                   'overcloud': {'children': {'Controller': {},
+                                              'Compute': {}}}}, out)
+
+
+FFU_PART = PLAN_IDS[:5]
+TARGET_PART = PLAN_IDS[5:]
+
+
+def test_status_per_role_and_node(planned):
+    _inventory(planned)
+    write_run(planned, done=FFU_PART, play_ids=FFU_PART,
+              hosts=['c-0', 'c-1', 'n-0', 'n-1'])
+    write_run(planned, done=['setup'] + TARGET_PART,
+              play_ids=['setup'] + TARGET_PART, hosts=['c-0', 'c-1'],
+              limit='Controller')
+    write_run(planned, done=['setup'] + TARGET_PART,
+              play_ids=['setup'] + TARGET_PART, hosts=['n-0'], limit='n-0')
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['state'] == 'partly run'
+    assert report['run_limit'] == 'n-0'
+    assert report['next_step'] == ('openstack overcloud ffwd-upgrade run '
+                                   '--nodes n-1 (the nodes left)')
+    assert report['roles'] == {'Controller': {'done': ['c-0', 'c-1'],
+                                              'left': []},
+                               'Compute': {'done': ['n-0'], 'left': ['n-1']}}
+    assert report['nodes']['n-1'] == {
+        'role': 'Compute', 'done': ['ffu'],
+        'left': ['upgrade', 'deploy', 'post-upgrade']}
+    assert (report['plays_done'], report['plays_pending']) == (5, 3)
+
+
+def test_status_names_the_roles_left_whole(planned):
+    _inventory(planned)
+    write_run(planned, done=FFU_PART, play_ids=FFU_PART,
+              hosts=['c-0', 'c-1', 'n-0', 'n-1'])
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['next_step'] == (
+        'openstack overcloud ffwd-upgrade run --roles Controller (the '
+        'control plane first)')
+
+
+def test_status_while_the_fast_forward_phase_is_not_complete(planned):
+    _inventory(planned)
+    write_run(planned, done=FFU_PART, play_ids=FFU_PART, hosts=['c-0'])
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['next_step'].startswith(
+        'openstack overcloud ffwd-upgrade run --phase ffu')
+
+
+def test_status_every_node_through(planned):
+    _inventory(planned)
+    write_run(planned, done=PLAN_IDS, hosts=['c-0', 'c-1', 'n-0', 'n-1'])
+    report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert report['state'] == 'upgraded'
+    assert all(not node['left'] for node in report['nodes'].values())

@@ -1,52 +1,109 @@
 """openstack overcloud ffwd-upgrade prepare|run|converge|status."""
 
-import argparse
 import logging
+import os
 
+from cliff import columns
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib.i18n import _
 
 from tripleo_ffu.v1 import common
+from tripleo_ffu.v1 import upstream
 
 
-def add_update_options(parser):
-    """The options of the stack updates (prepare and converge): the
-    templates and environments, as given to `overcloud deploy`."""
+def add_update_options(parser, command):
+    """The options of the stack updates (prepare and converge): those of
+    upstream's `overcloud deploy`, which they inherited."""
     parser.add_argument(
-        '--templates', required=True, metavar='<directory>',
-        help=_('tripleo-heat-templates of the target release'))
+        '--templates', nargs='?', const=upstream.DEFAULT_TEMPLATES,
+        metavar='<directory>',
+        help=_('tripleo-heat-templates of the target release (alone: %s, '
+               'as upstream)') % upstream.DEFAULT_TEMPLATES)
     parser.add_argument(
         '-e', '--environment-file', action='append', default=[],
         dest='environment_files', metavar='<file>',
         help=_('Environment file, as given to the deploy; repeat it, '
                'in the deploy\'s order'))
     parser.add_argument(
-        '--environment-directory', metavar='<directory>',
-        help=_('Directory of environment files, merged after the -e '
-               'files in name order'))
+        '--environment-directory', action='append',
+        dest='environment_directories', metavar='<directory>',
+        default=[os.path.expanduser(upstream.DEFAULT_ENV_DIRECTORY)],
+        help=_('Directory of environment files, merged in name order '
+               'before the -e files; repeat it. As upstream, %s comes '
+               'first (when it exists) and $%s last')
+        % (upstream.DEFAULT_ENV_DIRECTORY, upstream.ENV_DIRECTORY_VARIABLE))
     parser.add_argument('-r', '--roles-file', metavar='<file>',
-                        help=_('Roles file, for *.j2.yaml templates'))
+                        help=_('Roles file, for *.j2.yaml templates (a '
+                               'path relative to --templates too)'))
     parser.add_argument('-n', '--networks-file', metavar='<file>',
                         help=_('Networks file, for *.j2.yaml templates'))
     common.add_stack_option(parser)
     parser.add_argument(
-        '--timeout', type=int, metavar='<minutes>',
+        '--timeout', '-t', type=int, metavar='<minutes>',
         help=_('Minutes the stack update may take (default: '
                'stack_update_timeout, 240)'))
+    parser.add_argument(
+        '--dry-run', action='store_true',
+        help=_('Check the inputs and the stack, and change nothing (as '
+               'upstream\'s "only run validations")'))
+    upstream.add_deploy_options(parser, command)
 
 
-def _update_options(parsed_args, settings, config_dir):
+def _answers(parsed_args):
+    """--templates and the environment files, with upstream's answers
+    file (its environments before the -e files)."""
+    from tripleo_ffu.workflow import environments
+    templates, files = parsed_args.templates, []
+    if parsed_args.answers_file:
+        answered, files = environments.read_answers(parsed_args.answers_file)
+        templates = templates or answered
+    if not templates:
+        raise exceptions.CommandError(_(
+            'give --templates (the target release\'s '
+            'tripleo-heat-templates) or --answers-file'))
+    return templates, files + parsed_args.environment_files
+
+
+def _directories(parsed_args, say):
+    """The environment directories: upstream's default one when it
+    exists, those given, then $TRIPLEO_ENVIRONMENT_DIRECTORY."""
+    default = os.path.expanduser(upstream.DEFAULT_ENV_DIRECTORY)
+    found = [directory for directory in parsed_args.environment_directories
+             if directory != default or os.path.isdir(default)]
+    variable = os.environ.get(upstream.ENV_DIRECTORY_VARIABLE)
+    if variable and os.path.isdir(variable):
+        found.append(variable)
+    elif variable:
+        say(_('$%s: %s is not a directory: skipped, as upstream did')
+            % (upstream.ENV_DIRECTORY_VARIABLE, variable))
+    return found
+
+
+def _in_templates(path, templates):
+    """A roles or networks file, which may be given relative to the
+    templates (as upstream's --roles-file)."""
+    if path and not os.path.isabs(path) and not os.path.exists(path) and \
+            os.path.exists(os.path.join(templates, path)):
+        return os.path.join(templates, path)
+    return path
+
+
+def _update_options(parsed_args, settings, config_dir, say):
     """What prepare's and converge's Options take from add_update_options
     and the settings."""
+    templates, environment_files = _answers(parsed_args)
     return dict(
-        stack=parsed_args.stack, templates=parsed_args.templates,
-        config_dir=config_dir,
-        environment_files=parsed_args.environment_files,
-        environment_directory=parsed_args.environment_directory,
-        roles_file=parsed_args.roles_file,
-        networks_file=parsed_args.networks_file,
+        stack=parsed_args.stack, templates=templates,
+        config_dir=config_dir, environment_files=environment_files,
+        environment_directories=_directories(parsed_args, say),
+        parameters=upstream.parameters(parsed_args),
+        registration_files=[os.path.join(
+            templates, upstream.REGISTRATION_REGISTRY)]
+        if parsed_args.rhel_reg else [],
+        roles_file=_in_templates(parsed_args.roles_file, templates),
+        networks_file=_in_templates(parsed_args.networks_file, templates),
         timeout=parsed_args.timeout or settings.stack_update_timeout,
         stall_minutes=settings.stack_update_stall_timeout)
 
@@ -56,18 +113,52 @@ def _check_timeout(parsed_args):
         raise exceptions.CommandError(_('--timeout must be at least 1'))
 
 
+def guard_secrets(config_dir=None, options=None, values=()):
+    """From now on, mask the secrets of the environment files, the config
+    dir and the undercloud's credentials in every output and log, the
+    clients' --debug lines included (and those the logs show)."""
+    from tripleo_ffu.workflow import environments
+    from tripleo_ffu.workflow import errors
+    from tripleo_ffu.workflow import secrets
+    known = set(values) | secrets.from_environ()
+    if config_dir:
+        known |= secrets.collect(config_dir)
+    if options is not None:
+        paths = list(options.environment_files)
+        for directory in options.environment_directories:
+            try:
+                paths.extend(environments.directory_files(directory))
+            except errors.WorkflowError:
+                pass  # the command's own checks say it
+        paths.append(getattr(options, 'container_registry_file', None))
+        known |= secrets.from_files(path for path in paths if path)
+        known |= secrets.values_of({'parameter_defaults': options.parameters})
+    return secrets.guard(known)
+
+
+def default_ssh_key(settings):
+    """Upstream queens' default key, when the file exists."""
+    path = os.path.expanduser(settings.ssh_key or '')
+    return path if path and os.path.isfile(path) else None
+
+
 class _Command(command.Command):
     """What the ffwd-upgrade commands share."""
 
     def _say(self, line):
-        self.app.stdout.write(line + '\n')
+        from tripleo_ffu.workflow import secrets
+        self.app.stdout.write(secrets.guard()(line) + '\n')
         self.app.stdout.flush()
+
+    def _note(self, line):
+        """A line on stderr: an option that changes nothing, a skip."""
+        self.app.stderr.write(line + '\n')
+        self.app.stderr.flush()
 
     @staticmethod
     def _config_dir(parsed_args, settings):
         """The config dir, after --stack is checked to be a plain name
         (it reaches Heat's URLs and Ansible's patterns)."""
-        import os
         from tripleo_ffu.workflow import errors
         from tripleo_ffu.workflow import inventory
         from tripleo_ffu.workflow import prepare
@@ -94,7 +185,7 @@ class Prepare(_Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_update_options(parser)
+        add_update_options(parser, 'prepare')
         parser.add_argument(
             '--config-dir', metavar='<directory>',
             help=_('Where the config goes (default: '
@@ -102,11 +193,22 @@ class Prepare(_Command):
         parser.add_argument(
             '--overcloud-ssh-user', metavar='<user>',
             help=_('User Ansible logs in as on the nodes (default: '
-                   'ssh_user, tripleo-admin)'))
-        parser.add_argument('--overcloud-ssh-key', metavar='<file>',
-                            help=_('Private key for that user'))
+                   'ssh_user, heat-admin as upstream queens: a Newton '
+                   'overcloud has no tripleo-admin)'))
+        parser.add_argument(
+            '--overcloud-ssh-key', metavar='<file>',
+            help=_('Private key for that user (default: ssh_key, '
+                   '~/.ssh/id_rsa, when it exists)'))
         parser.add_argument('--skip-node-prep', action='store_true',
                             help=_('Do not prepare the nodes'))
+        parser.add_argument(
+            '--container-registry-file', metavar='<file>',
+            help=_('Environment file of the container images, merged over '
+                   'every other one (upstream\'s early queens option)'))
+        parser.add_argument(
+            '--ceph-ansible-playbook', metavar='<path>',
+            help=_('Sets CephAnsiblePlaybook, over every environment file, '
+                   'as upstream queens did'))
         common.add_yes_option(parser)
         return parser
 
@@ -116,18 +218,31 @@ class Prepare(_Command):
         from tripleo_ffu.workflow import prepare
 
         _check_timeout(parsed_args)
-        common.confirm(parsed_args, _('prepare stack %s for a fast-forward '
-                                      'upgrade') % parsed_args.stack,
-                       self.log)
+        for line in upstream.notices(parsed_args, 'prepare'):
+            self._note(line)
         settings = conf.load()
         try:
             options = prepare.Options(
                 ssh_user=(parsed_args.overcloud_ssh_user or
                           settings.ssh_user),
-                ssh_key=parsed_args.overcloud_ssh_key,
+                ssh_key=(parsed_args.overcloud_ssh_key or
+                         default_ssh_key(settings)),
                 skip_node_prep=parsed_args.skip_node_prep,
+                container_registry_file=parsed_args.container_registry_file,
+                ceph_ansible_playbook=parsed_args.ceph_ansible_playbook,
                 **_update_options(parsed_args, settings,
-                                  self._config_dir(parsed_args, settings)))
+                                  self._config_dir(parsed_args, settings),
+                                  self._note))
+            guard_secrets(options.config_dir, options)
+            if parsed_args.dry_run:
+                prepare.check(self.app.client_manager.orchestration, options,
+                              report=self._say)
+                self._say(_('Dry run: the inputs and stack %s are fine; '
+                            'nothing was changed') % parsed_args.stack)
+                return
+            common.confirm(parsed_args, _('prepare stack %s for a '
+                                          'fast-forward upgrade')
+                           % parsed_args.stack, self.log)
             result = prepare.prepare(
                 self.app.client_manager.orchestration, options,
                 report=self._say, log=self.log)
@@ -161,12 +276,25 @@ class Prepare(_Command):
             % stack_name)
 
 
+# Upstream's `overcloud upgrade run --playbook` values: the phase each
+# stands for, with the plan.
+UPSTREAM_PLAYBOOKS = {
+    'all': ('upgrade', 'deploy', 'post-upgrade'),
+    'fast_forward_upgrade_playbook.yaml': ('ffu',),
+    'upgrade_steps_playbook.yaml': ('upgrade',),
+    'deploy_steps_playbook.yaml': ('deploy',),
+    'post_upgrade_steps_playbook.yaml': ('post-upgrade',),
+}
+
+
 class Run(_Command):
-    """Run the fast-forward upgrade on the whole overcloud.
+    """Run the fast-forward upgrade: on every node, or per role or batch.
 
     Runs the plan compiled by prepare (or the stack's own playbooks),
     release by release and step by step, showing progress, keeping a log
-    and a journal, and resuming after a failure with --resume.
+    and a journal, and resuming after a failure with --resume. With
+    --roles, --nodes or --limit, the target release's phases run on those
+    nodes only, once the fast-forward phase is complete on every node.
     """
 
     log = logging.getLogger(__name__ + '.Run')
@@ -196,52 +324,85 @@ class Run(_Command):
                                    '(default: the node count, at most 4 '
                                    'per CPU and 100)'))
         parser.add_argument(
-            '--playbook', choices=('plan', 'stack'), default='plan',
+            '--playbook', choices=('plan', 'stack') + tuple(
+                UPSTREAM_PLAYBOOKS), default='plan', metavar='<playbook>',
             help=_('plan: the plan compiled by prepare, with journal and '
-                   'resume (default); stack: the stack\'s own playbooks'))
+                   'resume (default); stack: the stack\'s own playbooks; '
+                   'upstream\'s "all" or a playbook\'s file name: the plan, '
+                   'for the phase it stands for'))
         parser.add_argument(
             '--phase', action='append', choices=plan.PHASES, dest='phases',
             metavar='<phase>',
             help=_('ffu, upgrade, deploy or post-upgrade; repeat for more '
-                   '(default: all, in that order)'))
+                   '(default: all, in that order; with --roles, --nodes or '
+                   '--limit: the target release\'s three)'))
+        limits = parser.add_argument_group(
+            _('Per role or node batch'),
+            _('The target release\'s phases on some nodes only, as '
+              'upstream\'s `overcloud upgrade run`, once the fast-forward '
+              'phase is complete on every node; the control plane first'))
+        limits.add_argument('--roles', metavar='<role>[,<role>]',
+                            help=_('Roles whose nodes go, e.g. Controller'))
+        limits.add_argument('--nodes', metavar='<node>[,<node>]',
+                            help=_('Nodes that go, e.g. '
+                                   'overcloud-novacompute-0'))
+        limits.add_argument('--limit', metavar='<pattern>',
+                            help=_('Any Ansible host pattern'))
+        limits.add_argument(
+            '--force', action='store_true',
+            help=_('Let compute nodes go before the control plane'))
         parser.add_argument('--resume', action='store_true',
-                            help=_('Go on from where the last run stopped'))
-        for refused in ('--limit', '--nodes', '--roles'):
-            parser.add_argument(refused, dest='refused_' + refused[2:],
-                                metavar='<value>', help=argparse.SUPPRESS)
+                            help=_('Go on from where the last run stopped '
+                                   '(on the same nodes)'))
         common.add_yes_option(parser)
         return parser
 
+    def _phases(self, parsed_args, limited):
+        from tripleo_ffu.workflow import batch
+        from tripleo_ffu.workflow import plan
+        chosen = set(parsed_args.phases or ())
+        if parsed_args.playbook in UPSTREAM_PLAYBOOKS:
+            chosen |= set(UPSTREAM_PLAYBOOKS[parsed_args.playbook])
+            parsed_args.playbook = 'plan'
+        if not chosen:
+            chosen = set(batch.TARGET_PHASES if limited else plan.PHASES)
+        return tuple(phase for phase in plan.PHASES if phase in chosen)
+
     def take_action(self, parsed_args):
         from tripleo_ffu import conf
+        from tripleo_ffu.workflow import batch
         from tripleo_ffu.workflow import errors
-        from tripleo_ffu.workflow import plan
         from tripleo_ffu.workflow import run
 
-        for refused in ('limit', 'nodes', 'roles'):
-            if getattr(parsed_args, 'refused_' + refused) is not None:
-                raise exceptions.CommandError(_(
-                    '--%s is refused: a fast-forward upgrade runs on the '
-                    'whole overcloud, every node through every step') %
-                    refused)
         if parsed_args.forks is not None and parsed_args.forks < 1:
             raise exceptions.CommandError(_('--forks must be at least 1'))
-        common.confirm(parsed_args, _('run the fast-forward upgrade of stack '
-                                      '%s') % parsed_args.stack, self.log)
+        try:
+            option, limit = batch.limit_of(parsed_args.roles,
+                                           parsed_args.nodes,
+                                           parsed_args.limit)
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        if limit is None:
+            common.confirm(parsed_args, _('run the fast-forward upgrade of '
+                                          'stack %s') % parsed_args.stack,
+                           self.log)
+        # A limited run asks nothing, as upstream's upgrade run: it only
+        # runs once the fast-forward phase, whose run asked, is complete.
         settings = conf.load()
-        phases = tuple(phase for phase in plan.PHASES
-                       if phase in (parsed_args.phases or plan.PHASES))
         try:
             from tripleo_ffu.workflow import prepare
+            config_dir = self._config_dir(parsed_args, settings)
+            guard_secrets(config_dir)
             options = run.Options(
-                stack=parsed_args.stack,
-                config_dir=self._config_dir(parsed_args, settings),
+                stack=parsed_args.stack, config_dir=config_dir,
                 inventory=parsed_args.static_inventory,
                 ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
                 tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
-                forks=parsed_args.forks, playbook=parsed_args.playbook,
-                phases=phases, resume=parsed_args.resume,
-                verbosity=max(self.app.options.verbose_level - 1, 0))
+                forks=parsed_args.forks,
+                phases=self._phases(parsed_args, limit is not None),
+                playbook=parsed_args.playbook, resume=parsed_args.resume,
+                verbosity=max(self.app.options.verbose_level - 1, 0),
+                limit=limit, limit_option=option, force=parsed_args.force)
             if options.ssh_key:
                 prepare.check_ssh_key(options.ssh_key)
             result = run.run(options, self._say, self._unfinished)
@@ -274,11 +435,27 @@ class Run(_Command):
             say(_('  task from: %s (as run: %s)') % (
                 ', '.join(failure['source']) or '?', failure['file']))
             say('  %s' % failure['message'])
-        say(_('Run %s in %.1f s; Ansible log: %s')
-            % (result.status, result.seconds, result.log))
+        if result.status == 'nothing to do':
+            say(_('Nothing to run: those nodes have been through those '
+                  'phases'))
+        else:
+            say(_('Run %s in %.1f s; Ansible log: %s')
+                % (result.status, result.seconds, result.log))
         if result.status == 'failed':
             say(_('Fix the cause, then: openstack overcloud ffwd-upgrade run '
                   '--resume'))
+        elif result.left is not None and result.status in (
+                'complete', 'nothing to do'):
+            self._left(result.left)
+
+    def _left(self, left):
+        """What the other nodes have left, after a plan run."""
+        if not left:
+            self._say(_('Every node has been through every phase; next: '
+                        'openstack overcloud ffwd-upgrade converge'))
+            return
+        for host, phases in sorted(left.items()):
+            self._say(_('Left: %s (%s)') % (host, ', '.join(phases)))
 
 
 class Converge(_Command):
@@ -294,11 +471,19 @@ class Converge(_Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_update_options(parser)
+        add_update_options(parser, 'converge')
         parser.add_argument(
             '--config-dir', metavar='<directory>',
             help=_('Where prepare and run worked, for the run\'s journal '
                    '(default: ~/tripleo-ffu/<stack>)'))
+        parser.add_argument(
+            '--overcloud-ssh-user', metavar='<user>',
+            help=_('User the nodes are checked to answer as before the '
+                   'update (default: the inventory\'s, from prepare)'))
+        parser.add_argument(
+            '--overcloud-ssh-key', metavar='<file>',
+            help=_('Private key for that user (default: the '
+                   'inventory\'s)'))
         parser.add_argument(
             '--force', action='store_true',
             help=_('Converge even though the journal says the run is not '
@@ -310,25 +495,40 @@ class Converge(_Command):
         from tripleo_ffu import conf
         from tripleo_ffu.workflow import converge
         from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import prepare
 
         _check_timeout(parsed_args)
+        for line in upstream.notices(parsed_args, 'converge'):
+            self._note(line)
         settings = conf.load()
+        heat = self.app.client_manager.orchestration
         try:
             options = converge.Options(
                 force=parsed_args.force,
+                ssh_user=parsed_args.overcloud_ssh_user,
+                ssh_key=parsed_args.overcloud_ssh_key,
                 **_update_options(parsed_args, settings,
-                                  self._config_dir(parsed_args, settings)))
+                                  self._config_dir(parsed_args, settings),
+                                  self._note))
+            guard_secrets(options.config_dir, options)
+            if options.ssh_key:
+                prepare.check_ssh_key(options.ssh_key)
             # Refused before the question, not after the operator's yes.
             converge.check_run(options)
+            if parsed_args.dry_run:
+                converge.check(heat, options, report=self._say,
+                               dry_run=True)
+                self._say(_('Dry run: the inputs, stack %s and the run are '
+                            'fine; nothing was changed') % parsed_args.stack)
+                return
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         common.confirm(parsed_args, _('converge stack %s after its '
                                       'fast-forward upgrade')
                        % parsed_args.stack, self.log)
         try:
-            result = converge.converge(
-                self.app.client_manager.orchestration, options,
-                report=self._say, log=self.log)
+            result = converge.converge(heat, options, report=self._say,
+                                       log=self.log)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         self._summary(result, parsed_args.stack)
@@ -363,6 +563,40 @@ class Converge(_Command):
             % stack_name)
 
 
+class NodesColumn(columns.FormattableColumn):
+    """status' nodes: a line per node in a table, the mapping in JSON and
+    YAML."""
+
+    def human_readable(self):
+        return '\n'.join(
+            '%s (%s): done %s; left %s' % (
+                host, node['role'], ', '.join(node['done']) or 'nothing',
+                ', '.join(node['left']) or 'nothing')
+            for host, node in sorted(self._value.items()))
+
+    def machine_readable(self):
+        return dict(self._value)
+
+
+class RolesColumn(columns.FormattableColumn):
+    """status' roles: a line per role in a table, the mapping in JSON and
+    YAML."""
+
+    def human_readable(self):
+        lines = []
+        for role, nodes in sorted(self._value.items()):
+            line = '%s: %d of %d nodes through every phase' % (
+                role, len(nodes['done']),
+                len(nodes['done']) + len(nodes['left']))
+            if nodes['left']:
+                line += '; left: %s' % ', '.join(nodes['left'])
+            lines.append(line)
+        return '\n'.join(lines)
+
+    def machine_readable(self):
+        return dict(self._value)
+
+
 class Status(command.ShowOne):
     """Show where the fast-forward upgrade of a stack stands.
 
@@ -386,10 +620,14 @@ class Status(command.ShowOne):
         from tripleo_ffu.workflow import status
 
         try:
+            config_dir = _Command._config_dir(parsed_args, conf.load())
+            guard_secrets(config_dir)
             report = status.status(
                 self.app.client_manager.orchestration, parsed_args.stack,
-                _Command._config_dir(parsed_args, conf.load()))
+                config_dir)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         report['commits'] = format_columns.ListColumn(report['commits'])
+        report['roles'] = RolesColumn(report['roles'])
+        report['nodes'] = NodesColumn(report['nodes'])
         return tuple(report), tuple(report.values())

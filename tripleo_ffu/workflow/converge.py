@@ -8,6 +8,8 @@ import os
 
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import inventory as inventory_module
+from tripleo_ffu.workflow import run as run_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
@@ -23,12 +25,18 @@ class Options:
     templates: str
     config_dir: str
     environment_files: list = dataclasses.field(default_factory=list)
-    environment_directory: str = None
+    environment_directories: list = dataclasses.field(default_factory=list)
+    # Set by upstream's deprecated options, and --rhel-reg's.
+    parameters: dict = dataclasses.field(default_factory=dict)
+    registration_files: list = dataclasses.field(default_factory=list)
     roles_file: str = None
     networks_file: str = None
     timeout: int = 240
     force: bool = False
     stall_minutes: int = 60
+    # Who the nodes are checked to answer as (default: the inventory's).
+    ssh_user: str = None
+    ssh_key: str = None
 
 
 @dataclasses.dataclass
@@ -42,28 +50,69 @@ class Result:
 
 
 def check_run(options):
-    """The run's plays all done, or (with --force) the ones that are not."""
+    """Every node through every phase in a complete run after the last
+    prepare, or (with --force) the plays that are not done."""
     try:
-        status.check_run_complete(options.config_dir, options.stack)
+        summary = status.check_run_complete(options.config_dir,
+                                            options.stack)
     except WorkflowError as exc:
         if not options.force:
             raise
         LOG.warning('Converging with --force, although %s', exc)
         try:
-            return status.run_summary(options.config_dir).missing
+            return status.run_summary(options.config_dir,
+                                      options.stack).missing
         except WorkflowError:  # a plan or journal that cannot be read
             return []
+    skipped = summary.upgrade.undercloud_left() if summary.upgrade else []
+    if skipped:
+        LOG.warning('The undercloud\'s plays %s did not run: runs limited '
+                    'with --roles, --nodes or --limit leave them out, as '
+                    'upstream\'s did (a run with --limit undercloud runs '
+                    'them)', ', '.join(skipped))
     return []
+
+
+def check(heat, options, report=None, run=None, dry_run=False):
+    """What converge checks before it changes anything (all of
+    --dry-run, which repairs nothing either): the inputs, the stack and
+    the run."""
+    run = run or steps.Steps(report)
+    with run.step('Checking the stack, the inputs and the run'):
+        environments.check_inputs(options)
+        stack = overcloud_stack.find(heat, options.stack)
+        files.check_private(options.config_dir, repair=not dry_run)
+        skipped = check_run(options)
+    return stack, skipped
+
+
+def check_nodes(options, say):
+    """Every node answers: a converge on a real overcloud applies the
+    deploy steps to every node, and one that is down holds the update
+    until its timeout."""
+    path = os.path.join(options.config_dir, run_module.INVENTORY_FILE)
+    if not os.path.isfile(path):
+        say('No inventory in %s (prepare did not run there): the nodes are '
+            'not checked' % options.config_dir)
+        return
+    inventory = run_module.read_inventory(path)
+    ping_options = run_module.Options(
+        stack=options.stack, config_dir=options.config_dir,
+        ssh_user=options.ssh_user, ssh_key=options.ssh_key,
+        host_key_checking=inventory_module.checks_host_keys(
+            inventory, options.stack))
+    ping_options.forks = run_module.default_forks(
+        len(inventory_module.hosts(inventory, options.stack)))
+    run_module.ping(ping_options, say, advice='the stack was not changed',
+                    users='--overcloud-ssh-user and --overcloud-ssh-key')
 
 
 def converge(heat, options, report=None, log=None):
     run = steps.Steps(report)
-    with run.step('Checking the stack, the inputs and the run'):
-        environments.check_inputs(options)
-        stack = overcloud_stack.find(heat, options.stack)
-        files.check_private(options.config_dir)
-        skipped = check_run(options)
+    stack, skipped = check(heat, options, run=run)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade converge'):
+        with run.step('Checking that every node answers'):
+            check_nodes(options, run.report)
         with run.step('Building the environments'):
             fields = environments.build(
                 options, environments.CONVERGE_ENV,

@@ -19,6 +19,9 @@ LIFECYCLE = os.path.join('environments', 'lifecycle')
 PREPARE_ENV = 'ffwd-upgrade-prepare.yaml'
 CONVERGE_ENV = 'ffwd-upgrade-converge.yaml'
 GENERATED_DIR = 'ffu-environments'
+# The parameters given by upstream's deprecated options (--compute-scale,
+# --ntp-server, ...) and --rhel-reg's, as upstream's tripleoclient-*.yaml.
+PARAMETERS_ENV = 'ffwd-upgrade-cli-parameters.yaml'
 
 # What THT's lifecycle environments set, for templates that lack them.
 GENERATED_PREPARE = {
@@ -67,15 +70,40 @@ def read_environment(path):
     return data or {}
 
 
+def read_answers(path):
+    """(templates, environment files) of upstream's --answers-file."""
+    try:
+        with open(path) as source:
+            answers = yamlfile.load(source)
+    except OSError as exc:
+        raise WorkflowError('answers file %s cannot be read: %s'
+                            % (path, exc.strerror))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise WorkflowError('answers file %s is not valid YAML' % path)
+    if not isinstance(answers, dict):
+        raise WorkflowError('answers file %s is not a mapping with '
+                            '"templates" and "environments"' % path)
+    templates = answers.get('templates')
+    environments = answers.get('environments') or []
+    if templates is not None and not isinstance(templates, str) or \
+            not isinstance(environments, list) or \
+            not all(isinstance(item, str) for item in environments):
+        raise WorkflowError('answers file %s: "templates" must be a path and '
+                            '"environments" a list of paths' % path)
+    return templates, environments
+
+
 def check_inputs(options):
     """The templates and environment files of a stack update (prepare's or
     converge's Options), before the stack is touched."""
     check_templates(options.templates)
     for path in options.environment_files:
         read_environment(path)
-    if options.environment_directory:
-        for path in directory_files(options.environment_directory):
+    for directory in options.environment_directories:
+        for path in directory_files(directory):
             read_environment(path)
+    for path in options.registration_files:
+        read_environment(path)
     for label, path in (('roles file', options.roles_file),
                         ('networks file', options.networks_file)):
         if path and not os.path.isfile(path):
@@ -123,18 +151,30 @@ def lifecycle_environment(templates_dir, name, generated, out_dir):
     return write_generated(out_dir, name, generated)
 
 
-def ordered_files(templates_dir, lifecycle, user_files, env_directory,
-                  extra=()):
-    """The environment files in the order Heat must merge them."""
+def ordered_files(templates_dir, lifecycle, options, out_dir, extra=(),
+                  last=()):
+    """The environment files in the order Heat must merge them, as
+    upstream's deploy merged them: the templates' registry; the parameters
+    of upstream's options; the environment directories' files; the
+    registration environment; the lifecycle environment (first of the
+    environment files, as upstream put it); ours (extra); the -e files;
+    then what must win over them all (last)."""
     ordered = []
     registry = os.path.join(templates_dir, REGISTRY)
     if os.path.isfile(registry):
         ordered.append(registry)
+    if options.parameters:
+        ordered.append(write_generated(
+            out_dir, PARAMETERS_ENV,
+            {'parameter_defaults': dict(options.parameters)}))
+    for directory in options.environment_directories:
+        ordered.extend(directory_files(directory))
+    ordered.extend(options.registration_files)
     ordered.append(lifecycle)
     ordered.extend(extra)
-    ordered.extend(os.path.abspath(path) for path in user_files)
-    if env_directory:
-        ordered.extend(directory_files(env_directory))
+    ordered.extend(os.path.abspath(path) for path in
+                   options.environment_files)
+    ordered.extend(last)
     for path in ordered:
         read_environment(path)
     return ordered
@@ -178,16 +218,16 @@ def stack_fields(templates_dir, env_files, user_templates_dir=None):
     return template, all_files, environment
 
 
-def build(options, lifecycle_name, generated, out_dir, log, extra=()):
-    """template, files and environment of a stack update: the registry,
-    the lifecycle environment, our extra ones, then the user's files."""
+def build(options, lifecycle_name, generated, out_dir, log, extra=(),
+          last=()):
+    """template, files and environment of a stack update (the order is
+    ordered_files')."""
     templates = render_templates(options.templates, options.roles_file,
                                  options.networks_file, log)
     lifecycle = lifecycle_environment(templates, lifecycle_name, generated,
                                       out_dir)
-    env_files = ordered_files(templates, lifecycle,
-                              options.environment_files,
-                              options.environment_directory, extra=extra)
+    env_files = ordered_files(templates, lifecycle, options, out_dir,
+                              extra=extra, last=last)
     try:
         return stack_fields(templates, env_files, options.templates)
     except Exception as exc:  # heatclient's CommandError, file errors

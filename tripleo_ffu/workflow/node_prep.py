@@ -46,7 +46,7 @@ def playbook(hosts):
 
 
 def run(config_dir, inventory_path, hosts, ssh_key=None,
-        host_key_checking=False):
+        host_key_checking=False, ssh_user=None):
     path = os.path.join(config_dir, PLAYBOOK)
     files.write_private(path, yamlfile.dump(playbook(hosts),
                                             default_flow_style=False))
@@ -54,11 +54,38 @@ def run(config_dir, inventory_path, hosts, ssh_key=None,
         path, inventory_path, os.path.join(config_dir, 'ffu-run', 'runner'),
         ssh_key=ssh_key, ident='node-prep',
         host_key_checking=host_key_checking)
-    if runner.rc != 0:
-        failed = sorted(set(runner.stats.get('failures', {})) |
-                        set(runner.stats.get('dark', {}))) \
-            if runner.stats else []
-        raise WorkflowError(
-            'node preparation failed on %s; see %s' % (
-                ', '.join(failed) or 'the overcloud',
-                os.path.join(runner.config.artifact_dir, 'stdout')))
+    if runner.rc == 0:
+        return
+    stats = runner.stats or {}
+    unreachable = sorted(stats.get('dark') or {})
+    if unreachable:
+        raise WorkflowError(login_failed(unreachable, ssh_user, ssh_key,
+                                         _unreachable_message(runner)))
+    raise WorkflowError('node preparation failed on %s; see %s' % (
+        ', '.join(sorted(stats.get('failures') or {})) or 'the overcloud',
+        os.path.join(runner.config.artifact_dir, 'stdout')))
+
+
+def _unreachable_message(runner):
+    """What ssh said for the first node it could not reach (a looped
+    task says it per item)."""
+    for event in runner.events:
+        if event.get('event') == 'runner_on_unreachable':
+            result = (event.get('event_data') or {}).get('res') or {}
+            for item in [result] + list(result.get('results') or []):
+                message = str((item or {}).get('msg') or '').strip()
+                if message and item.get('unreachable', True) and \
+                        message != 'All items completed':
+                    return message.splitlines()[-1][:300]
+    return 'unreachable'
+
+
+def login_failed(hosts, ssh_user, ssh_key, said,
+                 options='--overcloud-ssh-user and --overcloud-ssh-key'):
+    """A failed login, with the user and key tried and how to give others."""
+    key = ('key %s' % os.path.abspath(ssh_key) if ssh_key else
+           'no key given (ssh tried its default keys and agent)')
+    return ('cannot log in to %s as %s with %s: %s. Give the user and key '
+            'the nodes accept with %s' % (
+                ', '.join(hosts), ssh_user or 'the inventory\'s user', key,
+                said.rstrip('.'), options))

@@ -12,11 +12,13 @@ from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
+from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow.errors import WorkflowError
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
+CEPH_ANSIBLE_ENV = 'ffwd-upgrade-ceph-ansible-playbook.yaml'
 
 
 @dataclasses.dataclass
@@ -26,13 +28,20 @@ class Options:
     config_dir: str
     ssh_user: str
     environment_files: list = dataclasses.field(default_factory=list)
-    environment_directory: str = None
+    environment_directories: list = dataclasses.field(default_factory=list)
+    # Set by upstream's deprecated options, and --rhel-reg's.
+    parameters: dict = dataclasses.field(default_factory=dict)
+    registration_files: list = dataclasses.field(default_factory=list)
     roles_file: str = None
     networks_file: str = None
     timeout: int = 240
     ssh_key: str = None
     skip_node_prep: bool = False
     stall_minutes: int = 60
+    # Upstream's --container-registry-file and --ceph-ansible-playbook:
+    # merged over every other environment, as upstream's update did.
+    container_registry_file: str = None
+    ceph_ansible_playbook: str = None
 
 
 @dataclasses.dataclass
@@ -55,6 +64,8 @@ def default_config_dir(base, stack_name):
 def check_inputs(options):
     """Everything that can be checked before the stack is touched."""
     environments.check_inputs(options)
+    if options.container_registry_file:
+        environments.read_environment(options.container_registry_file)
     if options.ssh_key:
         check_ssh_key(options.ssh_key)
 
@@ -85,19 +96,34 @@ def _build_update(roles, options, out_dir, log):
     noop = environments.write_generated(
         out_dir, 'ffwd-upgrade-noop-deploy-steps.yaml',
         environments.noop_environment(roles))
+    last = []
+    if options.container_registry_file:
+        last.append(os.path.abspath(options.container_registry_file))
+    if options.ceph_ansible_playbook:
+        last.append(environments.write_generated(
+            out_dir, CEPH_ANSIBLE_ENV, {'parameter_defaults': {
+                'CephAnsiblePlaybook': options.ceph_ansible_playbook}}))
     return environments.build(options, environments.PREPARE_ENV,
                               environments.GENERATED_PREPARE, out_dir, log,
-                              extra=[noop])
+                              extra=[noop], last=last)
 
 
-def prepare(heat, options, report=None, log=None):
-    run = steps.Steps(report)
+def check(heat, options, report=None, run=None):
+    """What prepare checks before it changes anything (all of --dry-run):
+    the stack and its role names."""
+    run = run or steps.Steps(report)
     with run.step('Checking the stack and the inputs'):
         check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
         roles = _role_names(heat, stack)
-        files.check_private(options.config_dir)
-        config_download.prepare_dir(options.config_dir)
+    return stack, roles
+
+
+def prepare(heat, options, report=None, log=None):
+    run = steps.Steps(report)
+    stack, roles = check(heat, options, run=run)
+    files.check_private(options.config_dir)
+    config_download.prepare_dir(options.config_dir)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade prepare'):
         return _prepare(heat, stack, roles, options, run, log)
 
@@ -113,6 +139,9 @@ def _prepare(heat, stack, roles, options, run, log):
         overcloud_stack.update(heat, stack, template, template_files,
                                environment, options.timeout,
                                stall_minutes=options.stall_minutes)
+    # The stack has the new outputs: a run before this is stale for
+    # converge.
+    run_state.record_prepare(options.config_dir)
     # The updated stack, read once by the download and the inventory.
     updated = overcloud_stack.FetchedOnce(heat)
     with run.step('Downloading the config into %s' % options.config_dir):
@@ -122,6 +151,8 @@ def _prepare(heat, stack, roles, options, run, log):
                                                             stack.id))
         commits.append(config_download.download(updated, stack.stack_name,
                                                 options.config_dir))
+        # The settings' secrets, those Heat generated included.
+        secrets.guard(secrets.collect(options.config_dir))
     with run.step('Fixing the generated tasks'):
         task_files = {}
         changes = fixers.fix_config(options.config_dir, fixers.load_fixers(),
@@ -148,7 +179,8 @@ def _prepare(heat, stack, roles, options, run, log):
             node_prep.run(options.config_dir, inventory_path,
                           stack.stack_name, options.ssh_key,
                           inventory.checks_host_keys(built,
-                                                     stack.stack_name))
+                                                     stack.stack_name),
+                          ssh_user=options.ssh_user)
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
                   inventory.host_key_checking(built, stack.stack_name))

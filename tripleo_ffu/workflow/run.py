@@ -11,6 +11,7 @@ import time
 import yaml
 
 from tripleo_ffu.workflow import ansible
+from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory as inventory_module
@@ -54,6 +55,13 @@ class Options:
     resume: bool = False
     verbosity: int = 0
     host_key_checking: bool = False
+    # A run limited to some nodes: upstream's --roles, --nodes or --limit
+    # (limit_option says which) and its pattern; force lets computes go
+    # before the control plane.
+    limit: str = None
+    limit_option: str = None
+    force: bool = False
+    limit_given: str = None
 
 
 @dataclasses.dataclass
@@ -65,6 +73,11 @@ class Result:
     host_table: list
     seconds: float
     plays_run: list
+    # {node: [phases left]} over the overcloud after a plan run (None
+    # after the stack's playbooks), and the notes of a limited run (nodes
+    # left out, --force).
+    left: dict = None
+    notes: list = dataclasses.field(default_factory=list)
 
 
 def inventory_path(options):
@@ -99,7 +112,7 @@ def check_prepared(options):
                 '%s is missing: run `openstack overcloud ffwd-upgrade prepare '
                 '--stack %s` first (or give --config-dir where it ran)'
                 % (needed_path, options.stack))
-    inventory = _read_inventory(path)
+    inventory = read_inventory(path)
     if options.stack not in inventory:
         raise WorkflowError('inventory %s has no group %s: check --stack (the '
                             'stack prepare ran for)' % (path, options.stack))
@@ -108,7 +121,7 @@ def check_prepared(options):
     return inventory
 
 
-def _read_inventory(path):
+def read_inventory(path):
     try:
         with open(path) as source:
             inventory = yamlfile.load(source)
@@ -137,29 +150,48 @@ def _extravars(options):
     return extravars
 
 
-def ping(options, say):
+def ping(options, say, advice='nothing was run', users='--ssh-user and '
+         '--ssh-key'):
     """Every node must answer before anything runs."""
     directory = run_state.run_dir(options.config_dir)
     path = os.path.join(directory, PING_PLAYBOOK)
+    # A limited run pings the nodes of its limit (the undercloud too, for
+    # --limit undercloud); another every node of the overcloud.
     files.write_private(path, yamlfile.dump([{
-        'name': 'ping', 'hosts': options.stack, 'gather_facts': False,
-        'tasks': [{'name': 'ping', 'ping': {}}]}]))
+        'name': 'ping', 'hosts': 'all' if options.limit else options.stack,
+        'gather_facts': False, 'tasks': [{'name': 'ping', 'ping': {}}]}]))
     runner = ansible.run_playbook(
         path, inventory_path(options), os.path.join(directory, 'runner'),
         ssh_key=options.ssh_key, forks=options.forks, ident='ping',
         extravars=_extravars(options),
-        host_key_checking=options.host_key_checking)
+        host_key_checking=options.host_key_checking, **_limit(options))
     stats = runner.stats or {}
     down = sorted(set(stats.get('dark') or {}) |
                   set(stats.get('failures') or {}))
     answered = sorted(set(stats.get('ok') or {}) - set(down))
     if down or not answered:
         raise WorkflowError(
-            'node(s) not answering: %s; nothing was run. Check that they are '
-            'up and reachable over SSH as the inventory says (%s)'
+            'node(s) not answering: %s; %s. Check that they are up and '
+            'reachable over SSH as the inventory says (%s)%s'
             % (', '.join(down) or 'no node in group %s' % options.stack,
-               inventory_path(options)))
+               advice, inventory_path(options), _as_whom(options, users)))
     say('All %d nodes answer.' % len(answered))
+
+
+def _as_whom(options, users):
+    """The user and key given on the command line, and how to give
+    others."""
+    tried = [what % value for what, value in (
+        ('user %s', options.ssh_user),
+        ('key %s', options.ssh_key and os.path.abspath(options.ssh_key)))
+        if value]
+    return ', as %s (%s give others)' % (' with '.join(tried), users) \
+        if tried else '; %s give another user and key' % users
+
+
+def _limit(options):
+    """Ansible's --limit, for a run limited to some nodes."""
+    return {'limit': options.limit} if options.limit else {}
 
 
 def select_plays(playbook, phases, journal=None):
@@ -218,7 +250,7 @@ def _ansible(options, playbook, log_file, say, journal, signals, ident,
              handler=None):
     handler = handler or progress.Progress(
         say, log_file, journal,
-        secrets.Redactor.from_config(options.config_dir))
+        secrets.guard(secrets.collect(options.config_dir)))
     runner = ansible.run_playbook(
         playbook, inventory_path(options),
         os.path.join(run_state.run_dir(options.config_dir), 'runner'),
@@ -226,7 +258,7 @@ def _ansible(options, playbook, log_file, say, journal, signals, ident,
         verbosity=options.verbosity, event_handler=handler, ident=ident,
         cancel_callback=signals.cancel, tags=options.tags,
         skip_tags=options.skip_tags, extravars=_extravars(options),
-        host_key_checking=options.host_key_checking)
+        host_key_checking=options.host_key_checking, **_limit(options))
     # A completed playbook closed its last play on Ansible's stats; a play
     # still open here was cut short and must run again on --resume.
     handler.abandon_play()
@@ -237,15 +269,30 @@ def run(options, say, unfinished_choice=None):
     """Run the upgrade; return a Result. unfinished_choice(journal) says
     what to do with an unfinished journal without --resume: 'resume' or
     'restart' (or raises)."""
+    if options.limit and options.playbook != 'plan':
+        raise WorkflowError(
+            '%s needs the plan (it records what each node went through): '
+            'run without --playbook stack' % options.limit_option)
     inventory = check_prepared(options)
     options.host_key_checking = inventory_module.checks_host_keys(
         inventory, options.stack)
     options.forks = options.forks or default_forks(
         len(inventory_module.hosts(inventory, options.stack)))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
-        journal = None
+        journal, upgrade, notes = None, None, []
         if options.playbook == 'plan':
             journal = _journal(options, unfinished_choice)
+            upgrade = batch.Upgrade.load(
+                options.config_dir, options.stack,
+                plan.load(options.config_dir), inventory)
+            chosen = _batch(options, upgrade, journal)
+            if chosen is not None:
+                notes = chosen.notes
+                for note in notes:
+                    say(note)
+                if not chosen.hosts:
+                    return Result('nothing to do', 0, '', [], [], 0.0, [],
+                                  upgrade.missing(), notes)
         ping(options, say)
         say('Host keys: %s' % inventory_module.host_key_checking(
             inventory, options.stack))
@@ -256,13 +303,16 @@ def run(options, say, unfinished_choice=None):
                 _Signals() as signals:
             if options.playbook == 'plan':
                 outcome = _run_plan(options, say, log_file, journal, signals,
-                                    log_path)
+                                    log_path, upgrade)
             else:
                 outcome = _run_stack(options, say, log_file, signals)
         status, handler, plays_run, journal = outcome
         if status == 'complete':
-            status = _check_every_node_worked(
-                handler, inventory_module.hosts(inventory, options.stack))
+            worked_on = inventory_module.hosts(inventory, options.stack)
+            if options.limit and upgrade is not None:
+                limited = upgrade.resolve(options.limit)
+                worked_on = [host for host in worked_on if host in limited]
+            status = _check_every_node_worked(handler, worked_on)
         for failure in handler.failures:
             failure['source'] = source_of(options.config_dir,
                                           failure['task'])
@@ -271,9 +321,35 @@ def run(options, say, unfinished_choice=None):
                            if handler.failures else None, log_path)
         code = 0 if status == 'complete' else EXIT_SIGNAL.get(
             signals.received, EXIT_FAILED)
+        left = None
+        if upgrade is not None:  # what this run added
+            upgrade.nodes = run_state.Nodes.load(options.config_dir)
+            left = upgrade.missing()
         return Result(status, code, log_path, handler.failures,
                       handler.host_table(), time.monotonic() - started,
-                      plays_run)
+                      plays_run, left, notes)
+
+
+def _batch(options, upgrade, journal):
+    """The Batch of a limited run (None for a run on every node); a
+    resume continues the batch of the run it resumes."""
+    if options.resume:
+        given = options.limit
+        options.limit = journal.limit
+        if given and given != journal.data.get('limit_given'):
+            raise WorkflowError(
+                'the run to resume was %s: run --resume without %s (it '
+                'goes on with the same nodes)' % (
+                    'limited to %s' % journal.data.get('limit_given')
+                    if journal.limit else 'on every node',
+                    options.limit_option))
+        return None
+    if not options.limit:
+        return None
+    chosen = batch.plan(upgrade, options.limit_option, options.limit,
+                        options.phases, options.force)
+    options.limit_given, options.limit = options.limit, chosen.limit
+    return chosen
 
 
 def _check_every_node_worked(handler, hosts):
@@ -305,21 +381,36 @@ def _journal(options, unfinished_choice):
         if choice != 'restart':
             raise WorkflowError(
                 'the last run did not finish (%s at %s): run again with '
-                '--resume to go on from there, or remove %s to start over'
+                '--resume to go on from there, or remove %s to start over '
+                '(what each node went through is kept)'
                 % (journal.data.get('status'), journal.first_unfinished(),
                    journal.path))
     return None
 
 
-def _run_plan(options, say, log_file, journal, signals, log_path):
+def _targets(upgrade, ids, limit):
+    """{play id: the hosts it runs on} for a run with that limit."""
+    limited = upgrade.resolve(limit) if limit else None
+    return {play_id: sorted(upgrade.targets(play_id) & limited
+                            if limited is not None
+                            else upgrade.targets(play_id))
+            for play_id in ids}
+
+
+def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
     playbook = plan.load(options.config_dir)
     by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
         ids = select_plays(playbook, options.phases, journal)
         unfinished = journal.first_unfinished()
         again = ids[:ids.index(unfinished)]
-        say('Resuming at %s%s' % (unfinished, ' (running again first: %s)'
-                                  % ', '.join(again) if again else ''))
+        say('Resuming at %s%s%s' % (
+            unfinished, ' on %s' % options.limit if options.limit else '',
+            ' (running again first: %s)' % ', '.join(again) if again
+            else ''))
+        targets = journal.data.setdefault('targets', {})
+        for play_id, hosts in _targets(upgrade, ids, options.limit).items():
+            targets.setdefault(play_id, hosts)
         for play_id in ids:
             if journal.play(play_id) is None:
                 journal.data['plays'].append({'id': play_id,
@@ -328,10 +419,14 @@ def _run_plan(options, say, log_file, journal, signals, log_path):
         journal.save()
     else:
         ids = select_plays(playbook, options.phases)
-        journal = run_state.Journal.start(options.config_dir, ids, log_path)
+        journal = run_state.Journal.start(
+            options.config_dir, ids, log_path, limit=options.limit,
+            targets=_targets(upgrade, ids, options.limit),
+            limit_given=options.limit_given)
     handler = progress.Progress(
         say, log_file, journal,
-        secrets.Redactor.from_config(options.config_dir))
+        secrets.guard(secrets.collect(options.config_dir)),
+        limited=bool(options.limit))
     for phase in plan.PHASES:
         plays = [by_id[play_id] for play_id in ids
                  if plan.phase_of(by_id[play_id]) == phase]

@@ -1,4 +1,5 @@
-"""What a run leaves in <config-dir>/ffu-run/: the lock and the journal."""
+"""What the commands leave in <config-dir>/ffu-run/: the lock, the journal
+of the last run, what each node went through, and prepare's count."""
 
 import datetime
 import fcntl
@@ -13,6 +14,9 @@ LOG = logging.getLogger(__name__)
 RUN_DIR = 'ffu-run'
 LOCK_FILE = 'lock'
 JOURNAL_FILE = 'journal.json'
+NODES_FILE = 'nodes.json'
+PREPARE_FILE = 'prepare.json'
+CONVERGE_FILE = 'converge.json'
 
 
 def run_dir(config_dir):
@@ -116,6 +120,7 @@ class Journal:
     """
 
     def __init__(self, config_dir, data=None):
+        self.config_dir = config_dir
         self.path = os.path.join(run_dir(config_dir), JOURNAL_FILE)
         self.data = data or {}
 
@@ -144,33 +149,27 @@ class Journal:
         return cls(config_dir, data)
 
     @classmethod
-    def start(cls, config_dir, play_ids, log_path):
+    def start(cls, config_dir, play_ids, log_path, limit=None, targets=None,
+              limit_given=None):
+        """A new run of play_ids; limit is its Ansible --limit (None: every
+        node), limit_given the --roles, --nodes or --limit it came from,
+        and targets {play id: hosts it runs on}, recorded as done on each
+        when the play completes."""
         journal = cls(config_dir, {
             'started': now(), 'status': 'running', 'log': log_path,
-            'failure': None,
-            'done_earlier': cls._done_before(config_dir, play_ids),
+            'failure': None, 'limit': limit, 'limit_given': limit_given,
+            'targets': targets or {},
+            'prepare': prepare_count(config_dir),
             'plays': [{'id': play_id, 'status': 'pending', 'runs': 0}
                       for play_id in play_ids]})
         journal.save()
+        # These nodes go through these plays again: not done until then.
+        Nodes.load(config_dir).forget(play_ids, targets or {})
         return journal
 
-    @classmethod
-    def _done_before(cls, config_dir, play_ids):
-        """Plays earlier runs finished that this one does not run again (a
-        run of one phase after another): converge needs them all done."""
-        try:
-            previous = cls.load(config_dir)
-        except WorkflowError:
-            return []
-        if previous is None:
-            return []
-        done = previous.data.get('done_earlier', []) + previous.ids('done')
-        return [play_id for play_id in dict.fromkeys(done)
-                if play_id not in play_ids]
-
-    def done_ids(self):
-        """The plays done in this run or an earlier one."""
-        return set(self.ids('done')) | set(self.data.get('done_earlier', []))
+    @property
+    def limit(self):
+        return self.data.get('limit')
 
     def save(self):
         self.data['updated'] = now()
@@ -205,6 +204,9 @@ class Journal:
             play['runs'] += 1
         if seconds is not None:
             play['seconds'] = round(seconds, 1)
+        if status == 'done':
+            Nodes.load(self.config_dir).mark(
+                play_id, (self.data.get('targets') or {}).get(play_id, []))
         self.save()
 
     def finish(self, status, failure=None, log_path=None):
@@ -213,4 +215,104 @@ class Journal:
             self.data['failure'] = failure
         if log_path:
             self.data['log'] = log_path
+        # The prepare this run's end follows: converge needs a complete
+        # run after the last prepare.
+        self.data['prepare'] = prepare_count(self.config_dir)
         self.save()
+
+
+class Nodes:
+    """What each node went through, over every run since the upgrade
+    began: {play id: {"hosts": [the hosts it completed on], "at": time}}.
+
+    A run records a play on the hosts it ran on when it completes there
+    (plays stop every host at the first failure: a play completes on all
+    of them or on none); runs limited to some nodes add theirs. A new run
+    (not a resume) takes its nodes through its plays again: they are not
+    done there until it completes them.
+    """
+
+    def __init__(self, config_dir, data=None):
+        self.config_dir = config_dir
+        self.data = data if data is not None else {'plays': {}}
+
+    @classmethod
+    def load(cls, config_dir):
+        path = os.path.join(config_dir, RUN_DIR, NODES_FILE)
+        try:
+            with open(path) as source:
+                data = json.load(source)
+        except FileNotFoundError:
+            return cls(config_dir)
+        except ValueError as exc:
+            raise WorkflowError(
+                '%s is corrupted (%s): it records what each node went '
+                'through; restore it from a backup, or remove it and run '
+                'the whole upgrade again' % (path, exc))
+        if not isinstance(data, dict) or not isinstance(data.get('plays'),
+                                                        dict):
+            raise WorkflowError('%s has no mapping of plays: restore it, or '
+                                'remove it and run the whole upgrade again'
+                                % path)
+        return cls(config_dir, data)
+
+    def hosts(self, play_id):
+        """The hosts play_id completed on (None: it never completed)."""
+        record = self.data['plays'].get(play_id)
+        return set(record.get('hosts') or []) if isinstance(record,
+                                                            dict) else None
+
+    def mark(self, play_id, hosts):
+        record = self.data['plays'].setdefault(play_id, {'hosts': []})
+        record['hosts'] = sorted(set(record.get('hosts') or []) | set(hosts))
+        record['at'] = now()
+        self._save()
+
+    def forget(self, play_ids, targets):
+        """A new run takes targets[play] through each play again."""
+        plays = self.data['plays']
+        changed = False
+        for play_id in play_ids:
+            if play_id not in plays:
+                continue
+            hosts = set(targets.get(play_id) or [])
+            left = set(plays[play_id].get('hosts') or []) - hosts
+            if left and hosts:
+                plays[play_id]['hosts'] = sorted(left)
+            else:
+                del plays[play_id]
+            changed = True
+        if changed:
+            self._save()
+
+    def _save(self):
+        files.write_private(os.path.join(run_dir(self.config_dir), NODES_FILE),
+                            json.dumps(self.data, indent=2) + '\n')
+
+
+def prepare_count(config_dir):
+    """How many prepares ran on this config dir (0 before the first)."""
+    try:
+        with open(os.path.join(config_dir, RUN_DIR, PREPARE_FILE)) as source:
+            return int(json.load(source).get('count', 0))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return 0
+
+
+def record_prepare(config_dir):
+    """A prepare begins to change the stack: runs before it are stale for
+    converge. After a converge, a prepare begins a new upgrade: the last
+    one's journal, node record and converge record are kept aside."""
+    directory = run_dir(config_dir)
+    if os.path.exists(os.path.join(directory, CONVERGE_FILE)):
+        stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+        for name in (JOURNAL_FILE, NODES_FILE, CONVERGE_FILE):
+            path = os.path.join(directory, name)
+            if os.path.exists(path):
+                base, ext = os.path.splitext(name)
+                os.replace(path, os.path.join(directory, '%s-%s%s'
+                                              % (base, stamp, ext)))
+    count = prepare_count(config_dir) + 1
+    files.write_private(os.path.join(directory, PREPARE_FILE), json.dumps(
+        {'count': count, 'at': now()}) + '\n')
+    return count

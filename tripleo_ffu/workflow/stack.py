@@ -1,8 +1,11 @@
 """The overcloud stack: find it, check it, update it and wait."""
 
+import contextlib
 import logging
+import sys
 import time
 
+from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
@@ -216,8 +219,10 @@ def _watch(heat, stack, marker):
 
     def wait():
         try:
-            outcome['ready'] = tripleo_utils.wait_for_stack_ready(
-                heat, stack.id, marker=marker, action='UPDATE')
+            # It prints Heat's events to sys.stdout: masked as our output.
+            with contextlib.redirect_stdout(secrets.Writer(sys.stdout)):
+                outcome['ready'] = tripleo_utils.wait_for_stack_ready(
+                    heat, stack.id, marker=marker, action='UPDATE')
         except Exception as exc:  # handed to _wait
             outcome['error'] = exc
 

@@ -6,6 +6,9 @@ import dataclasses
 import json
 import os
 
+import yaml
+
+from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
@@ -14,7 +17,8 @@ from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow.errors import WorkflowError
 
-CONVERGE_RECORD = 'converge.json'
+CONVERGE_RECORD = run_state.CONVERGE_FILE
+INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 LAST_COMMITS = 3
 # The lock holder's command -> the state while it holds the lock.
 BUSY = {'ffwd-upgrade prepare': 'preparing',
@@ -28,8 +32,8 @@ NEXT = {
     'failed': 'fix the failure, then openstack overcloud ffwd-upgrade run '
               '--resume',
     'interrupted': 'openstack overcloud ffwd-upgrade run --resume',
-    'partly run': 'openstack overcloud ffwd-upgrade run --phase <phase> for '
-                  'the phases not run yet',
+    'partly run': 'openstack overcloud ffwd-upgrade run for the phases and '
+                  'nodes left',
     'upgraded': 'openstack overcloud ffwd-upgrade converge',
     'converging': 'wait for converge to end',
     'converged': 'nothing: the fast-forward upgrade is finished',
@@ -38,39 +42,78 @@ NEXT = {
 
 @dataclasses.dataclass
 class RunSummary:
-    """The plan's plays and what the journal says of them."""
+    """The plan's plays and what the journal and the node record say of
+    them."""
     plan_ids: list
     journal: run_state.Journal
     done: list
     failed: list
     pending: list
     playbook: list = dataclasses.field(default_factory=list)
+    upgrade: batch.Upgrade = None
+    config_dir: str = None
 
     @property
     def missing(self):
-        """The plays not done, in plan order."""
+        """The plays not done on every node they run on, in plan order."""
         return [p for p in self.plan_ids or [] if p not in self.done]
 
+    @property
+    def missing_nodes(self):
+        """{overcloud node: phases left} ({} without an inventory)."""
+        return self.upgrade.missing() if self.upgrade is not None else {}
 
-def run_summary(config_dir):
-    """Where the run stands against the whole plan (plan_ids is None when
-    there is no plan, journal None when no run started)."""
+    @property
+    def complete(self):
+        """Every node through every phase (without an inventory: every
+        play done)."""
+        return not (self.missing_nodes if self.upgrade is not None
+                    else self.missing)
+
+    @property
+    def stale(self):
+        """A prepare ran after the last run ended."""
+        return self.journal is not None and self.journal.data.get(
+            'prepare', 0) != run_state.prepare_count(self.config_dir)
+
+
+def _upgrade(config_dir, stack_name, playbook):
+    path = os.path.join(config_dir, INVENTORY_FILE)
+    if not os.path.isfile(path):
+        return None
+    try:
+        return batch.load(config_dir, stack_name, playbook, path)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+
+
+def run_summary(config_dir, stack_name):
+    """Where the upgrade stands against the whole plan (plan_ids is None
+    when there is no plan, journal None when no run started): a play is
+    done when it completed on every node it runs on."""
     if not os.path.isfile(os.path.join(config_dir, plan.PLAN_FILE)):
         return RunSummary(None, None, [], [], [])
     playbook = plan.load(config_dir)
     plan_ids = plan.play_ids(playbook)
     journal = run_state.Journal.load(config_dir)
-    done_ids = journal.done_ids() if journal else set()
+    upgrade = _upgrade(config_dir, stack_name, playbook)
+    if upgrade is not None:
+        done_ids = {p for p in plan_ids if upgrade.play_done(p)}
+    else:  # no inventory to know the nodes: done in some run
+        nodes = run_state.Nodes.load(config_dir)
+        done_ids = {p for p in plan_ids if nodes.hosts(p) is not None}
     failed_ids = set(journal.ids('failed')) if journal else set()
     done = [p for p in plan_ids if p in done_ids]
     failed = [p for p in plan_ids if p in failed_ids and p not in done_ids]
     pending = [p for p in plan_ids if p not in done_ids | failed_ids]
-    return RunSummary(plan_ids, journal, done, failed, pending, playbook)
+    return RunSummary(plan_ids, journal, done, failed, pending, playbook,
+                      upgrade, config_dir)
 
 
 def check_run_complete(config_dir, stack_name):
-    """Converge comes after a complete run: say what is missing."""
-    summary = run_summary(config_dir)
+    """Converge comes after every node went through every phase, in a
+    complete run after the last prepare: say what is missing."""
+    summary = run_summary(config_dir, stack_name)
     if summary.plan_ids is None:
         raise WorkflowError(
             'no FFU plan in %s: prepare and run come before converge (give '
@@ -81,7 +124,20 @@ def check_run_complete(config_dir, stack_name):
             'no run recorded in %s: run `openstack overcloud ffwd-upgrade '
             'run --stack %s` before converge (--force converges anyway)'
             % (os.path.join(config_dir, run_state.RUN_DIR), stack_name))
-    if summary.missing:
+    if summary.stale:
+        raise WorkflowError(
+            'prepare ran after the last run (%s, %s): converge needs a '
+            'complete run after the last prepare; run `openstack overcloud '
+            'ffwd-upgrade run --stack %s` (or --force to converge anyway)'
+            % (summary.journal.data.get('status'),
+               summary.journal.data.get('updated', '?'), stack_name))
+    left = summary.missing_nodes
+    if left:
+        raise WorkflowError(
+            'not every node has been through every phase: %s; run `openstack '
+            'overcloud ffwd-upgrade run` for them (--roles or --nodes), or '
+            'converge anyway with --force' % batch_hosts(left))
+    if summary.upgrade is None and summary.missing:
         shown = ', '.join(summary.missing[:6]) + (
             ', ...' if len(summary.missing) > 6 else '')
         raise WorkflowError(
@@ -89,7 +145,22 @@ def check_run_complete(config_dir, stack_name):
             'it with `openstack overcloud ffwd-upgrade run --resume` (or the '
             'phases not run), or converge anyway with --force'
             % (len(summary.missing), len(summary.plan_ids), shown))
+    if summary.journal.data.get('status') != 'complete':
+        raise WorkflowError(
+            'the last run is %s (at %s): finish it with `openstack overcloud '
+            'ffwd-upgrade run --resume`, or converge anyway with --force'
+            % (summary.journal.data.get('status'),
+               summary.journal.first_unfinished()))
     return summary
+
+
+def batch_hosts(left, shown=4):
+    """'node: phases left; ...', at most shown nodes."""
+    items = sorted(left.items())
+    text = '; '.join('%s: %s left' % (host, batch.words(phases))
+                     for host, phases in items[:shown])
+    return text + ('; and %d more' % (len(items) - shown)
+                   if len(items) > shown else '')
 
 
 def record_converge(config_dir, details):
@@ -139,9 +210,10 @@ def _failure(journal):
 def _state(prepared, summary, holder, converged):
     if holder.get('command') in BUSY:
         return BUSY[holder['command']]
-    run_complete = (summary.journal is not None and
-                    summary.journal.data.get('status') == 'complete' and
-                    not summary.missing)
+    journal = summary.journal
+    run_complete = (journal is not None and
+                    journal.data.get('status') == 'complete' and
+                    summary.complete)
     if not prepared:
         if converged:
             return 'converged'
@@ -150,14 +222,66 @@ def _state(prepared, summary, holder, converged):
         return 'upgraded' if run_complete else 'not prepared'
     if summary.plan_ids is None:
         return 'not prepared'
-    if summary.journal is None:
+    if journal is None:
         return 'prepared'
-    run_status = summary.journal.data.get('status')
+    run_status = journal.data.get('status')
     if run_status in ('failed', 'interrupted'):
         return run_status
     if run_status == 'running':
         return 'interrupted'  # no run holds the lock: it was killed
+    if summary.stale:
+        return 'prepared'
     return 'upgraded' if run_complete else 'partly run'
+
+
+def _next(state, summary, stack_name):
+    """The next command; for a partly run upgrade, with the nodes left."""
+    left = summary.missing_nodes
+    if state != 'partly run' or not left:
+        return NEXT[state]
+    if any('ffu' in phases for phases in left.values()):
+        return ('openstack overcloud ffwd-upgrade run --phase ffu (the '
+                'fast-forward phase is not complete on every node)')
+    upgrade = summary.upgrade
+    control = set(left) & set(upgrade.of_kind('control plane'))
+    first = control or set(left)
+    whole = [role for role, members in sorted(upgrade.roles().items())
+             if members and set(members) <= first]
+    nodes = sorted(host for host in first
+                   if upgrade.role_of(host) not in whole)
+    parts = (['--roles %s' % ','.join(whole)] if whole else []) + (
+        ['--nodes %s' % ','.join(nodes)] if nodes else [])
+    return 'openstack overcloud ffwd-upgrade run %s (%s)' % (
+        ', then '.join(parts), 'the control plane first' if control
+        else 'the nodes left')
+
+
+def _nodes(summary):
+    """{node: {'role', 'done', 'left'}}: the phases each node has been
+    through and those it has left."""
+    upgrade = summary.upgrade
+    found = {}
+    if upgrade is None:
+        return found
+    for host in sorted(upgrade.by_group['all']):
+        phases = [phase for phase in batch.PHASES
+                  if any(host in upgrade.targets(p)
+                         for p in upgrade.ids([phase]))]
+        left = upgrade.left_on(host, phases)
+        found[host] = {'role': upgrade.role_of(host),
+                       'done': [p for p in phases if p not in left],
+                       'left': left}
+    return found
+
+
+def _roles(nodes):
+    """{role: {'done': [its nodes through every phase], 'left': [the
+    others]}}."""
+    found = {}
+    for host, node in sorted(nodes.items()):
+        role = found.setdefault(node['role'], {'done': [], 'left': []})
+        role['left' if node['left'] else 'done'].append(host)
+    return found
 
 
 def status(heat, stack_name, config_dir):
@@ -166,17 +290,18 @@ def status(heat, stack_name, config_dir):
     exposed = files.check_private(config_dir, repair=False)
     prepared = overcloud_stack.deploy_steps_are_noop(
         overcloud_stack.registry(heat, stack))
-    summary = run_summary(config_dir)
+    summary = run_summary(config_dir, stack_name)
     holder = run_state.Lock.holder(config_dir)
     converged = not prepared and _converge_record(config_dir) is not None
     state = _state(prepared, summary, holder, converged)
     commits, fixes = _commits(config_dir)
     journal = summary.journal
+    nodes = _nodes(summary)
     return {
         'stack': stack.stack_name,
         'stack_status': stack.stack_status,
         'state': state,
-        'next_step': NEXT[state],
+        'next_step': _next(state, summary, stack_name),
         'prepared': prepared,
         'converged': converged,
         'config_dir': config_dir,
@@ -187,9 +312,13 @@ def status(heat, stack_name, config_dir):
         'plan_tasks': sum(plan.count_tasks(play.get('tasks'), config_dir)
                           for play in summary.playbook),
         'run_status': journal.data.get('status') if journal else 'none',
+        'run_limit': (journal.data.get('limit_given') or
+                      journal.data.get('limit') or '') if journal else '',
         'plays_done': len(summary.done),
         'plays_failed': len(summary.failed),
         'plays_pending': len(summary.pending),
+        'roles': _roles(nodes),
+        'nodes': nodes,
         'last_failure': _failure(journal),
         'log': (journal.data.get('log') or '') if journal else '',
         'lock_holder': ('%s (pid %s, since %s)' % (

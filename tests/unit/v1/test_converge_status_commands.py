@@ -17,7 +17,7 @@ from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import status
 
 TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
-DEFAULT_CONFIG_DIR = os.path.expanduser('~/tripleo-ffu/overcloud')
+PHASES = ('ffu', 'upgrade', 'deploy', 'post-upgrade')
 
 
 class _CommandTest(utils.TestCommand):
@@ -27,8 +27,18 @@ class _CommandTest(utils.TestCommand):
     def setUp(self):
         super().setUp()
         self.app.stdout = io.StringIO()
+        self.app.stderr = io.StringIO()
         self.app.client_manager.orchestration = mock.Mock()
         self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME'))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_ENVIRONMENT_DIRECTORY'))
+        # Upstream's default environment directory, under a HOME of the
+        # test's own.
+        self.home = self.useFixture(fixtures.TempHomeDir()).path
+        self.default_config_dir = os.path.join(self.home, 'tripleo-ffu',
+                                               'overcloud')
+        self.env_directory = os.path.join(self.home, '.tripleo',
+                                          'environments')
         settings = cfg.ConfigOpts()
         settings.register_opts(conf.OPTS)
         self.useFixture(fixtures.MockPatchObject(conf, 'CONF', settings))
@@ -76,12 +86,16 @@ class TestConverge(_CommandTest):
         self._parse(['--templates', TEMPLATES], [
             ('templates', TEMPLATES),
             ('environment_files', []),
-            ('environment_directory', None),
+            ('environment_directories', [self.env_directory]),
             ('roles_file', None),
             ('networks_file', None),
             ('stack', 'overcloud'),
             ('timeout', None),
             ('config_dir', None),
+            ('overcloud_ssh_user', None),
+            ('overcloud_ssh_key', None),
+            ('dry_run', False),
+            ('update_plan_only', False),
             ('force', False),
             ('yes', False),
         ])
@@ -91,18 +105,24 @@ class TestConverge(_CommandTest):
             '--templates', TEMPLATES,
             '-e', '/e/z.yaml', '--environment-file', '/e/a.yaml',
             '--environment-directory', '/envs',
+            '--environment-directory', '/more',
             '--roles-file', '/roles.yaml', '-n', '/networks.yaml',
-            '--stack', 'prod', '--timeout', '90', '--config-dir', '/cfg',
+            '--stack', 'prod', '-t', '90', '--config-dir', '/cfg',
+            '--overcloud-ssh-user', 'heat-admin',
+            '--overcloud-ssh-key', '/keys/id_rsa', '--update-plan-only',
             '--force', '--yes',
         ], [
             ('templates', TEMPLATES),
             ('environment_files', ['/e/z.yaml', '/e/a.yaml']),
-            ('environment_directory', '/envs'),
+            ('environment_directories', [self.env_directory, '/envs', '/more']),
             ('roles_file', '/roles.yaml'),
             ('networks_file', '/networks.yaml'),
             ('stack', 'prod'),
             ('timeout', 90),
             ('config_dir', '/cfg'),
+            ('overcloud_ssh_user', 'heat-admin'),
+            ('overcloud_ssh_key', '/keys/id_rsa'),
+            ('update_plan_only', True),
             ('force', True),
             ('yes', True),
         ])
@@ -114,11 +134,42 @@ class TestConverge(_CommandTest):
                      ('networks_file', '/n.yaml'),
                      ('yes', True)])
 
-    def test_parse_templates_is_required(self):
-        self.assertRaises(utils.ParserException, self._parse, ['--yes'])
+    def test_parse_templates_alone_is_upstreams_default(self):
+        self._parse(['--templates'], [('templates',
+                                       '/usr/share/openstack-tripleo-heat-'
+                                       'templates/')])
+
+    def test_templates_or_answers_file_is_required(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--yes'])
+        self.assertIn('give --templates', str(exc))
+        self.assertNotCalled(self.converge)
+
+    def test_every_upstream_deploy_option_is_accepted(self):
+        """What upstream's ffwd-upgrade converge took (overcloud deploy's
+        options, queens to stein): each means something or says why not.
+        """
+        from tests.unit.v1 import test_ffwd_upgrade
+        key = os.path.join(self.home, 'id_rsa')
+        with open(key, 'w'):
+            pass
+        os.chmod(key, 0o600)
+        args = [key if arg == '/keys/id_rsa' else arg
+                for arg in test_ffwd_upgrade.UPSTREAM_ARGS]
+        for prepare_only in ('--container-registry-file',
+                             '--ceph-ansible-playbook'):
+            index = args.index(prepare_only)
+            del args[index:index + 2]
+        self._take_action(args)
+        said = [line.split(':')[0]
+                for line in self.app.stderr.getvalue().splitlines()]
+        self.assertEqual(sorted(test_ffwd_upgrade.SAY_WHY), sorted(said))
+        options = self._options()
+        self.assertEqual(('heat-admin', key, 30), (
+            options.ssh_user, options.ssh_key, options.timeout))
 
     def test_parse_prepare_options_are_unknown(self):
-        for option in ('--skip-node-prep', '--overcloud-ssh-user=stack'):
+        for option in ('--skip-node-prep', '--container-registry-file=x'):
             self.assertRaises(utils.ParserException, self._parse,
                               ['--templates', TEMPLATES, option])
 
@@ -128,22 +179,53 @@ class TestConverge(_CommandTest):
         self._take_action(['--templates', TEMPLATES, '--yes'])
         self.assertEqual(converge.Options(
             stack='overcloud', templates=TEMPLATES,
-            config_dir=DEFAULT_CONFIG_DIR, environment_files=[],
-            environment_directory=None, roles_file=None,
-            networks_file=None, timeout=240, force=False), self._options())
+            config_dir=self.default_config_dir,
+            environment_files=[], environment_directories=[],
+            roles_file=None, networks_file=None, timeout=240, force=False),
+            self._options())
+        self.assertEqual('', self.app.stderr.getvalue())
 
     def test_take_action_passes_every_option(self):
+        os.makedirs(os.path.join(self.home, '.tripleo', 'environments'))
         self._take_action([
             '--templates', TEMPLATES, '-e', '/e/b.yaml', '-e', '/e/a.yaml',
             '--environment-directory', '/envs', '-r', '/roles.yaml',
             '-n', '/networks.yaml', '--stack', 'prod', '--timeout', '30',
-            '--config-dir', '/cfg', '--force', '-y'])
+            '--config-dir', '/cfg', '--overcloud-ssh-user', 'heat-admin',
+            '--compute-scale', '3', '--ntp-server', 'pool.ntp.org',
+            '--force', '-y'])
         self.assertEqual(converge.Options(
             stack='prod', templates=TEMPLATES, config_dir='/cfg',
             environment_files=['/e/b.yaml', '/e/a.yaml'],
-            environment_directory='/envs', roles_file='/roles.yaml',
-            networks_file='/networks.yaml', timeout=30, force=True),
+            environment_directories=[
+                os.path.join(self.home, '.tripleo', 'environments'),
+                '/envs'],
+            parameters={'ComputeCount': 3, 'NtpServer': 'pool.ntp.org'},
+            roles_file='/roles.yaml', networks_file='/networks.yaml',
+            timeout=30, force=True, ssh_user='heat-admin'),
             self._options())
+
+    def test_take_action_upstream_options_that_change_nothing_say_why(self):
+        self._take_action([
+            '--templates', TEMPLATES, '--validation-errors-nonfatal',
+            '--disable-validations', '--deployed-server',
+            '--update-plan-only', '--yes'])
+        lines = self.app.stderr.getvalue().splitlines()
+        self.assertEqual(['--validation-errors-nonfatal', '--disable-'
+                          'validations', '--deployed-server',
+                          '--update-plan-only'],
+                         [line.split(':')[0] for line in lines])
+        self.assertIn('a plan-only converge left the stack prepared',
+                      lines[-1])
+        self.assertEqual(1, self.converge.call_count)
+
+    def test_take_action_dry_run_changes_nothing(self):
+        check = self.useFixture(fixtures.MockPatchObject(
+            converge, 'check', return_value=(mock.Mock(), []))).mock
+        self._take_action(['--templates', TEMPLATES, '--dry-run'])
+        check.assert_called_once()
+        self.assertNotCalled(self.converge)
+        self.assertIn('Dry run: ', self.app.stdout.getvalue())
 
     def test_take_action_uses_the_config_file_settings(self):
         conf.CONF.set_override('config_dir_base', '/srv/ffu')
@@ -263,10 +345,16 @@ class TestConverge(_CommandTest):
         self.assertNotCalled(prompt)
 
 
-REPORT = {'stack': 'overcloud', 'state': 'upgraded',
+REPORT = {'stack': 'overcloud', 'state': 'partly run',
           'commits': ['0123abcd FFU plan and inventory of stack overcloud',
                       '4567ef01 Config download of stack overcloud'],
-          'fixes_applied': 0, 'plays_done': 8}
+          'fixes_applied': 0, 'plays_done': 8,
+          'roles': {'Controller': {'done': ['c-0'], 'left': []},
+                    'Compute': {'done': [], 'left': ['n-0']}},
+          'nodes': {'c-0': {'role': 'Controller', 'done': list(PHASES),
+                            'left': []},
+                    'n-0': {'role': 'Compute', 'done': ['ffu'],
+                            'left': list(PHASES[1:])}}}
 
 
 class TestStatus(_CommandTest):
@@ -293,16 +381,27 @@ class TestStatus(_CommandTest):
     def test_take_action_columns_and_values_in_order(self):
         columns, values = self._take_action([])
         self.assertEqual(tuple(REPORT), columns)
-        self.assertEqual(('overcloud', 'upgraded'), values[:2])
-        self.assertEqual((0, 8), values[3:])
+        self.assertEqual(('overcloud', 'partly run'), values[:2])
+        self.assertEqual((0, 8), values[3:5])
         self.assertIsInstance(values[2], format_columns.ListColumn)
         self.assertEqual(REPORT['commits'], values[2].machine_readable())
+        self.assertEqual(REPORT['roles'], values[5].machine_readable())
+        self.assertEqual(
+            'Compute: 0 of 1 nodes through every phase; left: n-0\n'
+            'Controller: 1 of 1 nodes through every phase',
+            values[5].human_readable())
+        self.assertEqual(REPORT['nodes'], values[6].machine_readable())
+        self.assertEqual(
+            'c-0 (Controller): done ffu, upgrade, deploy, post-upgrade; left '
+            'nothing\n'
+            'n-0 (Compute): done ffu; left upgrade, deploy, post-upgrade',
+            values[6].human_readable())
 
     def test_take_action_default_config_dir(self):
         self._take_action([])
         self.status.assert_called_once_with(
             self.app.client_manager.orchestration, 'overcloud',
-            DEFAULT_CONFIG_DIR)
+            self.default_config_dir)
 
     def test_take_action_given_stack_and_config_dir(self):
         self._take_action(['--stack', 'prod', '--config-dir', '/cfg'])

@@ -17,6 +17,47 @@ from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import prepare
 
 TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
+# Every option of upstream's overcloud deploy (stable/queens to
+# stable/stein) and of ffwd-upgrade prepare, each with a value.
+UPSTREAM_ARGS = [
+    '--templates', TEMPLATES, '--stack', 'overcloud', '-t', '30',
+    '--control-scale', '3', '--compute-scale', '2',
+    '--ceph-storage-scale', '0', '--block-storage-scale', '0',
+    '--swift-storage-scale', '0', '--control-flavor', 'control',
+    '--compute-flavor', 'compute', '--ceph-storage-flavor', 'ceph',
+    '--block-storage-flavor', 'block', '--swift-storage-flavor', 'swift',
+    '--libvirt-type', 'qemu', '--ntp-server', 'pool.ntp.org',
+    '--no-proxy', 'localhost', '--overcloud-ssh-user', 'heat-admin',
+    '--overcloud-ssh-key', '/keys/id_rsa', '--overcloud-ssh-network',
+    'ctlplane', '-e', '/e.yaml', '--environment-file', '/f.yaml',
+    '--environment-directory', '/envs', '-r', '/roles.yaml',
+    '-n', '/networks.yaml', '-p', '/plan-environment.yaml',
+    '--no-cleanup', '--update-plan-only', '--validation-errors-nonfatal',
+    '--validation-warnings-fatal', '--disable-validations',
+    '--inflight-validations', '--run-validations',
+    '--skip-postconfig', '--force-postconfig', '--skip-deploy-identifier',
+    '--rhel-reg', '--reg-method', 'portal', '--reg-org', 'org',
+    '--reg-force', '--reg-sat-url', 'https://sat', '--reg-activation-key',
+    'key', '--disable-password-generation', '--deployed-server',
+    '--config-download', '--no-config-download', '--stack-only',
+    '--config-download-only', '--output-dir', '/out',
+    '--override-ansible-cfg', '/ansible.cfg', '--config-download-timeout',
+    '60', '--deployment-python-interpreter', '/usr/bin/python3',
+    '--container-registry-file', '/images.yaml', '--ceph-ansible-playbook',
+    '/usr/share/ceph-ansible/site-docker.yml.sample', '--yes',
+]
+# The options in UPSTREAM_ARGS that change nothing here.
+SAY_WHY = [
+    '--libvirt-type', '--no-proxy', '--plan-environment-file',
+    '--no-cleanup', '--update-plan-only', '--validation-errors-nonfatal',
+    '--validation-warnings-fatal', '--disable-validations',
+    '--inflight-validations', '--run-validations', '--skip-postconfig',
+    '--force-postconfig', '--skip-deploy-identifier',
+    '--disable-password-generation', '--deployed-server',
+    '--config-download', '--no-config-download', '--config-download-only',
+    '--output-dir', '--override-ansible-cfg', '--config-download-timeout',
+    '--deployment-python-interpreter',
+]
 
 
 def _result(config_dir='/cfg', changes=()):
@@ -38,8 +79,16 @@ class TestPrepare(utils.TestCommand):
         super().setUp()
         # osc_lib's FakeStdout has no flush(), which the command calls.
         self.app.stdout = io.StringIO()
+        self.app.stderr = io.StringIO()
         self.app.client_manager.orchestration = mock.Mock()
         self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME'))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_ENVIRONMENT_DIRECTORY'))
+        # Upstream's default environment directory and key, under a HOME
+        # of the test's own.
+        self.home = self.useFixture(fixtures.TempHomeDir()).path
+        self.env_directory = os.path.join(self.home, '.tripleo',
+                                          'environments')
         # Defaults only: no config file of this machine is read.
         settings = cfg.ConfigOpts()
         settings.register_opts(conf.OPTS)
@@ -64,7 +113,7 @@ class TestPrepare(utils.TestCommand):
         self._parse(['--templates', TEMPLATES], [
             ('templates', TEMPLATES),
             ('environment_files', []),
-            ('environment_directory', None),
+            ('environment_directories', [self.env_directory]),
             ('roles_file', None),
             ('networks_file', None),
             ('stack', 'overcloud'),
@@ -73,6 +122,9 @@ class TestPrepare(utils.TestCommand):
             ('overcloud_ssh_user', None),
             ('overcloud_ssh_key', None),
             ('skip_node_prep', False),
+            ('container_registry_file', None),
+            ('ceph_ansible_playbook', None),
+            ('dry_run', False),
             ('yes', False),
         ])
 
@@ -91,7 +143,7 @@ class TestPrepare(utils.TestCommand):
         ], [
             ('templates', TEMPLATES),
             ('environment_files', ['/e/z.yaml', '/e/a.yaml', '/e/m.yaml']),
-            ('environment_directory', '/envs'),
+            ('environment_directories', [self.env_directory, '/envs']),
             ('roles_file', '/roles.yaml'),
             ('networks_file', '/networks.yaml'),
             ('stack', 'prod'),
@@ -111,13 +163,21 @@ class TestPrepare(utils.TestCommand):
                      ('networks_file', '/n.yaml'),
                      ('yes', True)])
 
-    def test_parse_templates_is_required(self):
-        self.assertRaises(utils.ParserException, self._parse,
-                          ['--stack', 'overcloud', '--yes'])
+    def test_templates_or_answers_file_is_required(self):
+        exc = self.assertRaises(exceptions.CommandError, self.cmd.take_action,
+                                self._parse(['--stack', 'overcloud',
+                                             '--yes']))
+        self.assertIn('give --templates', str(exc))
+        self.assertNotCalled(self.prepare)
 
-    def test_parse_templates_needs_a_value(self):
-        self.assertRaises(utils.ParserException, self._parse,
-                          ['--templates'])
+    def test_parse_templates_alone_is_upstreams_default(self):
+        self._parse(['--templates'], [
+            ('templates', '/usr/share/openstack-tripleo-heat-templates/')])
+
+    def test_parse_every_upstream_deploy_option(self):
+        """What upstream's overcloud deploy (queens to stein) took, and
+        prepare's own upstream options: none is an argparse error."""
+        self._parse(UPSTREAM_ARGS, [('timeout', 30), ('yes', True)])
 
     def test_parse_timeout_is_an_integer(self):
         self.assertRaises(utils.ParserException, self._parse,
@@ -125,7 +185,7 @@ class TestPrepare(utils.TestCommand):
 
     def test_parse_unknown_option(self):
         self.assertRaises(utils.ParserException, self._parse,
-                          ['--templates', TEMPLATES, '--force'])
+                          ['--templates', TEMPLATES, '--nonsense'])
 
     def test_parse_stack_from_the_environment(self):
         self.useFixture(fixtures.EnvironmentVariable(
@@ -147,11 +207,22 @@ class TestPrepare(utils.TestCommand):
         self.cmd.take_action(parsed_args)
         self.assertEqual(prepare.Options(
             stack='overcloud', templates=TEMPLATES,
-            config_dir=os.path.expanduser('~/tripleo-ffu/overcloud'),
-            ssh_user='tripleo-admin', environment_files=[],
-            environment_directory=None, roles_file=None,
+            config_dir=os.path.join(self.home, 'tripleo-ffu', 'overcloud'),
+            ssh_user='heat-admin', environment_files=[],
+            environment_directories=[], roles_file=None,
             networks_file=None, timeout=240, ssh_key=None,
             skip_node_prep=False), self._options())
+        self.assertEqual('', self.app.stderr.getvalue())
+
+    def test_take_action_default_key_when_it_exists(self):
+        key = os.path.join(self.home, '.ssh', 'id_rsa')
+        os.makedirs(os.path.dirname(key))
+        with open(key, 'w'):
+            pass
+        self.cmd.take_action(self._parse(['--templates', TEMPLATES,
+                                          '--yes']))
+        self.assertEqual(key, self._options().ssh_key)
+        self.assertEqual('heat-admin', self._options().ssh_user)
 
     def test_take_action_passes_every_option(self):
         parsed_args = self._parse([
@@ -166,9 +237,77 @@ class TestPrepare(utils.TestCommand):
             stack='prod', templates=TEMPLATES, config_dir='/cfg',
             ssh_user='heat-admin',
             environment_files=['/e/b.yaml', '/e/a.yaml'],
-            environment_directory='/envs', roles_file='/roles.yaml',
+            environment_directories=['/envs'], roles_file='/roles.yaml',
             networks_file='/networks.yaml', timeout=30,
             ssh_key='/keys/id_rsa', skip_node_prep=True), self._options())
+
+    def test_take_action_environment_directories_as_upstream(self):
+        """The default directory first when it exists, then those given,
+        then $TRIPLEO_ENVIRONMENT_DIRECTORY."""
+        os.makedirs(self.env_directory)
+        variable = os.path.join(self.home, 'from-variable')
+        os.makedirs(variable)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_ENVIRONMENT_DIRECTORY', variable))
+        self.cmd.take_action(self._parse([
+            '--templates', TEMPLATES, '--environment-directory', '/a',
+            '--environment-directory', '/b', '--yes']))
+        self.assertEqual([self.env_directory, '/a', '/b', variable],
+                         self._options().environment_directories)
+
+    def test_take_action_upstream_meanings(self):
+        answers = os.path.join(self.home, 'answers.yaml')
+        with open(answers, 'w') as out:
+            out.write('templates: /answered\nenvironments: [/ans.yaml]\n')
+        self.cmd.take_action(self._parse([
+            '--answers-file', answers, '-e', '/e.yaml',
+            '--control-scale', '3', '--control-flavor', 'control',
+            '--rhel-reg', '--reg-org', '42',
+            '--container-registry-file', '/images.yaml',
+            '--ceph-ansible-playbook', '/ceph.yml', '--yes']))
+        options = self._options()
+        self.assertEqual('/answered', options.templates)
+        self.assertEqual(['/ans.yaml', '/e.yaml'], options.environment_files)
+        self.assertEqual({
+            'ControllerCount': 3, 'OvercloudControlFlavor': 'control',
+            'OvercloudControllerFlavor': 'control',
+            'rhel_reg_method': 'satellite', 'rhel_reg_org': '42',
+            'rhel_reg_force': False, 'rhel_reg_sat_url': '',
+            'rhel_reg_activation_key': ''}, options.parameters)
+        self.assertEqual(['/answered/extraconfig/pre_deploy/'
+                          'rhel-registration/rhel-registration-resource-'
+                          'registry.yaml'], options.registration_files)
+        self.assertEqual('/images.yaml', options.container_registry_file)
+        self.assertEqual('/ceph.yml', options.ceph_ansible_playbook)
+        self.assertEqual('', self.app.stderr.getvalue())
+
+    def test_take_action_every_upstream_option_is_accepted(self):
+        """Each one means something here or says on stderr, in one line,
+        why it changes nothing."""
+        self.cmd.take_action(self._parse(UPSTREAM_ARGS))
+        lines = self.app.stderr.getvalue().splitlines()
+        said = [line.split(':')[0] for line in lines]
+        self.assertEqual(sorted(set(said)), sorted(said))
+        for option in SAY_WHY:
+            self.assertIn(option, said)
+        self.assertEqual(len(SAY_WHY), len(said))
+        self.assertEqual(1, self.prepare.call_count)
+
+    def test_take_action_registration_options_need_rhel_reg(self):
+        self.cmd.take_action(self._parse(['--templates', TEMPLATES,
+                                          '--reg-org', '1', '--yes']))
+        self.assertEqual('--reg-org: used only with --rhel-reg, as upstream',
+                         self.app.stderr.getvalue().strip())
+        self.assertEqual({}, self._options().parameters)
+
+    def test_take_action_dry_run_changes_nothing(self):
+        check = self.useFixture(fixtures.MockPatchObject(
+            prepare, 'check', return_value=(mock.Mock(), ['Controller']))).mock
+        self.cmd.take_action(self._parse(['--templates', TEMPLATES,
+                                          '--dry-run']))
+        check.assert_called_once()
+        self.assertNotCalled(self.prepare)
+        self.assertIn('Dry run: ', self.app.stdout.getvalue())
 
     def test_take_action_config_dir_follows_the_stack(self):
         parsed_args = self._parse(['--templates', TEMPLATES,

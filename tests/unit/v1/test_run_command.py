@@ -18,10 +18,12 @@ from tripleo_ffu.workflow import run
 LOG = '/cfg/ffu-run/run-20240101-000000.log'
 
 
-def _result(status='complete', exit_code=0, failures=(), host_table=()):
+def _result(status='complete', exit_code=0, failures=(), host_table=(),
+            left=None):
     return run.Result(status=status, exit_code=exit_code, log=LOG,
                       failures=list(failures), host_table=list(host_table),
-                      seconds=12.34, plays_run=['setup', 'ocata-prep'])
+                      seconds=12.34, plays_run=['setup', 'ocata-prep'],
+                      left=left)
 
 
 class TestRun(utils.TestCommand):
@@ -67,9 +69,10 @@ class TestRun(utils.TestCommand):
             ('playbook', 'plan'),
             ('phases', None),
             ('resume', False),
-            ('refused_limit', None),
-            ('refused_nodes', None),
-            ('refused_roles', None),
+            ('limit', None),
+            ('nodes', None),
+            ('roles', None),
+            ('force', False),
             ('yes', False),
         ])
 
@@ -81,7 +84,7 @@ class TestRun(utils.TestCommand):
             '--skip-tags', 'c', '--forks', '5', '--playbook', 'stack',
             '--phase', 'upgrade', '--phase', 'ffu', '--resume',
             '--limit', 'c-0', '--nodes', 'c-1', '--roles', 'Compute',
-            '--yes',
+            '--force', '--yes',
         ], [
             ('stack', 'prod'),
             ('config_dir', '/cfg'),
@@ -94,9 +97,10 @@ class TestRun(utils.TestCommand):
             ('playbook', 'stack'),
             ('phases', ['upgrade', 'ffu']),
             ('resume', True),
-            ('refused_limit', 'c-0'),
-            ('refused_nodes', 'c-1'),
-            ('refused_roles', 'Compute'),
+            ('limit', 'c-0'),
+            ('nodes', 'c-1'),
+            ('roles', 'Compute'),
+            ('force', True),
             ('yes', True),
         ])
 
@@ -118,6 +122,7 @@ class TestRun(utils.TestCommand):
     def test_parse_playbook_choices(self):
         self._parse(['--playbook', 'plan'], [('playbook', 'plan')])
         self._parse(['--playbook', 'stack'], [('playbook', 'stack')])
+        self._parse(['--playbook', 'all'], [('playbook', 'all')])
         self.assertRaises(utils.ParserException, self._parse,
                           ['--playbook', 'ffu_plan.yaml'])
 
@@ -126,7 +131,7 @@ class TestRun(utils.TestCommand):
                           ['--forks', 'many'])
 
     def test_parse_unknown_option(self):
-        self.assertRaises(utils.ParserException, self._parse, ['--force'])
+        self.assertRaises(utils.ParserException, self._parse, ['--dry-run'])
 
     def test_parse_stack_from_the_environment(self):
         self.useFixture(fixtures.EnvironmentVariable(
@@ -142,7 +147,8 @@ class TestRun(utils.TestCommand):
             config_dir=os.path.expanduser('~/tripleo-ffu/overcloud'),
             inventory=None, ssh_user=None, ssh_key=None, tags=None,
             skip_tags=None, forks=None, playbook='plan',
-            phases=plan.PHASES, resume=False, verbosity=0),
+            phases=plan.PHASES, resume=False, verbosity=0, limit=None,
+            limit_option=None, force=False),
             self._options())
         self.run.assert_called_once_with(mock.ANY, self.cmd._say,
                                          self.cmd._unfinished)
@@ -195,19 +201,42 @@ class TestRun(utils.TestCommand):
         self.assertIn('stack name', str(exc))
         self.assertNotCalled(self.run)
 
-    def test_take_action_refuses_a_part_of_the_overcloud(self):
-        for option in ('--limit', '--nodes', '--roles'):
-            exc = self.assertRaises(exceptions.CommandError,
-                                    self._take_action,
-                                    [option, 'overcloud-controller-0', '-y'])
-            self.assertIn('%s is refused' % option, str(exc))
-            self.assertIn('whole overcloud', str(exc))
+    def test_take_action_a_role_or_node_batch(self):
+        """upstream's --roles, --nodes and --limit: the target release's
+        phases on those nodes, without a question (as upstream's upgrade
+        run)."""
+        for option, value, pattern in (
+                ('--roles', 'Controller', 'Controller'),
+                ('--nodes', 'n-0, n-1', 'n-0,n-1'),
+                ('--limit', 'n-0:n-1', 'n-0,n-1')):
+            self.run.reset_mock()
+            with mock.patch('sys.stdin.isatty', return_value=False):
+                self._take_action([option, value, '--skip-tags',
+                                   'validation'])
+            options = self._options()
+            self.assertEqual((option, pattern), (options.limit_option,
+                                                 options.limit))
+            self.assertEqual(('upgrade', 'deploy', 'post-upgrade'),
+                             options.phases)
+            self.assertEqual('validation', options.skip_tags)
+
+    def test_take_action_one_of_roles_nodes_and_limit(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--roles', 'Compute', '--nodes', 'n-0',
+                                 '-y'])
+        self.assertIn('--roles and --nodes: give one of --roles, --nodes and '
+                      '--limit', str(exc))
         self.assertNotCalled(self.run)
 
-    def test_take_action_refuses_an_empty_limit(self):
-        self.assertRaises(exceptions.CommandError, self._take_action,
-                          ['--limit', '', '-y'])
-        self.assertNotCalled(self.run)
+    def test_take_action_upstreams_playbook_names(self):
+        for playbook, phases in (
+                ('all', ('upgrade', 'deploy', 'post-upgrade')),
+                ('upgrade_steps_playbook.yaml', ('upgrade',)),
+                ('post_upgrade_steps_playbook.yaml', ('post-upgrade',))):
+            self.run.reset_mock()
+            self._take_action(['--roles', 'Compute', '--playbook', playbook])
+            self.assertEqual(('plan', phases), (self._options().playbook,
+                                                self._options().phases))
 
     def test_take_action_forks_must_be_positive(self):
         for forks in ('0', '-3'):
@@ -271,6 +300,26 @@ class TestRun(utils.TestCommand):
         self.assertNotIn('FAILED', out)
         self.assertNotIn('--resume', out)
 
+    def test_summary_says_what_is_left(self):
+        self.run.return_value = _result(left={'n-1': ['upgrade', 'deploy']})
+        self._take_action(['--roles', 'Controller'])
+        self.assertIn('Left: n-1 (upgrade, deploy)\n',
+                      self.app.stdout.getvalue())
+        self.run.reset_mock()
+        self.run.return_value = _result(left={})
+        self._take_action(['--nodes', 'n-1'])
+        self.assertTrue(self.app.stdout.getvalue().endswith(
+            'Every node has been through every phase; next: openstack '
+            'overcloud ffwd-upgrade converge\n'))
+
+    def test_summary_nothing_to_do(self):
+        self.run.return_value = _result('nothing to do', left={})
+        self._take_action(['--roles', 'Controller'])
+        out = self.app.stdout.getvalue()
+        self.assertIn('Nothing to run: those nodes have been through those '
+                      'phases\n', out)
+        self.assertNotIn('Ansible log', out)
+
     def test_summary_failed(self):
         failure = {'play': 'ocata-4', 'task': 'Stop nova', 'host': 'c-0',
                    'file': '/cfg/ffu_plan.yaml:12', 'message': 'boom',
@@ -301,13 +350,11 @@ class TestRun(utils.TestCommand):
         self.assertNotCalled(self.run)
 
     @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
-    @mock.patch('sys.stdin.isatty', return_value=False)
-    def test_refused_options_come_before_the_confirmation(self, isatty,
-                                                          prompt):
-        exc = self.assertRaises(exceptions.CommandError, self._take_action,
-                                ['--roles', 'Compute'])
-        self.assertIn('--roles is refused', str(exc))
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_a_limited_run_asks_nothing(self, isatty, prompt):
+        self._take_action(['--roles', 'Compute'])
         self.assertNotCalled(prompt)
+        self.assertEqual(1, self.run.call_count)
 
     @mock.patch('tripleoclient.utils.prompt_user_for_confirmation',
                 return_value=False)
