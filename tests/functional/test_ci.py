@@ -259,7 +259,7 @@ def test_the_limited_runs_refuse_out_of_order(procedure):
 def test_the_fast_forward_phase_on_every_node(procedure):
     out = _ok(procedure['ffu'])
     assert 'All 5 nodes answer.' in out
-    assert 'pike step 6: 5 hosts' in out and 'upgrade step' not in out
+    assert 'ffu-pike step 6: 5 hosts' in out and 'upgrade step' not in out
     assert 'Left: overcloud-controller-0 (upgrade, deploy, post-upgrade)' \
         in out
 

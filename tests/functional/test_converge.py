@@ -66,14 +66,14 @@ def test_converge_refused_while_the_run_is_incomplete(prepared, tmp_path):
     config_dir = _copy_of_the_plan(prepared, tmp_path)
     ids = plan.load_plays(config_dir)
     journal = run_state.Journal.start(config_dir, ids, 'run.log')
-    for play_id in ids[:ids.index('pike-6')]:
+    for play_id in ids[:ids.index('ffu-pike-6')]:
         journal.mark(play_id, 'done')
-    journal.mark('pike-6', 'failed')
+    journal.mark('ffu-pike-6', 'failed')
     journal.finish('failed')
-    missing = len(ids) - ids.index('pike-6')
+    missing = len(ids) - ids.index('ffu-pike-6')
     _refused(prepared, config_dir, 'the run is not complete: %d of %d plays '
-             'not done (pike-6, pike-7, pike-8, pike-9, queens-post, '
-             'upgrade-0, ...)' % (missing, len(ids)))
+             'not done (ffu-pike-6, ffu-pike-7, ffu-pike-8, ffu-pike-9, '
+             'ffu-end, upgrade-facts, ...)' % (missing, len(ids)))
 
 
 @dataclasses.dataclass

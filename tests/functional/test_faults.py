@@ -250,7 +250,8 @@ def test_download_into_a_full_filesystem_keeps_the_previous_config(
 
 def test_sigterm_stops_the_run_and_the_journal_says_where(prepared):
     process = _fresh_run(prepared)
-    _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
+    _wait_for('ffu-ocata step 1',
+              _play_done(prepared.config_dir, 'ffu-ocata-1'))
     process.send_signal(signal.SIGTERM)
     code, out, err = _finish(process)
     assert code == 143, out + err
@@ -263,7 +264,8 @@ def test_sigterm_stops_the_run_and_the_journal_says_where(prepared):
 def test_sshd_killed_during_the_run_stops_it_cleanly(prepared):
     lab = prepared.lab
     process = _fresh_run(prepared)
-    _wait_for('ocata step 1', _play_done(prepared.config_dir, 'ocata-1'))
+    _wait_for('ffu-ocata step 1',
+              _play_done(prepared.config_dir, 'ffu-ocata-1'))
     sshd = _pid(lab, 'sshd')
     for pid in [sshd] + _children(sshd):
         try:
@@ -277,7 +279,7 @@ def test_sshd_killed_during_the_run_stops_it_cleanly(prepared):
     journal = _journal(prepared.config_dir)
     assert journal['status'] == 'failed'
     statuses = {play['id']: play['status'] for play in journal['plays']}
-    assert statuses['ocata-1'] == 'done'
+    assert statuses['ffu-ocata-1'] == 'done'
     status = lab.ffu_status(prepared.config_dir)
     assert status['state'] == 'failed'
 
@@ -306,8 +308,8 @@ def test_sigkill_leaves_a_lock_released_and_a_journal_to_resume(
                 if p['status'] == 'done']) > done)
         else:
             process = _fresh_run(prepared, stdout=out, stderr=out)
-            _wait_for('ocata step 1',
-                      _play_done(prepared.config_dir, 'ocata-1'))
+            _wait_for('ffu-ocata step 1',
+                      _play_done(prepared.config_dir, 'ffu-ocata-1'))
         process.kill()
         process.wait()
     # Ansible dies with the run (its terminal hangs up): nothing of the

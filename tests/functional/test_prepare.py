@@ -86,8 +86,8 @@ def test_config_dir_has_playbooks_role_files_and_plan(prepared):
         for section in fixers.ROLE_SECTIONS:
             assert os.path.isfile(os.path.join(config_dir, role,
                                                section + '.yaml'))
-    assert plan.load_plays(config_dir)[:3] == ['setup', 'ocata-prep',
-                                               'ocata-0']
+    assert plan.load_plays(config_dir)[:4] == ['ffu-facts', 'ffu',
+                                               'ffu-ocata', 'ffu-ocata-0']
 
 
 def _whens(tasks):

@@ -1,9 +1,10 @@
 """The compiled plan runs exactly what the stack's own playbooks run.
 
-For every lab node, the sequence of (task, release, step) that Ansible
-executes (not skipped) is the same under the stack's playbooks (FFU, then
-upgrade, deploy and post-upgrade steps) and under the plan, each run from
-a freshly deployed newton, through ansible-runner.
+For every lab node, the sequence of (task, module, release, step, result)
+that Ansible executes (not skipped) is the same under the stack's
+playbooks (FFU, then upgrade, deploy and post-upgrade steps) and under the
+plan (a run per phase), each run from a freshly deployed newton, through
+ansible-runner.
 """
 
 import collections
@@ -12,6 +13,8 @@ import os
 
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import plan
+from tests.functional import test_tht
+from tests.unit import ansible_standins
 
 CALLBACKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), 'unit', 'standins', 'callback_plugins')
@@ -48,13 +51,21 @@ def _run(prepared, playbooks, log):
 
 
 def test_plan_executes_what_the_stack_playbooks_execute(prepared, tmp_path):
+    before = test_tht.present()
     by_stack = _run(prepared, STACK_PLAYBOOKS, tmp_path / 'stack.jsonl')
-    by_plan = _run(prepared, [plan.PLAN_FILE], tmp_path / 'plan.jsonl')
+    # THT's own playbooks went through the lab's stand-ins, in the trees.
+    test_tht.check_node_trees(prepared.lab.status())
+    # One run per phase, as `run` runs the plan.
+    by_plan = _run(prepared, ansible_standins.plan_playbooks(
+        prepared.config_dir, plan.load(prepared.config_dir)),
+        tmp_path / 'plan.jsonl')
     assert sorted(by_stack) == sorted(by_plan) == sorted(
         node['hostname'] for node in prepared.lab.status()['nodes'])
     for host in by_stack:
         assert by_plan[host] == by_stack[host], host
-    assert ('Update openstack-keystone to pike', 'pike', '6') in by_plan[
-        'overcloud-controller-0']
-    assert not any(task == 'Update openstack-keystone to pike'
-                   for task, _, _ in by_plan['overcloud-controller-1'])
+    assert ('Update openstack-keystone to pike', 'copy', 'pike', '6',
+            'ok') in by_plan['overcloud-controller-0']
+    assert not any(event[0] == 'Update openstack-keystone to pike'
+                   for event in by_plan['overcloud-controller-1'])
+    # Nothing outside the lab dir, under either.
+    assert test_tht.present() <= before, sorted(test_tht.present() - before)

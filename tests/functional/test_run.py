@@ -73,8 +73,8 @@ def test_run_upgrades_every_node_with_progress(prepared):
     out = result.stdout
     assert 'All 5 nodes answer.' in out
     assert "Host keys: checked against the stack's SshKnownHosts" in out
-    assert 'ocata step 4: 5 hosts, 1 ok, 1 changed, 0 failed, ' in out
-    assert 'pike step 6: 5 hosts, 4 ok, 4 changed, 0 failed, ' in out
+    assert 'ffu-ocata step 4: 5 hosts, 1 ok, 1 changed, 0 failed, ' in out
+    assert 'ffu-pike step 6: 5 hosts, 4 ok, 4 changed, 0 failed, ' in out
     table = out[out.index('\nhost '):]
     assert 'overcloud-controller-0' in table and 'unreachable' in table
     log = out.split('Ansible log: ')[-1].strip()
@@ -96,7 +96,7 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     with _edited(prepared, relative, lambda tasks: tasks + [fault]):
         failed = _run(prepared, '--yes')
     assert failed.returncode == 1
-    assert 'FAILED: Injected fault on overcloud-controller-0 (play pike-6)' \
+    assert 'FAILED: Injected fault on overcloud-controller-0 (play ffu-pike-6)' \
         in failed.stdout
     assert 'task from: %s' % relative in failed.stdout
     assert 'injected fault (password ********)' in failed.stdout
@@ -110,12 +110,12 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     assert journal['failure']['task'] == 'Injected fault'
     assert secret not in json.dumps(journal)
     statuses = {play['id']: play['status'] for play in journal['plays']}
-    assert statuses['pike-5'] == 'done' and statuses['pike-6'] == 'failed'
-    assert statuses['pike-7'] == 'pending'
+    assert statuses['ffu-pike-5'] == 'done' and statuses['ffu-pike-6'] == 'failed'
+    assert statuses['ffu-pike-7'] == 'pending'
     status = prepared.lab.ffu_status(prepared.config_dir)
     assert status['state'] == 'failed' and status['run_status'] == 'failed'
     assert status['last_failure'] == ('Injected fault on '
-                                      'overcloud-controller-0 (play pike-6)')
+                                      'overcloud-controller-0 (play ffu-pike-6)')
     assert status['plays_failed'] == 1
     assert status['plays_done'] == _count_done(statuses)
     assert status['next_step'].endswith('run --resume')
@@ -127,11 +127,11 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
 
     resumed = _run(prepared, '--resume', '--yes')
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert 'Resuming at pike-6' in resumed.stdout
-    assert 'ocata step 6' not in resumed.stdout
+    assert 'Resuming at ffu-pike-6' in resumed.stdout
+    assert 'ffu-ocata step 6' not in resumed.stdout
     runs = {play['id']: play['runs'] for play in _journal(prepared)['plays']}
-    assert runs['ocata-6'] == runs['pike-5'] == runs['deploy-4'] == 1
-    assert runs['pike-0'] == runs['pike-6'] == 2
+    assert runs['ffu-ocata-6'] == runs['ffu-pike-5'] == runs['deploy.10'] == 1
+    assert runs['ffu-pike'] == runs['ffu-pike-0'] == runs['ffu-pike-6'] == 2
     assert _journal(prepared)['status'] == 'complete'
     assert set(_releases(prepared).values()) == {'queens'}
 
@@ -296,7 +296,7 @@ def test_ctrl_c_stops_ansible_and_the_journal_says_where(prepared):
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if os.path.exists(journal) and any(
-                play['status'] == 'done' and play['id'] == 'ocata-1'
+                play['status'] == 'done' and play['id'] == 'ffu-ocata-1'
                 for play in _journal(prepared)['plays']):
             break
         time.sleep(0.5)
@@ -307,8 +307,8 @@ def test_ctrl_c_stops_ansible_and_the_journal_says_where(prepared):
     assert journal_data['status'] == 'interrupted'
     unfinished = [play['id'] for play in journal_data['plays']
                   if play['status'] != 'done']
-    assert unfinished and unfinished[0] not in ('setup', 'ocata-0',
-                                                'ocata-1')
+    assert unfinished and unfinished[0] not in ('ffu', 'ffu-ocata-0',
+                                                'ffu-ocata-1')
     # The play Ansible was in when it stopped is the first one not done.
     with open(journal_data['log']) as log:
         started = [line.split('[')[1].split(']')[0] for line in log

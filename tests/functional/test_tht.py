@@ -1,33 +1,22 @@
-"""The lab's queens stack has THT's own RoleConfig, and THT's playbooks
-run on the lab's nodes with the lab's stand-ins, touching nothing outside
-the lab dir.
+"""The lab's queens stack has THT's own RoleConfig.
 
-Runs last (conftest.MODULE_ORDER): it needs the stack updated with the
-lab's queens templates (converge leaves it so; alone, this module updates
-it as prepare would), runs the stack's own playbooks (downloaded with
-tripleo-common's Config, run with ansible-playbook as config download's
-users run them) and puts the node trees back to newton after.
+Runs after converge (conftest.MODULE_ORDER): it needs the stack updated
+with the lab's queens templates (converge leaves it so; alone, this
+module updates it as prepare would). That THT's playbooks run on the
+lab's nodes with the lab's stand-ins, touching nothing outside the lab
+dir, test_prepare_equivalence checks with check_node_trees and present().
 """
 
 import dataclasses
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import tht
-from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import environments
-from tripleo_ffu.workflow import fixers
-from tests.functional.conftest import BIN
 
-# The stack's playbooks, in the order of an FFU.
-PLAYBOOKS = ('fast_forward_upgrade_playbook.yaml',
-             'upgrade_steps_playbook.yaml', 'deploy_steps_playbook.yaml',
-             'post_upgrade_steps_playbook.yaml')
 # The nodes they run on: the bootstrap node, another controller, a compute
 # (every kind of node, at 3/5 of the time), and the undercloud.
 NODES = ('overcloud-controller-0', 'overcloud-controller-1',
@@ -157,88 +146,8 @@ def test_role_config_playbooks_are_thts(queens):
     assert 'deploy_steps_tasks' not in role_config
 
 
-@pytest.fixture(scope='module')
-def config_dir(queens, tmp_path_factory):
-    """The stack's config, downloaded by tripleo-common's Config, its task
-    ordering fixed as prepare fixes it (the seed's bug)."""
-    config_dir = str(tmp_path_factory.mktemp('tht') / 'config')
-    config_download.download(queens.heat, 'overcloud', config_dir)
-    fixers.fix_config(config_dir, fixers.load_fixers())
-    return config_dir
-
-
-def _inventory(lab, path):
-    """The inventory of THT's playbooks: undercloud, overcloud and a group
-    per role. Queens' config download also gave each role group its
-    <Role>_pre_deployments and _post_deployments (the lab has none);
-    tripleo-common 18 names them pre_deployments_<Role> in host_vars."""
-    report = lab.status()
-    roles = {}
-    for node in report['nodes']:
-        roles.setdefault(node['role'], {})[node['hostname']] = {}
-    # The undercloud runs modules with our Python (interpreter discovery
-    # may find a broken one, such as a pyenv shim).
-    children = {'undercloud': {'hosts': {'localhost': {
-        'ansible_connection': 'local',
-        'ansible_python_interpreter': sys.executable}}},
-        'overcloud': {'children': {role: {} for role in roles}}}
-    for role, hosts in roles.items():
-        children[role] = {'hosts': hosts, 'vars': {
-            'tripleo_role_name': role, role + '_pre_deployments': [],
-            role + '_post_deployments': []}}
-    inventory = {'all': {'children': children, 'vars': {
-        'ansible_host': '127.0.0.1', 'ansible_user': report['ssh_user'],
-        'ansible_ssh_common_args': '-o UserKnownHostsFile=%s '
-                                   '-o StrictHostKeyChecking=yes'
-                                   % report['known_hosts']}}}
-    with open(path, 'w') as out:
-        yaml.safe_dump(inventory, out)
-    return report
-
-
-def _present():
+def present():
     return {path for path in SYSTEM_PATHS if os.path.lexists(path)}
-
-
-@pytest.fixture(scope='module')
-def ran(queens, config_dir):
-    """The four playbooks, one after the other, on newton node trees."""
-    lab = queens.lab
-    lab.cli('reset', '--nodes')
-    inventory = os.path.join(config_dir, 'lab-inventory.yaml')
-    report = _inventory(lab, inventory)
-    before = _present()
-    env = dict(lab.env, ANSIBLE_HOST_KEY_CHECKING='True',
-               ANSIBLE_PRIVATE_KEY_FILE=report['ssh_key'],
-               ANSIBLE_PIPELINING='True', ANSIBLE_RETRY_FILES_ENABLED='False',
-               ANSIBLE_FORKS='8')
-    results = {}
-    try:
-        for playbook in PLAYBOOKS:
-            results[playbook] = subprocess.run(
-                [os.path.join(BIN, 'ansible-playbook'), '-i', inventory,
-                 '--limit', ','.join(NODES + ('localhost',)), playbook],
-                cwd=config_dir, env=env, capture_output=True, text=True,
-                stdin=subprocess.DEVNULL, timeout=1200)
-            if results[playbook].returncode:
-                break
-        yield results, before, _present(), lab.status()
-    finally:
-        lab.cli('reset', '--nodes')
-
-
-@pytest.mark.parametrize('playbook', PLAYBOOKS)
-def test_the_stacks_playbook_runs_on_the_lab(ran, playbook):
-    results = ran[0]
-    assert playbook in results, 'an earlier playbook failed'
-    result = results[playbook]
-    assert result.returncode == 0, (result.stdout[-4000:] +
-                                    result.stderr[-2000:])
-
-
-def test_nothing_outside_the_lab_dir_changed(ran):
-    results, before, after, _ = ran
-    assert after <= before, sorted(after - before)
 
 
 def _node(report, hostname):
@@ -246,8 +155,10 @@ def _node(report, hostname):
                 if node['hostname'] == hostname)
 
 
-def test_the_nodes_went_through_the_upgrade_in_their_trees(ran):
-    report = ran[3]
+def check_node_trees(report):
+    """After the stack's playbooks: the nodes went through the upgrade in
+    their trees, through the stand-ins (test_prepare_equivalence runs
+    them on the lab's nodes)."""
     for hostname in NODES:
         node = _node(report, hostname)
         assert node['release'] == 'queens', node
