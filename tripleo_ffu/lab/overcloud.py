@@ -39,8 +39,9 @@ def deploy_files(lab, release):
              lab.lab_environment])
 
 
-def _stack_fields(lab, release):
+def _stack_fields(lab, release, environments=()):
     template_path, env_paths = deploy_files(lab, release)
+    env_paths = env_paths + list(environments)
     tpl_files, template = template_utils.get_template_contents(
         template_file=template_path)
     env_files, environment = (
@@ -78,10 +79,11 @@ def wait(heat, stack_id, action, timeout):
         time.sleep(1)
 
 
-def create(heat, lab, name, release, timeout=600):
+def create(heat, lab, name, release, timeout=600, environments=()):
+    """A stack of the lab's deploy, with more environment files last."""
     LOG.info('Deploying stack %s from the %s templates', name, release)
     created = heat.stacks.create(stack_name=name, timeout_mins=timeout // 60,
-                                 **_stack_fields(lab, release))
+                                 **_stack_fields(lab, release, environments))
     return wait(heat, created['stack']['id'], 'CREATE', timeout)
 
 
