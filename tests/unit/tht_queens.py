@@ -59,27 +59,25 @@ def role_config(parameters=None):
     return resolve(template['outputs']['RoleConfig']['value'])
 
 
+def _write(path, data):
+    """A string as it is, anything else as YAML (as config download)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as out:
+        if isinstance(data, str):
+            out.write(data)
+        else:
+            yaml.safe_dump(data, out, default_flow_style=False)
+
+
 def write_config(config_dir, role_tasks, parameters=None):
     """A config dir as config download writes it: RoleConfig's entries
     (strings as they are, the rest as YAML) and role_tasks, {path: data}
     of the role files (a string is written as it is)."""
-    os.makedirs(config_dir, exist_ok=True)
     for name, value in role_config(parameters).items():
-        path = os.path.join(config_dir, name if '.' in name
-                            else name + '.yaml')
-        with open(path, 'w') as out:
-            if isinstance(value, (list, dict)):
-                yaml.safe_dump(value, out, default_flow_style=False)
-            else:
-                out.write(value)
-    for relative, tasks in role_tasks.items():
-        path = os.path.join(config_dir, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'w') as out:
-            if isinstance(tasks, str):
-                out.write(tasks)
-            else:
-                yaml.safe_dump(tasks, out, default_flow_style=False)
+        _write(os.path.join(config_dir, name if '.' in name
+                            else name + '.yaml'), value)
+    for relative, data in role_tasks.items():
+        _write(os.path.join(config_dir, relative), data)
     return config_dir
 
 
