@@ -21,7 +21,6 @@ import pytest
 import yaml
 
 from tests.functional.conftest import BIN
-from tests.functional.conftest import QUEENS
 from tests.functional.conftest import passwords
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
@@ -97,7 +96,7 @@ openstack overcloud ffwd-upgrade prepare --stack %s \\
     --deployed-server \\
     -e %s/passwords.yaml \\
     -e %s/lab-environment.yaml 2>&1 | tee %s/overcloud_upgrade_prepare.log'''
-                   % (STACK, QUEENS, '--overcloud-ssh-user %s \\\n    '
+                   % (STACK, job.lab.queens, '--overcloud-ssh-user %s \\\n    '
                       % job.user if user else '', lab, lab, job.home))
 
 
@@ -152,7 +151,7 @@ openstack overcloud  ffwd-upgrade converge \\
         -e %s/lab-environment.yaml \\
      2>&1 | tee %s/overcloud_upgrade_converge.log
 echo "[$(date)] Finished  ffwd-upgrade upgrade converge step"'''
-                   % (job.user, QUEENS, STACK, lab, lab, job.home))
+                   % (job.user, job.lab.queens, STACK, lab, lab, job.home))
 
 
 def _edit_and_recompile(config_dir, relative, tasks):
