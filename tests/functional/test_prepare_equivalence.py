@@ -27,16 +27,21 @@ STACK_PLAYBOOKS = ('fast_forward_upgrade_playbook.yaml',
 def _run(prepared, playbooks, log):
     prepared.lab.cli('reset', '--nodes')
     report = prepared.lab.status()
-    env = {'ANSIBLE_CALLBACK_PLUGINS': CALLBACKS,
-           'ANSIBLE_CALLBACK_WHITELIST': 'callback_executed',
-           'FFU_EXECUTED_LOG': str(log)}
+    # The operator's environment (the lab's stackrc: its stand-ins of the
+    # nodes' actions), and the recorder.
+    env = {name: value for name, value in prepared.lab.env.items()
+           if name.startswith('ANSIBLE_')}
+    env.update({'ANSIBLE_CALLBACK_PLUGINS': CALLBACKS,
+                'ANSIBLE_CALLBACK_WHITELIST': 'callback_executed',
+                'FFU_EXECUTED_LOG': str(log)})
+    assert env.get('ANSIBLE_ACTION_PLUGINS'), 'no stand-ins: not the lab'
     for playbook in playbooks:
         runner = ansible.run_playbook(
             os.path.join(prepared.config_dir, playbook),
             os.path.join(prepared.config_dir,
                          'tripleo-ansible-inventory.yaml'),
             str(log) + '.runner', ssh_key=report['ssh_key'], extra_env=env,
-            ident=playbook)
+            ident=os.path.basename(playbook))
         assert runner.rc == 0, '%s failed: %s' % (playbook, runner.stats)
     executed = collections.defaultdict(list)
     with open(log) as lines:
