@@ -10,6 +10,7 @@ ansible-runner.
 import collections
 import json
 import os
+import shutil
 
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import plan
@@ -24,7 +25,7 @@ STACK_PLAYBOOKS = ('fast_forward_upgrade_playbook.yaml',
                    'post_upgrade_steps_playbook.yaml')
 
 
-def _run(prepared, playbooks, log):
+def _run(prepared, config_dir, playbooks, log):
     prepared.lab.cli('reset', '--nodes')
     report = prepared.lab.status()
     # The operator's environment (the lab's stackrc: its stand-ins of the
@@ -37,9 +38,8 @@ def _run(prepared, playbooks, log):
     assert env.get('ANSIBLE_ACTION_PLUGINS'), 'no stand-ins: not the lab'
     for playbook in playbooks:
         runner = ansible.run_playbook(
-            os.path.join(prepared.config_dir, playbook),
-            os.path.join(prepared.config_dir,
-                         'tripleo-ansible-inventory.yaml'),
+            os.path.join(config_dir, playbook),
+            os.path.join(config_dir, 'tripleo-ansible-inventory.yaml'),
             str(log) + '.runner', ssh_key=report['ssh_key'], extra_env=env,
             ident=os.path.basename(playbook))
         assert runner.rc == 0, '%s failed: %s' % (playbook, runner.stats)
@@ -57,13 +57,17 @@ def _run(prepared, playbooks, log):
 
 def test_plan_executes_what_the_stack_playbooks_execute(prepared, tmp_path):
     before = test_tht.present()
-    by_stack = _run(prepared, STACK_PLAYBOOKS, tmp_path / 'stack.jsonl')
+    # A copy: the plan's per-phase playbooks are written next to the
+    # stack's, and the other tests share the prepared config dir.
+    config_dir = str(tmp_path / 'config')
+    shutil.copytree(prepared.config_dir, config_dir, symlinks=True)
+    by_stack = _run(prepared, config_dir, STACK_PLAYBOOKS,
+                    tmp_path / 'stack.jsonl')
     # THT's own playbooks went through the lab's stand-ins, in the trees.
     test_tht.check_node_trees(prepared.lab.status())
     # One run per phase, as `run` runs the plan.
-    by_plan = _run(prepared, ansible_standins.plan_playbooks(
-        prepared.config_dir, plan.load(prepared.config_dir)),
-        tmp_path / 'plan.jsonl')
+    by_plan = _run(prepared, config_dir, ansible_standins.plan_playbooks(
+        config_dir, plan.load(config_dir)), tmp_path / 'plan.jsonl')
     # The deploy playbook's undercloud plays (facts, global variables) run
     # on the undercloud too.
     assert sorted(by_stack) == sorted(by_plan) == sorted(

@@ -77,7 +77,7 @@ def test_run_upgrades_every_node_with_progress(prepared):
     assert 'ffu-pike step 6: 5 hosts, 4 ok, 4 changed, 0 failed, ' in out
     table = out[out.index('\nhost '):]
     assert 'overcloud-controller-0' in table and 'unreachable' in table
-    log = out.split('Ansible log: ')[-1].strip()
+    log = out.split('Ansible log: ')[-1].splitlines()[0].strip()
     assert os.path.isfile(log) and 'PLAY RECAP' in open(log).read()
     assert set(_releases(prepared).values()) == {'queens'}
     journal = _journal(prepared)
@@ -158,7 +158,8 @@ def test_the_stack_playbook_of_a_phase_runs_too(prepared):
     result = _run(prepared, '--playbook', 'stack', '--phase',
                   'post-upgrade', '--yes')
     assert result.returncode == 0, result.stdout + result.stderr
-    assert 'Finish the upgrade of the overcloud: 5 hosts, ' in result.stdout
+    # THT's post-upgrade play has no name: Ansible names it by its hosts.
+    assert '\novercloud: 5 hosts, ' in result.stdout
     assert 'Run complete' in result.stdout
     assert journal_text() == before, 'the stack mode keeps no journal'
 
