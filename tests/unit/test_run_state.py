@@ -400,3 +400,20 @@ def test_a_new_run_takes_its_nodes_through_its_plays_again(config_dir):
     assert nodes.hosts('queens-post') == set(ALL)
     journal.mark('ocata-0', 'done')
     assert run_state.Nodes.load(config_dir).hosts('ocata-0') == set(ALL)
+
+
+def test_a_batch_keeps_what_other_nodes_went_through(config_dir):
+    """A play none of the batch's nodes is in (the Controllers' host prep
+    in a Compute batch) stays done where it was."""
+    _run(config_dir, UPGRADE, UPGRADE, hosts=['c-0', 'c-1'])
+    journal = run_state.Journal.start(
+        config_dir, UPGRADE, '/log',
+        targets={'setup': ['n-0'], 'upgrade-0': [], 'upgrade-1': ['n-0']})
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('upgrade-0') == {'c-0', 'c-1'}
+    assert nodes.hosts('setup') == {'c-0', 'c-1'}
+    journal.mark('upgrade-0', 'done')
+    journal.mark('upgrade-1', 'done')
+    nodes = run_state.Nodes.load(config_dir)
+    assert nodes.hosts('upgrade-0') == {'c-0', 'c-1'}
+    assert nodes.hosts('upgrade-1') == set(ALL)

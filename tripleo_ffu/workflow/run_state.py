@@ -273,11 +273,11 @@ class Nodes:
         plays = self.data['plays']
         changed = False
         for play_id in play_ids:
-            if play_id not in plays:
-                continue
             hosts = set(targets.get(play_id) or [])
+            if play_id not in plays or not hosts:
+                continue  # a play the run's nodes are not in: kept as is
             left = set(plays[play_id].get('hosts') or []) - hosts
-            if left and hosts:
+            if left:
                 plays[play_id]['hosts'] = sorted(left)
             else:
                 del plays[play_id]
