@@ -533,3 +533,20 @@ def test_a_limited_run_needs_the_plan(prepared):
     with pytest.raises(errors.WorkflowError, match='--nodes needs the plan'):
         run.run(_limited(prepared, 'n-0', '--nodes', playbook='stack',
                          phases=('upgrade',)), print)
+
+
+def test_resume_finishes_the_phases_of_the_run_it_resumes(prepared,
+                                                          monkeypatch):
+    """A run of the upgrade phase alone, failed: its resume runs the
+    rest of that phase, not the phases after it."""
+    upgrade = [play_id for play_id in TARGET if play_id.startswith('upgrade')]
+    journal = run_state.Journal.start(
+        prepared, upgrade, '/log', targets={p: ['c-0'] for p in upgrade})
+    journal.mark('upgrade-0', 'done')
+    journal.mark('upgrade-1', 'failed')
+    journal.finish('failed')
+    options = run.Options(stack='overcloud', config_dir=prepared,
+                          resume=True)
+    result, calls, said = _run_limited(options, monkeypatch)
+    assert calls[1][1].ids() == upgrade
+    assert any(line.startswith('Resuming at upgrade-1') for line in said)

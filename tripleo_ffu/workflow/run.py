@@ -401,7 +401,10 @@ def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
     playbook = plan.load(options.config_dir)
     by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
-        ids = select_plays(playbook, options.phases, journal)
+        # A resume finishes the run it resumes: that run's phases.
+        phases = {plan.phase_of(play) for play_id, play in by_id.items()
+                  if journal.play(play_id) is not None}
+        ids = select_plays(playbook, phases or options.phases, journal)
         unfinished = journal.first_unfinished()
         again = ids[:ids.index(unfinished)]
         say('Resuming at %s%s%s' % (
