@@ -209,3 +209,66 @@ def prepared(lab, tmp_path_factory):
     result = lab.openstack(*prepare_args(lab, config_dir, '--yes'),
                            timeout=1200)
     return Prepared(lab, config_dir, result)
+
+
+# A test-only callback that records every task that ran (not skipped).
+RECORDER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), 'unit', 'standins', 'callback_plugins')
+
+
+def recorder_env(log):
+    """ANSIBLE_* settings that record every task run into log."""
+    return {'ANSIBLE_CALLBACK_PLUGINS': RECORDER,
+            'ANSIBLE_CALLBACK_WHITELIST': 'callback_executed',
+            'FFU_EXECUTED_LOG': str(log)}
+
+
+def executed(log, skip=('ping',)):
+    """{host: [(task, module, release, step, status)]} from log."""
+    found = {}
+    with open(log) as lines:
+        for line in lines:
+            event = json.loads(line)
+            if event['action'] not in skip:
+                found.setdefault(event['host'], []).append(
+                    (event['task'], event['action'], event['release'],
+                     event['step'], event['status']))
+    return found
+
+
+@dataclasses.dataclass
+class Upgraded:
+    result: subprocess.CompletedProcess
+    executed: dict      # executed(): what each host ran
+    journal: dict       # the run's journal as it ended
+    releases: dict      # {node: release} as the run left them
+    present_before: set  # test_tht.present() before the run
+
+
+@pytest.fixture(scope='session')
+def upgraded(prepared, tmp_path_factory):
+    """`run --yes` from freshly deployed newton nodes through the CLI,
+    every task it ran recorded: the equivalence test compares that with
+    the stack's playbooks, test_run reads its output. One whole run for
+    both (each is several minutes)."""
+    from tripleo_ffu.workflow import run_state
+    from tests.functional import test_tht
+    lab = prepared.lab
+    present_before = test_tht.present()
+    lab.cli('reset', '--nodes')
+    for name in (run_state.JOURNAL_FILE, run_state.NODES_FILE):
+        path = os.path.join(prepared.config_dir, run_state.RUN_DIR, name)
+        if os.path.exists(path):
+            os.unlink(path)
+    log = tmp_path_factory.mktemp('upgraded') / 'executed.jsonl'
+    result = run(('openstack', 'overcloud', 'ffwd-upgrade', 'run',
+                  '--config-dir', prepared.config_dir, '--yes'),
+                 env=dict(lab.env, **recorder_env(log)), check=False,
+                 timeout=1800)
+    with open(os.path.join(prepared.config_dir, run_state.RUN_DIR,
+                           run_state.JOURNAL_FILE)) as source:
+        journal = json.load(source)
+    return Upgraded(result, executed(log) if os.path.exists(log) else {},
+                    journal, {node['hostname']: node['release']
+                              for node in lab.status()['nodes']},
+                    present_before)

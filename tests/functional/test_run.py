@@ -66,9 +66,10 @@ def _edited(prepared, relative, edit):
         recompile()
 
 
-def test_run_upgrades_every_node_with_progress(prepared):
-    _fresh(prepared)
-    result = _run(prepared, '--yes')
+def test_run_upgrades_every_node_with_progress(upgraded):
+    """The session's whole run (conftest.upgraded, which the equivalence
+    test also reads)."""
+    result = upgraded.result
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert 'All 5 nodes answer.' in out
@@ -79,17 +80,17 @@ def test_run_upgrades_every_node_with_progress(prepared):
     assert 'overcloud-controller-0' in table and 'unreachable' in table
     log = out.split('Ansible log: ')[-1].splitlines()[0].strip()
     assert os.path.isfile(log) and 'PLAY RECAP' in open(log).read()
-    assert set(_releases(prepared).values()) == {'queens'}
-    journal = _journal(prepared)
-    assert journal['status'] == 'complete'
-    assert {play['runs'] for play in journal['plays']} == {1}
+    assert 'Every node has been through every phase' in out
+    assert set(upgraded.releases.values()) == {'queens'}
+    assert upgraded.journal['status'] == 'complete'
+    assert {play['runs'] for play in upgraded.journal['plays']} == {1}
 
 
 def test_the_stack_playbook_of_a_phase_runs_too(prepared):
     """--playbook stack runs the stack's own playbook of each phase (the
     equivalence test runs them all and checks they upgrade the lab). The
-    post-upgrade phase runs on upgraded nodes: those the test above left,
-    or a plan run's."""
+    post-upgrade phase runs on upgraded nodes: those the equivalence test
+    left, or a plan run's."""
     if set(_releases(prepared).values()) != {'queens'}:
         _fresh(prepared)
         _run(prepared, '--yes', check=True)
