@@ -134,3 +134,29 @@ def test_the_agent_completes_only_the_waiting_deployments():
     heat.software_deployments.update.assert_called_once_with(
         'a', status='COMPLETE', status_reason=agent.REASON,
         output_values=agent.DONE)
+
+
+def test_reset_nodes_refuses_the_stack_from_the_packages(tmp_path):
+    import pytest
+    from tripleo_ffu.lab import control
+    from tripleo_ffu.lab import procs
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    lab.save_state({'tht': 'packages', 'stack': 'overcloud'})
+    with mock.patch.object(control, 'start_services') as start:
+        with pytest.raises(procs.LabError, match='no lab nodes'):
+            control.reset(lab, nodes_only=True)
+    assert start.called
+
+
+def test_status_reports_the_upgrade_arguments_of_the_packages_lab(tmp_path):
+    from tripleo_ffu.lab import control
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    lab.save_state({'tht': 'packages', 'ports': {}})
+    report = control.status(lab)
+    assert report['tht'] == 'packages'
+    assert report['templates']['queens'] == (
+        tht_packages.queens_templates(lab))
+    assert report['upgrade_arguments'] == tht_packages.upgrade_arguments(lab)
+    assert [proc['name'] for proc in report['processes']][-1] == agent.NAME

@@ -275,6 +275,10 @@ def reset(lab, nodes_only=False):
         state.setdefault('counts', {'controllers': 3, 'computes': 2})
         client = start_services(lab, state)
         if nodes_only:
+            if _packages(state):
+                raise procs.LabError(
+                    'the stack from THT\'s packages has no lab nodes to '
+                    'bring back: `tripleo-ffu-lab reset` redeploys it')
             if overcloud.find(client, state['stack']) is None:
                 raise procs.LabError('there is no %s stack to take the nodes '
                                      'from: run `tripleo-ffu-lab up`'
