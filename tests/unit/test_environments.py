@@ -661,3 +661,10 @@ def test_prepare_update_merges_upstreams_registry_and_ceph_last(templates,
     assert environment['parameter_defaults']['DockerImage'] == 'registry'
     assert environment['parameter_defaults']['CephAnsiblePlaybook'] == (
         '/ceph/site.yml')
+
+
+def test_check_templates_accepts_a_packaged_tree_of_jinja2_sources(tmp_path):
+    # THT as packaged (and as its sdist) has overcloud.j2.yaml only.
+    (tmp_path / 'overcloud.j2.yaml').write_text('heat_template_version: x\n')
+    assert environments.check_templates(str(tmp_path)) == str(
+        tmp_path / 'overcloud.j2.yaml')

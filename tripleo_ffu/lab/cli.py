@@ -42,6 +42,12 @@ def build_parser():
     up.add_argument('--tasks-per-service', type=int, metavar='M',
                     help='fast-forward upgrade tasks of each bulk service, '
                          'rounded up to a multiple of 20 (default 100)')
+    up.add_argument('--tht', choices=control.THT_SOURCES,
+                    help='templates of a new stack: the lab\'s own small '
+                         'ones (default, fast), or the tripleo-heat-'
+                         'templates packages (THT 5.3 newton deployed, 8.4 '
+                         'queens for prepare and converge; minutes, and '
+                         'the nodes stay as they are)')
     commands.add_parser('down', help='stop every lab process, keep the '
                                      'lab dir for inspection')
     status = commands.add_parser('status', help='show what runs where, the '
@@ -108,6 +114,9 @@ def format_status(report):
                 ('; ' + databases) if databases else ''))
     lines.append('Templates:   %s (queens, for prepare and converge)'
                  % report['templates']['queens'])
+    if report.get('upgrade_arguments'):
+        lines.append('Upgrade:     prepare and converge with %s'
+                     % ' '.join(report['upgrade_arguments']))
     lines.append('Credentials: source %s' % report['stackrc'])
     return '\n'.join(lines)
 
@@ -136,7 +145,7 @@ def main(argv=None):
     started = time.monotonic()
     try:
         if args.command == 'up':
-            control.up(lab, _counts(args), _bulk(args))
+            control.up(lab, _counts(args), _bulk(args), args.tht)
             print(format_status(control.status(lab)))
         elif args.command == 'reset':
             control.reset(lab, nodes_only=args.nodes)

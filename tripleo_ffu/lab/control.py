@@ -10,6 +10,7 @@ import shlex
 
 import yaml
 
+from tripleo_ffu.lab import agent
 from tripleo_ffu.lab import heat
 from tripleo_ffu.lab import install
 from tripleo_ffu.lab import layout
@@ -20,6 +21,7 @@ from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
 from tripleo_ffu.lab import standins
 from tripleo_ffu.lab import tht
+from tripleo_ffu.lab import tht_packages
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import steps
 
@@ -27,8 +29,11 @@ LOG = logging.getLogger(__name__)
 
 SERVICES = ('mariadb', 'heat', 'sshd')
 # How each lab process stops, in the order `down` stops them.
-STOPS = ((heat.NAME, heat.stop), (sshd.NAME, sshd.stop),
-         (mariadb.NAME, mariadb.stop))
+STOPS = ((agent.NAME, agent.stop), (heat.NAME, heat.stop),
+         (sshd.NAME, sshd.stop), (mariadb.NAME, mariadb.stop))
+# Where the lab's overcloud comes from: its own small templates, or the
+# tripleo-heat-templates packages (newton deployed, queens for prepare).
+THT_SOURCES = ('lab', 'packages')
 PASSWORD_PARAMETERS = ('AdminPassword', 'MysqlRootPassword', 'RabbitPassword')
 
 
@@ -170,11 +175,31 @@ def build_templates(lab):
                              lab.queens_templates)
 
 
+def _packages(state):
+    return state.get('tht') == 'packages'
+
+
 def _deploy(lab, client, state):
     name = state['stack']
+    if _packages(state):
+        _deploy_packages(lab, client, state)
+        return
     with step('Deploying the %s stack from the newton templates' % name):
         overcloud.create(client, lab, name, 'newton')
     _deploy_nodes(lab, client, name)
+
+
+def _deploy_packages(lab, client, state):
+    """The stack from THT newton itself; its deployments completed by the
+    lab's heat agent. The lab's nodes are not brought from it: THT's stack
+    says nothing of the lab's node trees."""
+    name = state['stack']
+    template, env_files = tht_packages.deploy_files(lab)
+    with step('Deploying the %s stack from %s (THT %s)'
+              % (name, tht_packages.newton_templates(lab),
+                 tht_packages.NEWTON_VERSION)):
+        overcloud.create_from(client, name, overcloud.files_fields(
+            template, env_files), timeout=1800)
 
 
 def _deploy_nodes(lab, client, name):
@@ -184,9 +209,21 @@ def _deploy_nodes(lab, client, name):
             nodes.deploy(node, 'newton')
 
 
-def up(lab, counts=None, bulk=None):
-    """Counts apply to a new stack; bulk services to the next update with
-    the queens templates (prepare)."""
+def _prepare_packages(lab, state, client):
+    """THT's trees, the lab's environments for them, the heat agent."""
+    with step('Checking %s and %s (THT %s and %s)' % (
+            tht_packages.newton_templates(lab),
+            tht_packages.queens_templates(lab),
+            tht_packages.NEWTON_VERSION, tht.VERSION)):
+        tht_packages.ensure_templates(lab)
+    tht_packages.write_environments(lab, state['counts'])
+    with step('Starting the lab\'s heat agent'):
+        agent.start(lab, heat.endpoint(state['ports']['heat']))
+
+
+def up(lab, counts=None, bulk=None, tht_source=None):
+    """Counts and the THT source apply to a new stack; bulk services to
+    the next update with the queens templates (prepare)."""
     with locked(lab), stopping_on_failure(lab, 'up'):
         state = lab.load_state()
         state.setdefault('stack', layout.STACK_NAME)
@@ -194,11 +231,23 @@ def up(lab, counts=None, bulk=None):
             state['counts'] = counts or {'controllers': 3, 'computes': 2}
         if bulk is not None:
             state['bulk'] = bulk
+        deployed_from = state.get('tht', 'lab')
         build_templates(lab)
         client = start_services(lab, state)
         _write_environments(lab, state['ports'], state['counts'],
                             state.get('bulk'))
         stack = overcloud.find(client, state['stack'])
+        if tht_source and tht_source != deployed_from:
+            if stack is not None:
+                raise procs.LabError(
+                    'stack %s was deployed from the %s templates: run '
+                    '`tripleo-ffu-lab --lab-dir %s down`, remove the lab '
+                    'dir, and `up --tht %s` again' % (
+                        stack.stack_name, deployed_from, lab.root,
+                        tht_source))
+            state['tht'] = tht_source
+        if _packages(state):
+            _prepare_packages(lab, state, client)
         if stack is None:
             _deploy(lab, client, state)
         elif stack.stack_status.startswith('CREATE_') and not \
@@ -226,6 +275,10 @@ def reset(lab, nodes_only=False):
         state.setdefault('counts', {'controllers': 3, 'computes': 2})
         client = start_services(lab, state)
         if nodes_only:
+            if _packages(state):
+                raise procs.LabError(
+                    'the stack from THT\'s packages has no lab nodes to '
+                    'bring back: `tripleo-ffu-lab reset` redeploys it')
             if overcloud.find(client, state['stack']) is None:
                 raise procs.LabError('there is no %s stack to take the nodes '
                                      'from: run `tripleo-ffu-lab up`'
@@ -235,6 +288,8 @@ def reset(lab, nodes_only=False):
         build_templates(lab)
         _write_environments(lab, state['ports'], state['counts'],
                             state.get('bulk'))
+        if _packages(state):
+            _prepare_packages(lab, state, client)
         with step('Deleting the %s stack' % state['stack']):
             overcloud.delete(client, state['stack'])
         _deploy(lab, client, state)
@@ -262,16 +317,26 @@ def status(lab):
         'stack': None,
         'nodes': [],
         'stackrc': lab.stackrc,
+        'tht': state.get('tht', 'lab'),
         'templates': {'newton': overcloud.templates_dir('newton'),
                       'queens': lab.queens_templates},
         'ssh_user': getpass.getuser(),
         'ssh_key': lab.ssh_key,
         'known_hosts': sshd.known_hosts(lab),
     }
+    if _packages(state):
+        report['templates'] = {
+            'newton': tht_packages.newton_templates(lab),
+            'queens': tht_packages.queens_templates(lab)}
+        report['upgrade_arguments'] = tht_packages.upgrade_arguments(lab)
     for name, service in ((mariadb.NAME, 'mariadb'), (heat.NAME, 'heat'),
                           (sshd.NAME, 'sshd')):
         report['processes'].append({'name': name, 'port': ports.get(service),
                                     'pid': procs.running_pid(lab, name)})
+    if _packages(state):
+        report['processes'].append({'name': agent.NAME, 'port': None,
+                                    'pid': procs.running_pid(lab,
+                                                             agent.NAME)})
     if not (ports.get('heat') and heat.api_ready(ports['heat'])):
         return report
     client = overcloud.client(heat.endpoint(ports['heat']))
@@ -281,7 +346,7 @@ def status(lab):
     report['stack'] = {'name': stack.stack_name, 'id': stack.id,
                        'status': stack.stack_status,
                        'endpoint': heat.endpoint(ports['heat'])}
-    if stack.stack_status.endswith('_IN_PROGRESS'):
+    if stack.stack_status.endswith('_IN_PROGRESS') or _packages(state):
         return report
     for node in nodes.nodes_from_outputs(
             overcloud.outputs(client, stack.id), lab.nodes_dir):

@@ -14,6 +14,10 @@ from tripleo_ffu.lab import procs
 from tripleo_ffu.workflow import files
 
 NAME = 'heat-all'
+CFN_ENDPOINT = 'http://127.0.0.1:8000/v1'
+# heat-all's plugins (plugin_dirs): see that directory's modules.
+PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       'heat_plugins')
 PROJECT = 'admin'
 FAKE_KEYSTONE = ('heat.engine.clients.os.keystone.fake_keystoneclient.'
                  'FakeKeystoneClient')
@@ -41,6 +45,9 @@ def config_text(lab, heat_port, db_port, db_password):
             'rpc_response_timeout': '600',
             'max_json_body_size': '8388608',
             'convergence_engine': 'true',
+            # No agent runs on a lab node: a software deployment (THT's
+            # stacks have hundreds) completes as soon as Heat has made it.
+            'default_deployment_signal_transport': 'HEAT_SIGNAL',
             # With the default 64 threads, parents waiting on nested
             # stacks take every thread and a large stack hangs forever.
             'executor_thread_pool_size': '1000',
@@ -52,6 +59,8 @@ def config_text(lab, heat_port, db_port, db_password):
             'stack_scheduler_hints': 'false',
             # A lab's heat-all may stop at once: nothing to drain.
             'graceful_shutdown_timeout': '3',
+            # The lab's constraints for what has no service in the lab.
+            'plugin_dirs': PLUGINS,
         },
         'database': {
             'connection': 'mysql+pymysql://heat:%s@127.0.0.1:%d/heat'
@@ -100,6 +109,14 @@ def token_response(heat_port):
             {'type': 'identity', 'name': 'keystone', 'endpoints': [
                 {'interface': interface, 'region': 'regionOne',
                  'url': 'http://127.0.0.1/v3'}
+                for interface in ('public', 'internal', 'admin')]},
+            # THT's deployed servers (OS::Heat::DeployedServer, default
+            # transport POLL_SERVER_CFN) get their metadata URL from the
+            # CFN API's endpoint: an undercloud has one. The lab runs no
+            # CFN API and no agent asks it for anything.
+            {'type': 'cloudformation', 'name': 'heat-cfn', 'endpoints': [
+                {'interface': interface, 'region': 'regionOne',
+                 'url': CFN_ENDPOINT}
                 for interface in ('public', 'internal', 'admin')]}],
     }}
 

@@ -41,7 +41,12 @@ def deploy_files(lab, release):
 
 def _stack_fields(lab, release, environments=()):
     template_path, env_paths = deploy_files(lab, release)
-    env_paths = env_paths + list(environments)
+    return files_fields(template_path, env_paths + list(environments))
+
+
+def files_fields(template_path, env_paths):
+    """template, environment and files of a template and its
+    environment files, as heatclient builds them."""
     tpl_files, template = template_utils.get_template_contents(
         template_file=template_path)
     env_files, environment = (
@@ -82,8 +87,14 @@ def wait(heat, stack_id, action, timeout):
 def create(heat, lab, name, release, timeout=600, environments=()):
     """A stack of the lab's deploy, with more environment files last."""
     LOG.info('Deploying stack %s from the %s templates', name, release)
+    return create_from(heat, name, _stack_fields(lab, release, environments),
+                       timeout)
+
+
+def create_from(heat, name, fields, timeout=600):
+    """A stack of files_fields' template and environment."""
     created = heat.stacks.create(stack_name=name, timeout_mins=timeout // 60,
-                                 **_stack_fields(lab, release, environments))
+                                 **fields)
     return wait(heat, created['stack']['id'], 'CREATE', timeout)
 
 

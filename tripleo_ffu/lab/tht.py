@@ -77,9 +77,10 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _pip_download(directory):
+def _pip_download(directory, version=VERSION):
     """The sdist, downloaded by pip into directory (a throwaway venv's pip:
     ours must not get an old setuptools)."""
+    sdist_name = 'tripleo-heat-templates-%s.tar.gz' % version
     base_python = getattr(sys, '_base_executable', sys.executable)
     with tempfile.TemporaryDirectory(prefix='tht-fetch-') as work:
         venv = os.path.join(work, 'venv')
@@ -91,8 +92,8 @@ def _pip_download(directory):
              ' '.join(FETCH_REQUIREMENTS)),
             ([pip, 'download', '-q', '--disable-pip-version-check',
               '--no-deps', '--no-binary', ':all:', '--no-build-isolation',
-              'tripleo-heat-templates==' + VERSION, '-d', work],
-             'pip download tripleo-heat-templates==' + VERSION),
+              'tripleo-heat-templates==' + version, '-d', work],
+             'pip download tripleo-heat-templates==' + version),
         ]
         for argv, what in steps:
             result = subprocess.run(argv, capture_output=True, text=True,
@@ -104,58 +105,64 @@ def _pip_download(directory):
                 raise procs.LabError(
                     'cannot fetch %s (%s failed: %s): put %s in %s and '
                     'run this again' % (
-                        SDIST, what, lines[-1].strip() if lines
+                        sdist_name, what, lines[-1].strip() if lines
                         else 'exit %d' % result.returncode,
-                        SDIST, directory))
-        downloaded = os.path.join(work, SDIST)
+                        sdist_name, directory))
+        downloaded = os.path.join(work, sdist_name)
         if not os.path.isfile(downloaded):
             raise procs.LabError('cannot fetch %s: pip saved no %s; put it '
                                  'in %s and run this again'
-                                 % (SDIST, SDIST, directory))
-        partial = os.path.join(directory, SDIST + '.part')
+                                 % (sdist_name, sdist_name, directory))
+        partial = os.path.join(directory, sdist_name + '.part')
         shutil.copyfile(downloaded, partial)
-        os.replace(partial, os.path.join(directory, SDIST))
+        os.replace(partial, os.path.join(directory, sdist_name))
 
 
-def _extract(sdist, directory):
-    """sdist's tree into directory/NAME, whole or not at all."""
+def _extract(sdist, directory, name=NAME):
+    """sdist's tree into directory/name, whole or not at all."""
     work = tempfile.mkdtemp(prefix='.extract-', dir=directory)
     try:
         with tarfile.open(sdist) as archive:
             archive.extractall(work, filter='data')
-        os.replace(os.path.join(work, NAME), os.path.join(directory, NAME))
+        os.replace(os.path.join(work, name), os.path.join(directory, name))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def fetch(directory=None):
-    """THT's extracted queens tree; fetched with pip the first time only."""
+def fetch(directory=None, version=None, sha256=None, marker=POST_TEMPLATE):
+    """THT's extracted tree of a release (queens by default); fetched with
+    pip the first time only. marker: a file every extracted tree has."""
     directory = directory or cache_dir()
-    tree = os.path.join(directory, NAME)
-    if os.path.isfile(os.path.join(tree, POST_TEMPLATE)):
+    version = version or VERSION
+    sha256 = sha256 or SDIST_SHA256
+    name = 'tripleo-heat-templates-%s' % version
+    sdist_name = name + '.tar.gz'
+    tree = os.path.join(directory, name)
+    if os.path.isfile(os.path.join(tree, marker)):
         return tree
     try:
         with _locked(directory):
-            if os.path.isfile(os.path.join(tree, POST_TEMPLATE)):
+            if os.path.isfile(os.path.join(tree, marker)):
                 return tree
-            sdist = os.path.join(directory, SDIST)
+            sdist = os.path.join(directory, sdist_name)
             if not os.path.isfile(sdist):
-                LOG.info('Fetching %s with pip into %s', SDIST, directory)
-                _pip_download(directory)
+                LOG.info('Fetching %s with pip into %s', sdist_name,
+                         directory)
+                _pip_download(directory, version)
             digest = _sha256(sdist)
-            if digest != SDIST_SHA256:
+            if digest != sha256:
                 raise procs.LabError(
                     '%s has sha256 %s, not the released %s: remove it and '
-                    'run this again' % (sdist, digest, SDIST_SHA256))
+                    'run this again' % (sdist, digest, sha256))
             shutil.rmtree(tree, ignore_errors=True)
-            _extract(sdist, directory)
+            _extract(sdist, directory, name)
     except OSError as exc:
         raise procs.LabError('cannot keep %s in %s: %s' % (
-            SDIST, directory, exc.strerror or exc))
+            sdist_name, directory, exc.strerror or exc))
     except tarfile.TarError as exc:
         raise procs.LabError('%s is not a readable sdist (%s): remove it '
                              'and run this again'
-                             % (os.path.join(directory, SDIST), exc))
+                             % (os.path.join(directory, sdist_name), exc))
     return tree
 
 

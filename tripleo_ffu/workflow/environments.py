@@ -36,12 +36,17 @@ GENERATED_CONVERGE = {
 
 
 def check_templates(templates_dir):
+    """The top template; a THT tree as packaged has only its jinja2
+    source (rendered before the update, as upstream's deploy did)."""
     top = os.path.join(templates_dir, TOP_TEMPLATE)
-    if not os.path.isfile(top):
-        raise WorkflowError('%s has no %s: --templates must be a '
-                            'tripleo-heat-templates directory'
-                            % (templates_dir, TOP_TEMPLATE))
-    return top
+    if os.path.isfile(top):
+        return top
+    source = top.replace('.yaml', '.j2.yaml')
+    if os.path.isfile(source):
+        return source
+    raise WorkflowError('%s has no %s: --templates must be a '
+                        'tripleo-heat-templates directory'
+                        % (templates_dir, TOP_TEMPLATE))
 
 
 def read_environment(path):

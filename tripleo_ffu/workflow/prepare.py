@@ -84,9 +84,11 @@ def check_ssh_key(path):
 
 def _role_names(heat, stack):
     """The stack's roles (for the noop environment), each checked to be a
-    plain name; the updated stack's names are checked before download."""
-    roles = sorted(overcloud_stack.outputs(heat, stack.id).get('RoleData')
-                   or {})
+    plain name; the updated stack's names are checked before download.
+    A newton stack names them in EnabledServices only (no RoleData)."""
+    outputs = overcloud_stack.outputs(heat, stack.id)
+    roles = sorted(outputs.get('RoleData') or
+                   outputs.get('EnabledServices') or {})
     for role in roles:
         inventory.check_name(role, 'role name')
     return roles

@@ -47,6 +47,9 @@ def _first_line(exc):
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
+ROLE_OUTPUTS = {'RoleData', 'EnabledServices'}
+
+
 def find(heat, name):
     """The stack, checked to be a TripleO overcloud at rest."""
     stack = get(heat, name)
@@ -66,7 +69,9 @@ def find(heat, name):
         raise WorkflowError('stack %s is %s (%s): fix the stack first; '
                             '`openstack stack failures list %s` shows why'
                             % (name, status, stack.stack_status_reason, name))
-    if 'RoleData' not in output_keys(heat, stack):
+    # Newton's THT has no RoleData output yet: its EnabledServices (in
+    # every release since) says the stack is an overcloud too.
+    if not ROLE_OUTPUTS & output_keys(heat, stack):
         raise WorkflowError('stack %s has no RoleData output: it is not a '
                             'TripleO overcloud' % name)
     return stack

@@ -1,0 +1,162 @@
+"""The lab's overcloud from THT's packages: the newton tree rendered as
+newton's tripleo-common rendered a plan, the lab's roles, the environment
+files prepare and converge take, and the heat agent."""
+
+import os
+from unittest import mock
+
+import yaml
+
+from tripleo_ffu.lab import agent
+from tripleo_ffu.lab import layout
+from tripleo_ffu.lab import tht_packages
+
+ROLES_DATA = [
+    {'name': 'Controller', 'CountDefault': 1,
+     'ServicesDefault': ['OS::TripleO::Services::Sahara']},
+    {'name': 'Compute', 'CountDefault': 1,
+     'HostnameFormatDefault': '%stackname%-novacompute-%index%',
+     'ServicesDefault': ['OS::TripleO::Services::NovaCompute']},
+    {'name': 'CephStorage', 'ServicesDefault': []},
+]
+
+
+def _newton_tree(root):
+    tree = root / 'tht'
+    (tree / 'puppet').mkdir(parents=True)
+    (tree / 'roles_data.yaml').write_text(yaml.safe_dump(ROLES_DATA))
+    (tree / 'j2_excludes.yaml').write_text(yaml.safe_dump(
+        {'name': ['puppet/controller-role.yaml']}))
+    (tree / 'overcloud.j2.yaml').write_text(
+        'roles: [{% for role in roles %}{{role.name}}, {% endfor %}]\n')
+    (tree / 'puppet' / 'role.role.j2.yaml').write_text('role: {{role}}\n')
+    (tree / 'puppet' / 'controller-role.yaml').write_text('static: true\n')
+    (tree / 'puppet' / 'config.role.j2.yaml').write_text(
+        'manifest: {{role.lower()}}\n')
+    return tree
+
+
+def test_the_lab_roles_are_thts_entries_with_the_lab_services(tmp_path):
+    tree = _newton_tree(tmp_path)
+    roles = tht_packages.lab_roles(str(tree))
+    assert [role['name'] for role in roles] == ['Controller', 'Compute']
+    assert roles[1]['HostnameFormatDefault'] == (
+        '%stackname%-novacompute-%index%')
+    assert roles[0]['ServicesDefault'][-1] == (
+        'OS::TripleO::Services::Timezone')
+    assert 'OS::TripleO::Services::Sahara' not in roles[0]['ServicesDefault']
+    assert 'OS::TripleO::Services::ComputeNeutronOvsAgent' in (
+        roles[1]['ServicesDefault'])
+
+
+def test_newton_is_rendered_as_its_tripleo_common_rendered_a_plan(tmp_path):
+    tree = _newton_tree(tmp_path)
+    tht_packages.render_newton(str(tree), tht_packages.lab_roles(str(tree)))
+    assert yaml.safe_load((tree / 'overcloud.yaml').read_text()) == {
+        'roles': ['Controller', 'Compute']}
+    # A role template per role, but not over the static one it excludes.
+    assert (tree / 'puppet' / 'controller-role.yaml').read_text() == (
+        'static: true\n')
+    assert (tree / 'puppet' / 'compute-role.yaml').read_text() == (
+        'role: Compute')
+    assert (tree / 'puppet' / 'controller-config.yaml').read_text() == (
+        'manifest: controller')
+
+
+def test_ensure_templates_copies_each_release_once(tmp_path):
+    tree = _newton_tree(tmp_path)
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    fetch = mock.Mock(return_value=str(tree))
+    with mock.patch.object(tht_packages, 'fetch_newton', fetch), \
+            mock.patch.object(tht_packages.tht, 'fetch', fetch):
+        tht_packages.ensure_templates(lab)
+        tht_packages.ensure_templates(lab)
+    assert fetch.call_count == 2
+    newton = tht_packages.newton_templates(lab)
+    queens = tht_packages.queens_templates(lab)
+    assert os.path.isfile(os.path.join(newton, 'overcloud.yaml'))
+    # Queens as packaged: prepare renders it with the roles file.
+    assert not os.path.exists(os.path.join(queens, 'overcloud.yaml'))
+    with open(os.path.join(queens, tht_packages.ROLES_FILE)) as roles:
+        assert [r['name'] for r in yaml.safe_load(roles)] == [
+            'Controller', 'Compute']
+
+
+def test_prepare_takes_the_deploys_environment_files_again(tmp_path):
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    argv = tht_packages.upgrade_arguments(lab)
+    assert argv[:4] == ['--templates', tht_packages.queens_templates(lab),
+                        '-r', os.path.join(tht_packages.queens_templates(lab),
+                                           tht_packages.ROLES_FILE)]
+    envs = argv[5::2]
+    assert envs[:-1] == tht_packages.environment_files(lab)
+    assert envs[-1] == tht_packages.CONTAINERS_ENVIRONMENT
+    top, deploy_envs = (os.path.join(tht_packages.newton_templates(lab),
+                                     'overcloud.yaml'),
+                        tht_packages.environment_files(lab))
+    assert tht_packages.LAB_ENVIRONMENT == deploy_envs[-1]
+    assert top.endswith('tht-newton/overcloud.yaml')
+
+
+def test_environments_keep_the_generated_passwords(tmp_path):
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    tht_packages.write_environments(lab, {'controllers': 3, 'computes': 2})
+    path = tht_packages.passwords_environment(lab)
+    with open(path) as source:
+        first = yaml.safe_load(source)['parameter_defaults']
+    assert {'AdminToken', 'KeystoneCredential0', 'NovaPassword'} <= set(
+        first)
+    assert os.stat(path).st_mode & 0o077 == 0
+    tht_packages.write_environments(lab, {'controllers': 1, 'computes': 0})
+    with open(path) as source:
+        assert yaml.safe_load(source)['parameter_defaults'] == first
+    with open(tht_packages.deploy_environment(lab)) as source:
+        deploy = yaml.safe_load(source)['parameter_defaults']
+    assert deploy['ControllerCount'] == 1 and deploy['ComputeCount'] == 0
+    assert deploy['StackAction'] == 'CREATE'
+
+
+def test_the_lab_registry_points_at_the_lab_templates():
+    with open(tht_packages.LAB_ENVIRONMENT) as source:
+        registry = yaml.safe_load(source)['resource_registry']
+    for path in registry.values():
+        assert os.path.isfile(os.path.join(tht_packages.DATA, path))
+
+
+def test_the_agent_completes_only_the_waiting_deployments():
+    heat = mock.Mock()
+    heat.software_deployments.list.return_value = [
+        mock.Mock(id='a', status='IN_PROGRESS'),
+        mock.Mock(id='b', status='COMPLETE'),
+        mock.Mock(id='c', status='FAILED')]
+    assert agent.complete_waiting(heat) == 1
+    heat.software_deployments.update.assert_called_once_with(
+        'a', status='COMPLETE', status_reason=agent.REASON,
+        output_values=agent.DONE)
+
+
+def test_reset_nodes_refuses_the_stack_from_the_packages(tmp_path):
+    import pytest
+    from tripleo_ffu.lab import control
+    from tripleo_ffu.lab import procs
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    lab.save_state({'tht': 'packages', 'stack': 'overcloud'})
+    with mock.patch.object(control, 'start_services') as start:
+        with pytest.raises(procs.LabError, match='no lab nodes'):
+            control.reset(lab, nodes_only=True)
+    assert start.called
+
+
+def test_status_reports_the_upgrade_arguments_of_the_packages_lab(tmp_path):
+    from tripleo_ffu.lab import control
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    lab.save_state({'tht': 'packages', 'ports': {}})
+    report = control.status(lab)
+    assert report['tht'] == 'packages'
+    assert report['templates']['queens'] == (
+        tht_packages.queens_templates(lab))
+    assert report['upgrade_arguments'] == tht_packages.upgrade_arguments(lab)
+    assert [proc['name'] for proc in report['processes']][-1] == agent.NAME

@@ -1,0 +1,182 @@
+"""The lab's overcloud from the tripleo-heat-templates packages
+(`tripleo-ffu-lab up --tht packages`).
+
+The stack is THT 5.3 (newton) itself, as an operator's: its top template,
+resource registry and hundreds of nested stacks, rendered for the lab's
+roles as newton's tripleo-common rendered a plan; prepare and converge
+take THT 8.4 (queens) as packaged, with THT's own lifecycle environments.
+What the lab adds, after THT's environments (tht-packages/):
+lab-environment.yaml (lab nodes are deployed servers at the lab's
+address; no Neutron), containers-environment.yaml (the queens image
+names THT's service templates require), the passwords tripleo-common
+generates, and the lab's heat agent that completes software deployments.
+"""
+
+import os
+import secrets
+import shutil
+
+import jinja2
+import yaml
+
+from tripleo_ffu.lab import procs
+from tripleo_ffu.lab import tht
+from tripleo_ffu.workflow import files
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    'tht-packages')
+LAB_ENVIRONMENT = os.path.join(DATA, 'lab-environment.yaml')
+CONTAINERS_ENVIRONMENT = os.path.join(DATA, 'containers-environment.yaml')
+
+NEWTON_VERSION = '5.3.13'
+NEWTON_SHA256 = ('f052c4accb235e2b9b72c9fba7e96bdf19a44db4b1a5f401709e14aa'
+                 '6066da51')
+# A keystone-only overcloud: THT's service names of each release.
+SERVICES = {
+    'Controller': ['TripleoPackages', 'MySQL', 'RabbitMQ', 'HAproxy',
+                   'Keepalived', 'Keystone', 'Ntp', 'Timezone'],
+    'Compute': ['TripleoPackages', 'Ntp', 'Timezone', 'NovaCompute',
+                'ComputeNeutronOvsAgent'],
+}
+TOP_TEMPLATE = 'overcloud.yaml'
+REGISTRY = 'overcloud-resource-registry-puppet.yaml'
+ROLES_FILE = 'lab_roles_data.yaml'
+# What newton's tripleoclient passed with every deploy.
+NEWTON_DEPLOY = {'StackAction': 'CREATE', 'UpdateIdentifier': ''}
+# Newton's keystone still takes an admin token (tripleo-common generated
+# it then; today's tripleo-common does not).
+NEWTON_PASSWORDS = ('AdminToken',)
+
+
+def fetch_newton():
+    return tht.fetch(version=NEWTON_VERSION, sha256=NEWTON_SHA256,
+                     marker='overcloud.j2.yaml')
+
+
+def lab_roles(tree):
+    """THT's roles_data.yaml entries of the lab's roles, each with the
+    lab's services (THT's names) as its ServicesDefault."""
+    with open(os.path.join(tree, 'roles_data.yaml')) as source:
+        entries = {role['name']: role for role in yaml.safe_load(source)}
+    roles = []
+    for name, services in SERVICES.items():
+        role = dict(entries[name])
+        role['ServicesDefault'] = ['OS::TripleO::Services::' + service
+                                   for service in services]
+        roles.append(role)
+    return roles
+
+
+def _render(path, destination, **data):
+    with open(path) as source:
+        text = jinja2.Environment().from_string(source.read()).render(**data)
+    with open(destination, 'w') as out:
+        out.write(text)
+
+
+def render_newton(tree, roles):
+    """Render a copy of THT newton in place, as newton's tripleo-common
+    rendered a plan: each *.role.j2.yaml once per role (into
+    <role>-<name>.yaml, unless j2_excludes.yaml names the result), each
+    other *.j2.yaml with every role."""
+    with open(os.path.join(tree, 'j2_excludes.yaml')) as source:
+        excluded = set((yaml.safe_load(source) or {}).get('name') or [])
+    for top, dirs, names in os.walk(tree):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            if name.endswith('.role.j2.yaml'):
+                for role in roles:
+                    out = os.path.join(
+                        os.path.relpath(top, tree), '%s-%s' % (
+                            role['name'].lower(),
+                            name.replace('.role.j2.yaml', '.yaml')))
+                    if os.path.normpath(out) not in excluded:
+                        _render(path, os.path.join(tree, out),
+                                role=role['name'])
+            elif name.endswith('.j2.yaml'):
+                _render(path, path.replace('.j2.yaml', '.yaml'), roles=roles)
+
+
+def _copy(source, destination, roles, render):
+    work = destination + '.new'
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(source, work)
+    with open(os.path.join(work, ROLES_FILE), 'w') as out:
+        yaml.safe_dump(roles, out, default_flow_style=False)
+    if render:
+        render_newton(work, roles)
+    shutil.rmtree(destination, ignore_errors=True)
+    os.replace(work, destination)
+    return destination
+
+
+def newton_templates(lab):
+    return lab.path('templates', 'tht-newton')
+
+
+def queens_templates(lab):
+    return lab.path('templates', 'tht-queens')
+
+
+def ensure_templates(lab):
+    """The newton tree the lab deploys (rendered) and the queens tree
+    prepare and converge take (as packaged, with the lab's roles file)."""
+    for tree, fetched, render in (
+            (newton_templates(lab), fetch_newton, True),
+            (queens_templates(lab), tht.fetch, False)):
+        if os.path.isfile(os.path.join(tree, ROLES_FILE)):
+            continue
+        source = fetched()
+        _copy(source, tree, lab_roles(source), render)
+
+
+def passwords_environment(lab):
+    return lab.path('tht-passwords.yaml')
+
+
+def deploy_environment(lab):
+    return lab.path('tht-deploy.yaml')
+
+
+def write_environments(lab, counts):
+    """The passwords tripleo-common generates (kept once made), and the
+    node counts and newton deploy parameters of the lab's deploy."""
+    path = passwords_environment(lab)
+    if not os.path.exists(path):
+        from tripleo_common.utils import passwords
+        generated = passwords.generate_passwords()
+        for name in NEWTON_PASSWORDS:
+            generated.setdefault(name, secrets.token_urlsafe(18))
+        files.write_private(path, yaml.safe_dump(
+            {'parameter_defaults': generated}))
+    parameters = dict(NEWTON_DEPLOY, ControllerCount=counts['controllers'],
+                      ComputeCount=counts['computes'])
+    files.write_private(deploy_environment(lab), yaml.safe_dump(
+        {'parameter_defaults': parameters}))
+
+
+def environment_files(lab):
+    """The -e files of the lab's deploy, as prepare and converge take them
+    again (after the templates' own registry)."""
+    return [lab.passwords_environment, passwords_environment(lab),
+            lab.lab_environment, deploy_environment(lab), LAB_ENVIRONMENT]
+
+
+def deploy_files(lab):
+    """Top template and environment files of the newton deploy."""
+    tree = newton_templates(lab)
+    top = os.path.join(tree, TOP_TEMPLATE)
+    if not os.path.isfile(top):
+        raise procs.LabError('%s has no %s: remove it and run `up` again'
+                             % (tree, TOP_TEMPLATE))
+    return top, [os.path.join(tree, REGISTRY)] + environment_files(lab)
+
+
+def upgrade_arguments(lab):
+    """The arguments prepare and converge need for the lab's stack."""
+    argv = ['--templates', queens_templates(lab),
+            '-r', os.path.join(queens_templates(lab), ROLES_FILE)]
+    for path in environment_files(lab) + [CONTAINERS_ENVIRONMENT]:
+        argv += ['-e', path]
+    return argv
