@@ -495,11 +495,14 @@ def test_status_says_the_config_dir_is_readable_by_others_and_leaves_it(
 # Node by node
 
 def _inventory(config_dir):
+    """The overcloud's roles, and the undercloud as prepare writes it."""
     with open(os.path.join(config_dir, status.INVENTORY_FILE), 'w') as out:
         json.dump({'Controller': {'hosts': {'c-0': {}, 'c-1': {}}},
                    'Compute': {'hosts': {'n-0': {}, 'n-1': {}}},
                    'overcloud': {'children': {'Controller': {},
-                                              'Compute': {}}}}, out)
+                                              'Compute': {}}},
+                   'undercloud': {'hosts': {'undercloud': {
+                       'ansible_connection': 'local'}}}}, out)
 
 
 FFU_PART = PLAN_IDS[:5]
@@ -552,4 +555,5 @@ def test_status_every_node_through(planned):
     write_run(planned, done=PLAN_IDS, hosts=['c-0', 'c-1', 'n-0', 'n-1'])
     report = status.status(fake_heat(PREPARED), 'overcloud', planned)
     assert report['state'] == 'upgraded'
+    assert sorted(report['nodes']) == ['c-0', 'c-1', 'n-0', 'n-1']
     assert all(not node['left'] for node in report['nodes'].values())

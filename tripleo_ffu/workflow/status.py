@@ -257,13 +257,15 @@ def _next(state, summary, stack_name):
 
 
 def _nodes(summary):
-    """{node: {'role', 'done', 'left'}}: the phases each node has been
-    through and those it has left."""
+    """{node: {'role', 'done', 'left'}}: the phases each of the
+    overcloud's nodes has been through and those it has left (the
+    undercloud, in the inventory for the deploy playbook's plays, is no
+    node of the overcloud)."""
     upgrade = summary.upgrade
     found = {}
     if upgrade is None:
         return found
-    for host in sorted(upgrade.by_group['all']):
+    for host in sorted(upgrade.overcloud()):
         phases = [phase for phase in batch.PHASES
                   if any(host in upgrade.targets(p)
                          for p in upgrade.ids([phase]))]
