@@ -668,3 +668,13 @@ def test_check_templates_accepts_a_packaged_tree_of_jinja2_sources(tmp_path):
     (tmp_path / 'overcloud.j2.yaml').write_text('heat_template_version: x\n')
     assert environments.check_templates(str(tmp_path)) == str(
         tmp_path / 'overcloud.j2.yaml')
+
+
+def test_check_templates_takes_the_source_in_a_dir_named_like_yaml(tmp_path):
+    """Only the file name changes: a THT tree as packaged, in a directory
+    whose own name ends in .yaml."""
+    tree = tmp_path / 'tht.yaml'
+    tree.mkdir()
+    (tree / 'overcloud.j2.yaml').write_text('{}')
+    assert environments.check_templates(str(tree)) == str(
+        tree / 'overcloud.j2.yaml')

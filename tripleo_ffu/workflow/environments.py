@@ -14,6 +14,7 @@ from tripleo_ffu.workflow.errors import WorkflowError
 LOG = logging.getLogger(__name__)
 
 TOP_TEMPLATE = 'overcloud.yaml'
+TOP_TEMPLATE_SOURCE = 'overcloud.j2.yaml'
 REGISTRY = 'overcloud-resource-registry-puppet.yaml'
 LIFECYCLE = os.path.join('environments', 'lifecycle')
 PREPARE_ENV = 'ffwd-upgrade-prepare.yaml'
@@ -41,7 +42,7 @@ def check_templates(templates_dir):
     top = os.path.join(templates_dir, TOP_TEMPLATE)
     if os.path.isfile(top):
         return top
-    source = top.replace('.yaml', '.j2.yaml')
+    source = os.path.join(templates_dir, TOP_TEMPLATE_SOURCE)
     if os.path.isfile(source):
         return source
     raise WorkflowError('%s has no %s: --templates must be a '
