@@ -402,8 +402,8 @@ def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
     by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
         # A resume finishes the run it resumes: that run's phases.
-        phases = {plan.phase_of(play) for play_id, play in by_id.items()
-                  if journal.play(play_id) is not None}
+        phases = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
+                  if play_id in by_id}
         ids = select_plays(playbook, phases or options.phases, journal)
         unfinished = journal.first_unfinished()
         again = ids[:ids.index(unfinished)]
