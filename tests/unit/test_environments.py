@@ -436,9 +436,31 @@ def test_render_templates_with_j2_renders_a_copy(templates, tmp_path):
     assert rendered == os.path.join(work, 'templates')
     assert os.path.isfile(os.path.join(rendered, 'overcloud.yaml'))
     render.assert_called_once_with(
-        log, templates=rendered, working_dir=work, roles_file='/r.yaml',
+        mock.ANY, templates=rendered, working_dir=work, roles_file='/r.yaml',
         networks_file=os.path.join(rendered, 'network_data.yaml'),
         base_path=rendered, output_dir=rendered)
+    # process-templates.py's lines (tripleoclient logs each as a warning)
+    # are debug messages.
+    output = render.call_args[0][0]
+    output.warning('jinja2 rendering %s', 'a.j2.yaml')
+    log.debug.assert_called_once_with('jinja2 rendering %s', 'a.j2.yaml')
+    log.warning.assert_not_called()
+
+
+def test_render_templates_failing_says_the_last_line(templates, tmp_path):
+    _write(templates / 'puppet' / 'role.role.j2.yaml', 'a: 1\n')
+
+    def fail(output, **kwargs):
+        output.warning('jinja2 rendering role.role.j2.yaml')
+        output.warning('Error: role Foo has no name')
+        output.error('Problems generating templates.')
+        raise RuntimeError('Problems generating templates.')
+    with mock.patch('tripleoclient.utils.jinja_render_files',
+                    side_effect=fail):
+        with pytest.raises(WorkflowError,
+                           match='could not render .*role Foo has no name'):
+            environments.render_templates(str(templates), None, None,
+                                          mock.Mock())
 
 
 def test_render_templates_glob_characters_in_the_path(tmp_path):

@@ -200,13 +200,44 @@ def render_templates(templates_dir, roles_file, networks_file, log):
     work = tempfile.mkdtemp(prefix='tripleo-ffu-templates-')
     rendered = os.path.join(work, 'templates')
     shutil.copytree(templates_dir, rendered, symlinks=True)
-    tripleo_utils.jinja_render_files(
-        log, templates=rendered, working_dir=work,
-        roles_file=roles_file or os.path.join(rendered, 'roles_data.yaml'),
-        networks_file=networks_file or os.path.join(rendered,
-                                                    'network_data.yaml'),
-        base_path=rendered, output_dir=rendered)
+    output = _RenderOutput(log or LOG)
+    try:
+        tripleo_utils.jinja_render_files(
+            output, templates=rendered, working_dir=work,
+            roles_file=roles_file or os.path.join(rendered,
+                                                  'roles_data.yaml'),
+            networks_file=networks_file or os.path.join(
+                rendered, 'network_data.yaml'),
+            base_path=rendered, output_dir=rendered)
+    except Exception:  # tripleoclient's DeploymentError
+        raise WorkflowError(
+            'THT\'s tools/process-templates.py could not render %s: %s'
+            % (templates_dir, output.last() or 'no output'))
     return rendered
+
+
+class _RenderOutput:
+    """The log tripleoclient's jinja_render_files writes to. It logs each
+    line of process-templates.py (one per rendered file, about a hundred)
+    as a warning: here they are debug messages, and the last one is kept
+    for the error if rendering fails."""
+
+    def __init__(self, log):
+        self._log = log
+        self._lines = []
+
+    def warning(self, message, *args):
+        self._lines.append(message % args if args else message)
+        self._log.debug(message, *args)
+
+    def error(self, message, *args):
+        self._log.debug(message, *args)
+
+    def last(self):
+        return self._lines[-1] if self._lines else ''
+
+    def __getattr__(self, name):
+        return getattr(self._log, name)
 
 
 def stack_fields(templates_dir, env_files, user_templates_dir=None):
