@@ -22,9 +22,6 @@ LEGACY_GLOBS = [('/etc/puppet/hieradata', '*.yaml')]
 
 
 def playbook(hosts):
-    # The lab's nodes are directory trees under lab_node_root; on real
-    # nodes the variable is undefined and paths start at /.
-    root = "{{ lab_node_root | default('') }}"
     return [{
         'name': 'Prepare the overcloud nodes for the fast-forward upgrade',
         'hosts': hosts,
@@ -32,10 +29,10 @@ def playbook(hosts):
         'gather_facts': False,
         'tasks': [
             {'name': 'Remove legacy os-apply-config and hiera files',
-             'file': {'path': root + '{{ item }}', 'state': 'absent'},
+             'file': {'path': '{{ item }}', 'state': 'absent'},
              'loop': LEGACY_FILES},
             {'name': 'Find legacy hiera data',
-             'find': {'paths': root + LEGACY_GLOBS[0][0],
+             'find': {'paths': LEGACY_GLOBS[0][0],
                       'patterns': LEGACY_GLOBS[0][1]},
              'register': 'tripleo_ffu_legacy_hieradata'},
             {'name': 'Remove legacy hiera data',
