@@ -75,7 +75,9 @@ def test_token_response_lists_heat_endpoint_for_every_interface():
 
 def test_sshd_config_is_key_only_on_loopback(lab):
     sshd.ensure_keys(lab)
-    path = sshd.write_config(lab, 2222)
+    assert sshd.write_config(lab, 2222)
+    assert not sshd.write_config(lab, 2222)
+    path = lab.path('ssh', 'sshd_config')
     with open(path) as config:
         lines = set(config.read().splitlines())
     assert {'Port 2222', 'ListenAddress 127.0.0.1',
@@ -91,6 +93,21 @@ def test_authorized_key_is_the_lab_key(lab):
             open(lab.path('ssh', 'authorized_keys')) as authorized:
         assert pub.read() == authorized.read()
     assert oct(os.stat(lab.ssh_key).st_mode & 0o777) == '0o600'
+
+
+def test_sshd_listens_on_the_nodes_addresses_too(lab):
+    sshd.ensure_keys(lab)
+    sshd.write_config(lab, 2222)
+    assert sshd.write_config(lab, 2222, ['127.0.2.1', '127.0.3.1'])
+    with open(lab.path('ssh', 'sshd_config')) as config:
+        listen = [line for line in config.read().splitlines()
+                  if line.startswith('ListenAddress')]
+    assert listen == ['ListenAddress 127.0.0.1', 'ListenAddress 127.0.2.1',
+                      'ListenAddress 127.0.3.1']
+    sshd.write_known_hosts(lab, 2222, ['127.0.2.1'])
+    with open(sshd.known_hosts(lab)) as known:
+        hosts = [line.split()[0] for line in known.read().splitlines()]
+    assert hosts == ['[127.0.0.1]:2222', '[127.0.2.1]:2222']
 
 
 def test_known_hosts_names_the_port(lab):

@@ -2,6 +2,7 @@
 newton's tripleo-common rendered a plan, the lab's roles, the environment
 files prepare and converge take, and the heat agent."""
 
+import json
 import os
 from unittest import mock
 
@@ -89,8 +90,9 @@ def test_prepare_takes_the_deploys_environment_files_again(tmp_path):
                         '-r', os.path.join(tht_packages.queens_templates(lab),
                                            tht_packages.ROLES_FILE)]
     envs = argv[5::2]
-    assert envs[:-1] == tht_packages.environment_files(lab)
-    assert envs[-1] == tht_packages.CONTAINERS_ENVIRONMENT
+    assert envs[:-2] == tht_packages.environment_files(lab)
+    assert envs[-2:] == [tht_packages.CONTAINERS_ENVIRONMENT,
+                         tht_packages.UPGRADE_ENVIRONMENT]
     top, deploy_envs = (os.path.join(tht_packages.newton_templates(lab),
                                      'overcloud.yaml'),
                         tht_packages.environment_files(lab))
@@ -98,23 +100,41 @@ def test_prepare_takes_the_deploys_environment_files_again(tmp_path):
     assert top.endswith('tht-newton/overcloud.yaml')
 
 
+def _roles_file(lab):
+    tree = tht_packages.queens_templates(lab)
+    os.makedirs(tree)
+    with open(os.path.join(tree, tht_packages.ROLES_FILE), 'w') as out:
+        yaml.safe_dump([
+            {'name': 'Controller',
+             'HostnameFormatDefault': '%stackname%-controller-%index%'},
+            {'name': 'Compute',
+             'HostnameFormatDefault': '%stackname%-novacompute-%index%'}],
+            out)
+
+
 def test_environments_keep_the_generated_passwords(tmp_path):
     lab = layout.Lab(str(tmp_path / 'lab'))
     lab.make_dirs()
-    tht_packages.write_environments(lab, {'controllers': 3, 'computes': 2})
+    _roles_file(lab)
+    tht_packages.write_environments(lab, {'controllers': 3, 'computes': 2},
+                                    'overcloud')
     path = tht_packages.passwords_environment(lab)
     with open(path) as source:
         first = yaml.safe_load(source)['parameter_defaults']
     assert {'AdminToken', 'KeystoneCredential0', 'NovaPassword'} <= set(
         first)
     assert os.stat(path).st_mode & 0o077 == 0
-    tht_packages.write_environments(lab, {'controllers': 1, 'computes': 0})
+    tht_packages.write_environments(lab, {'controllers': 1, 'computes': 1},
+                                    'cloud')
     with open(path) as source:
         assert yaml.safe_load(source)['parameter_defaults'] == first
     with open(tht_packages.deploy_environment(lab)) as source:
         deploy = yaml.safe_load(source)['parameter_defaults']
-    assert deploy['ControllerCount'] == 1 and deploy['ComputeCount'] == 0
+    assert deploy['ControllerCount'] == 1 and deploy['ComputeCount'] == 1
     assert deploy['StackAction'] == 'CREATE'
+    # Each node at its own address, by the name THT gives it.
+    assert deploy['LabNodeAddresses'] == {'cloud-controller-0': '127.0.2.1',
+                                          'cloud-novacompute-0': '127.0.3.1'}
 
 
 def test_the_lab_registry_points_at_the_lab_templates():
@@ -136,17 +156,28 @@ def test_the_agent_completes_only_the_waiting_deployments():
         output_values=agent.DONE)
 
 
-def test_reset_nodes_refuses_the_stack_from_the_packages(tmp_path):
-    import pytest
+def test_reset_nodes_brings_the_packages_lab_nodes_back(tmp_path):
     from tripleo_ffu.lab import control
-    from tripleo_ffu.lab import procs
     lab = layout.Lab(str(tmp_path / 'lab'))
     lab.make_dirs()
-    lab.save_state({'tht': 'packages', 'stack': 'overcloud'})
-    with mock.patch.object(control, 'start_services') as start:
-        with pytest.raises(procs.LabError, match='no lab nodes'):
-            control.reset(lab, nodes_only=True)
-    assert start.called
+    _roles_file(lab)
+    lab.save_state({'tht': 'packages', 'stack': 'overcloud',
+                    'counts': {'controllers': 1, 'computes': 1}})
+    outputs = {'EnabledServices': {'Controller': ['keystone', 'mysql'],
+                                   'Compute': ['nova_compute']}}
+    with mock.patch.object(control, 'start_services'), \
+            mock.patch.object(control.overcloud, 'find'), \
+            mock.patch.object(control.overcloud, 'outputs',
+                              return_value=outputs):
+        control.reset(lab, nodes_only=True)
+    with open(tht_packages.addresses_file(lab)) as source:
+        addresses = json.load(source)
+    assert addresses == {
+        '127.0.2.1': os.path.join(lab.nodes_dir, 'overcloud-controller-0'),
+        '127.0.3.1': os.path.join(lab.nodes_dir, 'overcloud-novacompute-0')}
+    with open(os.path.join(addresses['127.0.2.1'], 'var/lib/rpm',
+                           'openstack-keystone')) as package:
+        assert package.read() == 'newton\n'
 
 
 def test_status_reports_the_upgrade_arguments_of_the_packages_lab(tmp_path):

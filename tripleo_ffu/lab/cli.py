@@ -112,6 +112,12 @@ def format_status(report):
                 node['hostname'], node['role'], node['release'],
                 'bootstrap; ' if node['bootstrap'] else '', services,
                 ('; ' + databases) if databases else ''))
+            if node.get('containers'):
+                lines.append('%38s containers: %s' % (
+                    '', ', '.join(node['containers'])))
+            if node.get('upgrade_left'):
+                lines.append('%38s left to queens: %s' % (
+                    '', '; '.join(node['upgrade_left'])))
     lines.append('Templates:   %s (queens, for prepare and converge)'
                  % report['templates']['queens'])
     if report.get('upgrade_arguments'):

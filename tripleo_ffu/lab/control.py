@@ -21,6 +21,7 @@ from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
 from tripleo_ffu.lab import standins
 from tripleo_ffu.lab import tht
+from tripleo_ffu.lab import tht_nodes
 from tripleo_ffu.lab import tht_packages
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import steps
@@ -128,7 +129,9 @@ def _write_environments(lab, ports, counts, bulk=None):
                             yaml.safe_dump(passwords))
 
 
-def stackrc_text(lab, heat_port):
+def stackrc_text(lab, heat_port, node_settings=None):
+    """The lab's stackrc; node_settings: the ANSIBLE_* settings of the
+    THT packages lab's nodes (standins.node_settings)."""
     return '\n'.join([
         '# Undercloud credentials of the tripleo-ffu lab in %s.' % lab.root,
         '# Heat runs without Keystone: no token, only the endpoint.',
@@ -143,7 +146,27 @@ def stackrc_text(lab, heat_port):
         '# node they act on its tree, not on this machine.',
     ] + ['export %s=%s${%s:+:$%s}' % (name, shlex.quote(path), name, name)
          for name, path in sorted(standins.ansible_environment().items())]
+        + ['export %s=%s' % (name, shlex.quote(str(value)))
+           for name, value in sorted((node_settings or {}).items())]
         + [''])
+
+
+def _node_addresses(lab, state):
+    """The loopback addresses of the THT packages lab's nodes (none for
+    the lab's own templates, whose nodes share 127.0.0.1)."""
+    if not _packages(state) or not os.path.isfile(os.path.join(
+            tht_packages.queens_templates(lab), tht_packages.ROLES_FILE)):
+        return []
+    return sorted(tht_packages.node_addresses(lab, state).values())
+
+
+def _write_stackrc(lab, state):
+    settings = None
+    if _packages(state):
+        settings = standins.node_settings(tht_packages.addresses_file(lab),
+                                          state['ports']['sshd'])
+    files.write_private(lab.stackrc, stackrc_text(
+        lab, state['ports']['heat'], settings))
 
 
 def start_services(lab, state):
@@ -160,8 +183,8 @@ def start_services(lab, state):
     with step('Starting heat-all on 127.0.0.1:%d' % ports['heat']):
         heat.start(lab, ports['heat'], ports['mariadb'], state['db_password'])
     with step('Starting sshd on 127.0.0.1:%d' % ports['sshd']):
-        sshd.start(lab, ports['sshd'])
-    files.write_private(lab.stackrc, stackrc_text(lab, ports['heat']))
+        sshd.start(lab, ports['sshd'], _node_addresses(lab, state))
+    _write_stackrc(lab, state)
     return overcloud.client(heat.endpoint(ports['heat']))
 
 
@@ -200,6 +223,16 @@ def _deploy_packages(lab, client, state):
                  tht_packages.NEWTON_VERSION)):
         overcloud.create_from(client, name, overcloud.files_fields(
             template, env_files), timeout=1800)
+    _deploy_packages_nodes(lab, client, state)
+
+
+def _deploy_packages_nodes(lab, client, state):
+    with step('Bringing the lab nodes to their newton state'):
+        found = tht_packages.nodes(lab, state, overcloud.outputs(
+            client, state['stack']))
+        for node in found:
+            tht_nodes.deploy(node, 'newton')
+        tht_nodes.write_addresses(found, tht_packages.addresses_file(lab))
 
 
 def _deploy_nodes(lab, client, name):
@@ -216,7 +249,10 @@ def _prepare_packages(lab, state, client):
             tht_packages.queens_templates(lab),
             tht_packages.NEWTON_VERSION, tht.VERSION)):
         tht_packages.ensure_templates(lab)
-    tht_packages.write_environments(lab, state['counts'])
+    tht_packages.write_environments(lab, state['counts'], state['stack'])
+    with step('Listening for the nodes on their addresses'):
+        sshd.start(lab, state['ports']['sshd'], _node_addresses(lab, state))
+    _write_stackrc(lab, state)
     with step('Starting the lab\'s heat agent'):
         agent.start(lab, heat.endpoint(state['ports']['heat']))
 
@@ -275,15 +311,14 @@ def reset(lab, nodes_only=False):
         state.setdefault('counts', {'controllers': 3, 'computes': 2})
         client = start_services(lab, state)
         if nodes_only:
-            if _packages(state):
-                raise procs.LabError(
-                    'the stack from THT\'s packages has no lab nodes to '
-                    'bring back: `tripleo-ffu-lab reset` redeploys it')
             if overcloud.find(client, state['stack']) is None:
                 raise procs.LabError('there is no %s stack to take the nodes '
                                      'from: run `tripleo-ffu-lab up`'
                                      % state['stack'])
-            _deploy_nodes(lab, client, state['stack'])
+            if _packages(state):
+                _deploy_packages_nodes(lab, client, state)
+            else:
+                _deploy_nodes(lab, client, state['stack'])
             return
         build_templates(lab)
         _write_environments(lab, state['ports'], state['counts'],
@@ -346,7 +381,10 @@ def status(lab):
     report['stack'] = {'name': stack.stack_name, 'id': stack.id,
                        'status': stack.stack_status,
                        'endpoint': heat.endpoint(ports['heat'])}
-    if stack.stack_status.endswith('_IN_PROGRESS') or _packages(state):
+    if stack.stack_status.endswith('_IN_PROGRESS'):
+        return report
+    if _packages(state):
+        report['nodes'] = _packages_nodes(lab, state, client, stack.id)
         return report
     for node in nodes.nodes_from_outputs(
             overcloud.outputs(client, stack.id), lab.nodes_dir):
@@ -357,5 +395,26 @@ def status(lab):
             'release': nodes.release_of(node),
             'services': node_state['services'],
             'databases': node_state['databases'],
+        })
+    return report
+
+
+def _packages_nodes(lab, state, client, stack_id):
+    """The THT packages lab's nodes, each with what still differs from
+    an upgraded queens node (upgrade_left)."""
+    outputs = overcloud.outputs(client, stack_id)
+    role_data = outputs.get('RoleData') or {}
+    report = []
+    for node in tht_packages.nodes(lab, state, outputs):
+        node_state = tht_nodes.read_state(node)
+        report.append({
+            'hostname': node.hostname, 'role': node.role,
+            'address': node.address, 'bootstrap': node.bootstrap,
+            'root': node.root, 'release': tht_nodes.release_of(node),
+            'services': node_state['services'],
+            'containers': node_state['containers'],
+            'databases': node_state['databases'],
+            'upgrade_left': tht_nodes.problems(
+                node, tht_nodes.role_containers(role_data, node.role)),
         })
     return report

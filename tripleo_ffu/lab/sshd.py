@@ -1,4 +1,8 @@
-"""The lab's sshd: the overcloud nodes' SSH, on a loopback port."""
+"""The lab's sshd: the overcloud nodes' SSH, on a loopback port.
+
+It listens on 127.0.0.1 and on the nodes' own loopback addresses, if
+they have some (the overcloud from THT's packages: tht_nodes.py).
+"""
 
 import getpass
 import os
@@ -33,17 +37,25 @@ def known_hosts(lab):
     return _ssh_path(lab, 'known_hosts')
 
 
-def write_known_hosts(lab, port):
+def _listen(addresses):
+    return ['127.0.0.1'] + [address for address in addresses
+                            if address != '127.0.0.1']
+
+
+def write_known_hosts(lab, port, addresses=()):
     """The nodes' host key, as ssh wants it in a known_hosts file."""
     with open(host_key(lab) + '.pub') as pub:
         key = ' '.join(pub.read().split()[:2])
-    files.write_private(known_hosts(lab), '[127.0.0.1]:%d %s\n' % (port, key))
+    files.write_private(known_hosts(lab), ''.join(
+        '[%s]:%d %s\n' % (address, port, key)
+        for address in _listen(addresses)))
 
 
-def write_config(lab, port):
+def write_config(lab, port, addresses=()):
+    """sshd_config; True when it changed."""
     config = '\n'.join([
         'Port %d' % port,
-        'ListenAddress 127.0.0.1',
+    ] + ['ListenAddress ' + address for address in _listen(addresses)] + [
         'HostKey ' + host_key(lab),
         'PidFile ' + os.path.join(lab.run_dir, 'sshd-daemon.pid'),
         'AuthorizedKeysFile ' + _ssh_path(lab, 'authorized_keys'),
@@ -63,16 +75,26 @@ def write_config(lab, port):
         '',
     ])
     path = _ssh_path(lab, 'sshd_config')
+    try:
+        with open(path) as current:
+            if current.read() == config:
+                return False
+    except FileNotFoundError:
+        pass
     files.write_private(path, config)
-    return path
+    return True
 
 
-def start(lab, port):
+def start(lab, port, addresses=()):
+    """Start sshd (again, if its addresses changed); True if started."""
     ensure_keys(lab)
-    write_known_hosts(lab, port)
+    write_known_hosts(lab, port, addresses)
+    changed = write_config(lab, port, addresses)
     if procs.running_pid(lab, NAME):
-        return False
-    config = write_config(lab, port)
+        if not changed:
+            return False
+        stop(lab)
+    config = _ssh_path(lab, 'sshd_config')
     if os.geteuid() == 0:
         # sshd running as root wants its privilege separation directory.
         os.makedirs('/run/sshd', mode=0o755, exist_ok=True)

@@ -24,6 +24,7 @@ module does changes. On any other host (the undercloud) everything is
 Ansible's own.
 """
 
+import json
 import os
 import re
 import shlex
@@ -37,6 +38,9 @@ LAB_NODE = os.path.join(BIN, 'lab-node')
 # PATH on a lab node: the lab's commands, then the system's.
 PATH = os.pathsep.join([BIN, '/usr/local/sbin', '/usr/local/bin',
                         '/usr/sbin', '/usr/bin', '/sbin', '/bin'])
+# The lab's map of node addresses to node trees (see _root_by_address).
+NODES_ENV = 'TRIPLEO_FFU_LAB_NODES'
+LAB_BECOME = os.path.join(BIN, 'lab-become')
 # Absolute paths that stay as they are in commands: devices.
 KEPT = ('/dev/',)
 # An absolute path in a command: after a start, a blank, a quote, `=`,
@@ -58,8 +62,25 @@ def node_root(action, task_vars):
             variables = delegated
     root = variables.get('lab_node_root')
     if not root:
-        return None
+        return _root_by_address(action, variables)
     root = action._templar.template(root)
+    return root.rstrip('/') if isinstance(root, str) and root else None
+
+
+def _root_by_address(action, variables):
+    """The tree of the node at ansible_host, when the lab's stackrc names
+    the lab's address map (NODES_ENV: the THT packages lab, whose stack
+    gives the nodes no lab_node_root)."""
+    path = os.environ.get(NODES_ENV)
+    address = variables.get('ansible_host')
+    if not path or not address:
+        return None
+    try:
+        with open(path) as source:
+            roots = json.load(source)
+    except (OSError, ValueError):
+        return None
+    root = roots.get(action._templar.template(address))
     return root.rstrip('/') if isinstance(root, str) and root else None
 
 
@@ -132,3 +153,14 @@ def ansible_environment():
     """ANSIBLE_* settings that make the stand-ins active (for stackrc)."""
     return {'ANSIBLE_ACTION_PLUGINS': ACTION_PLUGINS,
             'ANSIBLE_ROLES_PATH': ROLES}
+
+
+def node_settings(addresses_file, ssh_port):
+    """What the THT packages lab's stackrc adds, in place of the host
+    variables the lab's own templates give each node: the sshd's port,
+    the nodes' Python, become as the SSH user (a node's tree is the SSH
+    user's: lab-become runs the command as it is), and the address map."""
+    return {'ANSIBLE_REMOTE_PORT': ssh_port,
+            'ANSIBLE_PYTHON_INTERPRETER': '/usr/bin/python3',
+            'ANSIBLE_BECOME_EXE': LAB_BECOME,
+            NODES_ENV: addresses_file}

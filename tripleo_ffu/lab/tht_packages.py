@@ -21,12 +21,14 @@ import yaml
 
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import tht
+from tripleo_ffu.lab import tht_nodes
 from tripleo_ffu.workflow import files
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     'tht-packages')
 LAB_ENVIRONMENT = os.path.join(DATA, 'lab-environment.yaml')
 CONTAINERS_ENVIRONMENT = os.path.join(DATA, 'containers-environment.yaml')
+UPGRADE_ENVIRONMENT = os.path.join(DATA, 'upgrade-environment.yaml')
 
 NEWTON_VERSION = '5.3.13'
 NEWTON_SHA256 = ('f052c4accb235e2b9b72c9fba7e96bdf19a44db4b1a5f401709e14aa'
@@ -139,9 +141,17 @@ def deploy_environment(lab):
     return lab.path('tht-deploy.yaml')
 
 
-def write_environments(lab, counts):
+def roles(lab):
+    """The lab's roles file of its queens tree (ensure_templates wrote
+    it): THT's entries, with their host name formats."""
+    with open(os.path.join(queens_templates(lab), ROLES_FILE)) as source:
+        return yaml.safe_load(source)
+
+
+def write_environments(lab, counts, stack_name):
     """The passwords tripleo-common generates (kept once made), and the
-    node counts and newton deploy parameters of the lab's deploy."""
+    node counts, node addresses and newton deploy parameters of the lab's
+    deploy."""
     path = passwords_environment(lab)
     if not os.path.exists(path):
         from tripleo_common.utils import passwords
@@ -151,7 +161,9 @@ def write_environments(lab, counts):
         files.write_private(path, yaml.safe_dump(
             {'parameter_defaults': generated}))
     parameters = dict(NEWTON_DEPLOY, ControllerCount=counts['controllers'],
-                      ComputeCount=counts['computes'])
+                      ComputeCount=counts['computes'],
+                      LabNodeAddresses=tht_nodes.addresses(
+                          roles(lab), counts, stack_name))
     files.write_private(deploy_environment(lab), yaml.safe_dump(
         {'parameter_defaults': parameters}))
 
@@ -177,6 +189,27 @@ def upgrade_arguments(lab):
     """The arguments prepare and converge need for the lab's stack."""
     argv = ['--templates', queens_templates(lab),
             '-r', os.path.join(queens_templates(lab), ROLES_FILE)]
-    for path in environment_files(lab) + [CONTAINERS_ENVIRONMENT]:
+    for path in environment_files(lab) + [CONTAINERS_ENVIRONMENT,
+                                          UPGRADE_ENVIRONMENT]:
         argv += ['-e', path]
     return argv
+
+
+def addresses_file(lab):
+    """{address: node tree} of the lab's nodes, for the stand-ins."""
+    return lab.path('node-addresses.json')
+
+
+def node_addresses(lab, state):
+    """{host name: loopback address} of the lab's nodes."""
+    return tht_nodes.addresses(roles(lab), state['counts'], state['stack'])
+
+
+def nodes(lab, state, outputs):
+    """The lab's nodes, with the services the stack enables per role
+    (newton's EnabledServices; queens' RoleData service_names)."""
+    enabled = outputs.get('EnabledServices') or {
+        role: data.get('service_names') or []
+        for role, data in (outputs.get('RoleData') or {}).items()}
+    return tht_nodes.build(roles(lab), state['counts'], state['stack'],
+                           enabled, lab.nodes_dir)

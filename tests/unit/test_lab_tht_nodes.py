@@ -1,0 +1,125 @@
+"""The THT packages lab's nodes: their trees, and what is left to upgrade."""
+
+import json
+import os
+from unittest import mock
+
+from tripleo_ffu.lab import standins
+from tripleo_ffu.lab import tht_nodes
+
+ROLES = [{'name': 'Controller',
+          'HostnameFormatDefault': '%stackname%-controller-%index%'},
+         {'name': 'Compute',
+          'HostnameFormatDefault': '%stackname%-novacompute-%index%'}]
+ENABLED = {'Controller': ['tripleo_packages', 'mysql', 'keystone', 'ntp'],
+           'Compute': ['tripleo_packages', 'nova_compute', 'ntp']}
+
+
+def _nodes(tmp_path, controllers=2, computes=1):
+    return tht_nodes.build(ROLES, {'controllers': controllers,
+                                   'computes': computes}, 'overcloud',
+                           ENABLED, str(tmp_path))
+
+
+def test_nodes_are_named_and_addressed_as_the_stack_has_them(tmp_path):
+    found = _nodes(tmp_path)
+    assert [(n.role, n.hostname, n.address, n.bootstrap) for n in found] == [
+        ('Controller', 'overcloud-controller-0', '127.0.2.1', True),
+        ('Controller', 'overcloud-controller-1', '127.0.2.2', False),
+        ('Compute', 'overcloud-novacompute-0', '127.0.3.1', False)]
+    assert {n.bootstrap_node for n in found} == {'overcloud-controller-0'}
+    assert found[0].databases == ['keystone'] and found[1].databases == []
+
+
+def test_a_newton_node_has_its_services_packages_and_vhosts(tmp_path):
+    controller = _nodes(tmp_path)[0]
+    tht_nodes.deploy(controller)
+    state = tht_nodes.read_state(controller)
+    assert state['repositories'] == 'newton'
+    assert set(state['packages'].values()) == {'newton'}
+    assert {'openstack-keystone', 'mariadb-server', 'rpm-python'} <= set(
+        state['packages'])
+    assert state['services']['httpd'] == 'running'
+    assert os.path.isfile(os.path.join(
+        controller.root, 'etc/systemd/system/multi-user.target.wants',
+        'mariadb.service'))
+    assert os.path.isfile(os.path.join(
+        controller.root, 'etc/httpd/conf.d/10-keystone_wsgi_main.conf'))
+    assert os.path.isfile(os.path.join(controller.root, 'root/.my.cnf'))
+    assert state['databases'] == {'keystone': 'newton'}
+    assert tht_nodes.release_of(controller) == 'newton'
+
+
+def _upgrade(node, containers):
+    for name in os.listdir(os.path.join(node.root, 'var/lib/rpm')):
+        with open(os.path.join(node.root, 'var/lib/rpm', name), 'w') as out:
+            out.write('queens\n')
+    with open(os.path.join(node.root, 'etc/yum.repos.d/release'), 'w') as out:
+        out.write('queens\n')
+    for service in tht_nodes.CONTAINERIZED:
+        path = os.path.join(node.root, 'run/services', service)
+        if os.path.exists(path):
+            with open(path, 'w') as out:
+                out.write('stopped\n')
+    os.makedirs(os.path.join(node.root, 'var/lib/lab/containers'))
+    for name in containers:
+        open(os.path.join(node.root, 'var/lib/lab/containers', name),
+             'w').close()
+    for database in node.databases:
+        with open(os.path.join(node.root, 'var/lib/mysql',
+                               database + '.schema'), 'w') as out:
+            out.write('pike\n')
+
+
+def test_problems_name_what_a_queens_node_would_not_have(tmp_path):
+    controller = _nodes(tmp_path)[0]
+    tht_nodes.deploy(controller)
+    left = tht_nodes.problems(controller, ['keystone', 'mysql'])
+    assert 'repositories at newton' in left
+    assert 'openstack-keystone at newton' in left
+    assert 'container keystone not started' in left
+    assert 'host service httpd still running' in left
+    assert 'database keystone at newton' in left
+    # ntpd stays on the host in queens.
+    assert not [line for line in left if 'ntpd' in line]
+    _upgrade(controller, ['keystone', 'mysql'])
+    assert tht_nodes.problems(controller, ['keystone', 'mysql']) == []
+    assert tht_nodes.release_of(controller) == 'queens'
+
+
+def test_role_containers_are_every_step_of_docker_config():
+    role_data = {'Controller': {'docker_config': {
+        'step_1': {'mysql_bootstrap': {}}, 'step_3': {'keystone': {},
+                                                      'keystone_cron': {}},
+        'step_4': None}}}
+    assert tht_nodes.role_containers(role_data, 'Controller') == [
+        'keystone', 'keystone_cron', 'mysql_bootstrap']
+    assert tht_nodes.role_containers(role_data, 'Compute') == []
+
+
+def test_the_stand_ins_find_a_node_by_its_address(tmp_path, monkeypatch):
+    found = _nodes(tmp_path)
+    path = str(tmp_path / 'addresses.json')
+    tht_nodes.write_addresses(found, path)
+    with open(path) as source:
+        assert json.load(source)['127.0.2.2'] == found[1].root
+    action = mock.Mock()
+    action._task.delegate_to = None
+    action._templar.template.side_effect = lambda value: value
+    monkeypatch.delenv(standins.NODES_ENV, raising=False)
+    assert standins.node_root(action, {'ansible_host': '127.0.2.2'}) is None
+    monkeypatch.setenv(standins.NODES_ENV, path)
+    assert standins.node_root(action, {'ansible_host': '127.0.2.2'}) == (
+        found[1].root)
+    # The undercloud (or any host the map does not name) is not a node.
+    assert standins.node_root(action, {'ansible_host': 'localhost'}) is None
+    # A node of the lab's own templates says where its tree is.
+    assert standins.node_root(action, {'ansible_host': '127.0.2.2',
+                                       'lab_node_root': '/x/y/'}) == '/x/y'
+
+
+def test_the_packages_lab_stackrc_settings():
+    settings = standins.node_settings('/lab/node-addresses.json', 2222)
+    assert settings['ANSIBLE_REMOTE_PORT'] == 2222
+    assert settings['ANSIBLE_BECOME_EXE'] == standins.LAB_BECOME
+    assert settings[standins.NODES_ENV] == '/lab/node-addresses.json'
