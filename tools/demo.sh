@@ -5,7 +5,19 @@
 # that every node runs queens and the stack is converged; exits non-zero if
 # any of it fails. Set TRIPLEO_FFU_LAB_DIR
 # to put the lab elsewhere than ~/tripleo-ffu-lab.
+#
+#   bash tools/demo.sh                 the lab's own small templates (fast)
+#   bash tools/demo.sh --tht packages  the overcloud from THT 5.3 itself,
+#                                      upgraded with THT 8.4 (slower: give
+#                                      it a lab dir of its own)
 set -euo pipefail
+tht=
+if [ "${1:-}" = --tht ] && [ -n "${2:-}" ]; then
+    tht=$2
+elif [ $# -gt 0 ]; then
+    echo "usage: $0 [--tht lab|packages]" >&2
+    exit 2
+fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tools/ensure-venv.sh"
 bin="$root/.venv/bin"
@@ -17,7 +29,7 @@ quiet() { "$@" 2> >(grep -v -e 'Journal socket' -e 'Could not load' \
 banner() { printf '\n== %s\n' "$*"; }
 
 banner "The undercloud lab, with a freshly deployed newton overcloud"
-lab up > /dev/null
+lab up ${tht:+--tht "$tht"} > /dev/null
 lab reset
 
 # The operator's view, through the undercloud credentials the lab wrote.
@@ -26,16 +38,21 @@ source "$lab_dir/stackrc"
 export PATH="$bin:$PATH"
 config_dir=$lab_dir/ffu-config
 
-# The lab's queens templates, with THT's own deploy steps (built by up).
-templates=$(lab status --format json |
-            "$bin/python" -c 'import json, sys
-print(json.load(sys.stdin)["templates"]["queens"])')
-environments=(-e "$lab_dir/passwords.yaml" -e "$lab_dir/lab-environment.yaml")
+# The queens templates and environment files prepare and converge take:
+# the lab's queens templates with THT's own deploy steps (built by up), or
+# THT 8.4 as packaged with the lab's roles and environments.
+mapfile -t upgrade_args < <(lab status --format json | "$bin/python" -c '
+import json, sys
+report = json.load(sys.stdin)
+lab_dir = report["lab_dir"]
+print("\n".join(report.get("upgrade_arguments") or [
+    "--templates", report["templates"]["queens"],
+    "-e", lab_dir + "/passwords.yaml",
+    "-e", lab_dir + "/lab-environment.yaml"]))')
 started=$SECONDS
 
 banner "openstack overcloud ffwd-upgrade prepare"
-quiet openstack overcloud ffwd-upgrade prepare \
-    --templates "$templates" "${environments[@]}" \
+quiet openstack overcloud ffwd-upgrade prepare "${upgrade_args[@]}" \
     --overcloud-ssh-user "$(id -un)" --overcloud-ssh-key "$lab_dir/ssh/id_lab" \
     --config-dir "$config_dir" --yes
 
@@ -44,8 +61,7 @@ rm -f "$config_dir/ffu-run/journal.json"
 quiet openstack overcloud ffwd-upgrade run --config-dir "$config_dir" --yes
 
 banner "openstack overcloud ffwd-upgrade converge"
-quiet openstack overcloud ffwd-upgrade converge \
-    --templates "$templates" "${environments[@]}" \
+quiet openstack overcloud ffwd-upgrade converge "${upgrade_args[@]}" \
     --config-dir "$config_dir" --yes
 
 banner "openstack overcloud ffwd-upgrade status"
@@ -58,8 +74,13 @@ state=$(quiet openstack overcloud ffwd-upgrade status \
 lab status --format json | "$bin/python" -c '
 import json, sys
 nodes = json.load(sys.stdin)["nodes"]
-behind = [n["hostname"] for n in nodes if n["release"] != "queens"
-          or set(n["services"].values()) != {"running"}]
+# The lab'"'"'s own nodes run every service; a THT packages node says what
+# still differs from an upgraded queens node (upgrade_left).
+behind = ["%s (%s)" % (n["hostname"], "; ".join(n["upgrade_left"]))
+          if "upgrade_left" in n else n["hostname"] for n in nodes
+          if n["release"] != "queens" or n.get("upgrade_left") or
+          ("upgrade_left" not in n and
+           set(n["services"].values()) != {"running"})]
 if behind or not nodes:
     sys.exit("not upgraded: %s" % (", ".join(behind) or "no node"))
 print("All %d nodes run queens." % len(nodes))'
