@@ -1,9 +1,14 @@
 """The lab-node commands THT 8.4's keystone-only upgrade runs: each acts on
 the node's tree ($LAB_NODE_ROOT), never on this machine."""
 
+import getpass
 import json
 import os
 import subprocess
+import sys
+
+import pytest
+import yaml
 
 from tests.unit.test_lab_standins import _lab_node
 from tripleo_ffu.lab import standins
@@ -254,6 +259,39 @@ def test_lab_become_runs_the_command_as_is_without_a_node_root(tmp_path):
         capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert 'no command' in result.stderr
+
+
+@pytest.mark.parametrize('password', [None, 'not-asked'])
+def test_lab_become_as_ansibles_become_exe(tmp_path, password):
+    """The real ansible-playbook becomes another user (nobody: so that it
+    does even when the tests run as root) through lab-become, with and
+    without a become password."""
+    (tmp_path / 'playbook.yaml').write_text(yaml.safe_dump([{
+        'hosts': 'all', 'gather_facts': False, 'become': True,
+        'tasks': [{'command': 'id -un', 'register': 'who'},
+                  {'copy': {'content': '{{ who.stdout }}',
+                            'dest': str(tmp_path / 'who')},
+                   'become': False}]}]))
+    extra = ['-e', 'ansible_become_password=' + password] if password \
+        else []
+    env = {key: value for key, value in os.environ.items()
+           if key != 'LAB_NODE_ROOT'}
+    env.update(ANSIBLE_BECOME_EXE=os.path.join(standins.BIN, 'lab-become'),
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'),
+               ANSIBLE_REMOTE_TEMP=str(tmp_path / 'remote'),
+               ANSIBLE_ALLOW_WORLD_READABLE_TMPFILES='true',
+               ANSIBLE_RETRY_FILES_ENABLED='False')
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+         '-vvv', '-i', 'localhost,', '-c', 'local',
+         '-e', 'ansible_python_interpreter=' + sys.executable,
+         '-e', 'ansible_become_user=nobody'] + extra +
+        [str(tmp_path / 'playbook.yaml')],
+        capture_output=True, text=True, env=env, cwd=str(tmp_path),
+        stdin=subprocess.DEVNULL, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert 'lab-become -H -S' in result.stdout
+    assert (tmp_path / 'who').read_text() == getpass.getuser()
 
 
 def test_lab_node_mysql_databases_and_users(tmp_path):
