@@ -82,6 +82,37 @@ def test_yum_check_upgrade_as_thts_os_net_config_check(tmp_path):
     assert (result.returncode, result.stdout) == (0, '')
 
 
+def test_yum_check_update_of_named_packages(tmp_path):
+    root = _tree(tmp_path, installed={'docker': 'pike', 'jq': 'pike'})
+    result = _lab_node(root, 'yum', 'check-update', 'docker')
+    assert result.returncode == 100
+    assert result.stdout.split() == ['docker.noarch', 'queens', 'lab']
+    assert _lab_node(root, 'yum', 'check-update', 'ceph*').returncode == 0
+
+
+def test_systemctl_show_and_quiet_checks(tmp_path):
+    """As THT's validations and checks ask: `systemctl show 'haproxy'
+    --property ActiveState | grep '\\bactive\\b'`, `systemctl is-active
+    --quiet httpd`."""
+    root = _tree(tmp_path)
+    (root / 'run/services').mkdir(parents=True)
+    (root / 'run/services/haproxy').write_text('running\n')
+    (root / 'run/services/httpd').write_text('stopped\n')
+    result = _lab_node(root, 'systemctl', 'show', 'haproxy', '--property',
+                       'ActiveState')
+    assert (result.returncode, result.stdout) == (0, 'ActiveState=active\n')
+    assert _lab_node(root, 'systemctl', 'show', 'httpd',
+                     '--property=ActiveState,SubState').stdout == \
+        'ActiveState=inactive\nSubState=dead\n'
+    assert 'UnitFileState=disabled\n' in _lab_node(
+        root, 'systemctl', 'show', 'httpd').stdout
+    result = _lab_node(root, 'systemctl', 'is-active', '--quiet', 'httpd')
+    assert (result.returncode, result.stdout) == (3, '')
+    result = _lab_node(root, 'systemctl', 'is-enabled', '-q', 'haproxy')
+    assert (result.returncode, result.stdout) == (1, '')
+    assert (root / 'run/services/haproxy').read_text() == 'running\n'
+
+
 def test_yum_without_repositories_fails(tmp_path):
     root = _tree(tmp_path)
     (root / 'etc/yum.repos.d/release').unlink()
