@@ -11,7 +11,8 @@ On a host with ``lab_node_root`` (a lab node) they act on the node's tree:
 * path-taking modules (file, copy, template, stat, slurp, lineinfile,
   replace, blockinfile, ini_file, find, synchronize): absolute paths
   outside the tree move under it;
-* command and shell: the same for the absolute paths in the command, run
+* command and shell: the same for the absolute paths in the command
+  (/usr/bin/systemctl and the like are the lab's own commands), run
   with the lab's commands (bin/: hiera, os-apply-config, systemctl,
   puppet, facter, paunch, python for docker-puppet.py, yum, rpm,
   yumdownloader, pgrep, ntpdate, httpd, keystone-manage, os-net-config,
@@ -49,6 +50,9 @@ PATH = os.pathsep.join([BIN, '/usr/local/sbin', '/usr/local/bin',
                         '/usr/sbin', '/usr/bin', '/sbin', '/bin'])
 # Absolute paths that stay as they are in commands: devices.
 KEPT = ('/dev/',)
+# Where a real node keeps programs: /usr/bin/systemctl in a command is the
+# lab's systemctl (bin/), as systemctl would be.
+PROGRAM_DIRS = ('/usr/bin', '/usr/sbin', '/bin', '/sbin')
 # An absolute path in a command: after a start, a blank, a quote, `=`,
 # `>` or `<` (so neither `#!/bin/bash` nor the `//` of a URL).
 COMMAND_PATH = re.compile(r'''(?:(?<=^)|(?<=[\s'"=<>]))/[^\s'";|&<>()`]*''')
@@ -106,8 +110,18 @@ def rewrite_command(text, root):
         if path == root or path.startswith(root + '/') or \
                 path.startswith(BIN + '/') or path.startswith(KEPT):
             return path
+        if lab_command(path):
+            return shlex.quote(os.path.join(BIN, os.path.basename(path)))
         return quoted + path
     return COMMAND_PATH.sub(move, text)
+
+
+def lab_command(path):
+    """Whether path is where a node keeps a program the lab stands in
+    for."""
+    directory, name = os.path.split(path)
+    return directory in PROGRAM_DIRS and name != 'lab-node' and \
+        os.path.lexists(os.path.join(BIN, name))
 
 
 def environment(root):
