@@ -63,6 +63,12 @@ def test_rewrite_command_moves_the_paths_of_thts_workaround():
     ('cat "/etc/a b" >/dev/null', 'cat "%s/etc/a b" >/dev/null' % ROOT),
     ('curl http://example.invalid/x', 'curl http://example.invalid/x'),
     ('%s/hiera x' % standins.BIN, '%s/hiera x' % standins.BIN),
+    ("/usr/bin/systemctl show 'haproxy' --property ActiveState",
+     "%s/systemctl show 'haproxy' --property ActiveState" % standins.BIN),
+    ('/sbin/pgrep -x x; /usr/local/bin/pgrep', '%s/pgrep -x x; %s/usr/'
+     'local/bin/pgrep' % (standins.BIN, ROOT)),
+    ('/usr/bin/lab-node x; /usr/bin/bash', '%s/usr/bin/lab-node x; %s/usr/'
+     'bin/bash' % (ROOT, ROOT)),
 ])
 def test_rewrite_command(command, expected):
     assert standins.rewrite_command(command, ROOT) == expected

@@ -62,6 +62,9 @@ Stat = _in_tree(Normal, ('path',))
 Slurp = _in_tree(Normal, ('src', 'path'))
 LineInFile = _in_tree(Normal, ('path', 'dest', 'name'))
 Find = _in_tree(Normal, ('paths',))
+Replace = _in_tree(Normal, ('path', 'dest', 'destfile', 'name'))
+BlockInFile = _in_tree(Normal, ('path', 'dest', 'destfile', 'name'))
+IniFile = _in_tree(Normal, ('path', 'dest'))
 Template = _in_tree(_TEMPLATE, ('dest',))
 
 
@@ -171,11 +174,77 @@ def _synchronize(plugin, task_vars):
         standins.in_tree(plugin._task.args['dest'], root))
 
 
+def _mysql_db(plugin, task_vars):
+    """mysql_db: var/lib/mysql/<name>.schema (`created` when new)."""
+    args = plugin._task.args
+    names = _names(args.get('name') or args.get('db'))
+    if not names:
+        return {'failed': True, 'msg': 'missing required arguments: name'}
+    changed = False
+    for name in names:
+        result = plugin.lab_node(task_vars, 'mysql', 'db', name,
+                                 args.get('state') or 'present')
+        if result.get('failed'):
+            return result
+        changed = changed or result['changed']
+    return {'changed': changed, 'db': names[0], 'db_list': names}
+
+
+def _mysql_user(plugin, task_vars):
+    """mysql_user: var/lib/mysql/users/<name> holding its privileges
+    (never its password)."""
+    args = plugin._task.args
+    name = args.get('name') or args.get('user')
+    if not name:
+        return {'failed': True, 'msg': 'missing required arguments: name'}
+    priv = args.get('priv')
+    if isinstance(priv, dict):
+        priv = '/'.join('%s:%s' % item for item in sorted(priv.items()))
+    return plugin.lab_node(task_vars, 'mysql', 'user', str(name),
+                           args.get('state') or 'present',
+                           str(priv) if priv else '-')
+
+
+def _mount(plugin, task_vars):
+    """mount: the entry in the tree's fstab and var/lib/lab/mounts;
+    nothing is ever mounted."""
+    args = plugin._task.args
+    path = args.get('path') or args.get('name')
+    state = args.get('state')
+    if not path or not state:
+        return {'failed': True,
+                'msg': 'missing required arguments: path, state'}
+    if state in ('present', 'mounted') and not (args.get('src') and
+                                                args.get('fstype')):
+        return {'failed': True, 'msg': 'state is %s but any of the '
+                'following are missing: src, fstype' % state}
+    root = standins.node_root(plugin, task_vars)
+    return plugin.lab_node(
+        task_vars, 'mount', state, path, args.get('src') or '-',
+        args.get('fstype') or '-', args.get('opts') or 'defaults',
+        standins.in_tree(args.get('fstab') or '/etc/fstab', root))
+
+
 Yum = _on_node(_YUM, _package)
 Package = _on_node(_PACKAGE, _package)
 Service = _on_node(_SERVICE, _service)
 Systemd = _on_node(Normal, _service)
 Synchronize = _on_node(_SYNCHRONIZE, _synchronize)
+MysqlDb = _on_node(Normal, _mysql_db)
+MysqlUser = _on_node(Normal, _mysql_user)
+Mount = _on_node(Normal, _mount)
+
+
+class Git(Normal):
+    """git: a lab node has no network; it fails rather than clone."""
+
+    def run(self, tmp=None, task_vars=None):
+        if standins.node_root(self, task_vars) is None:
+            return super().run(tmp, task_vars)
+        return {'failed': True, 'changed': False, 'msg': (
+            'the lab has no network: git would clone %s into %s on a lab '
+            'node; use FastForwardRepoType custom-script'
+            % (self._task.args.get('repo'), self._task.args.get('dest')))}
 
 
 def _naming_the_node(base):

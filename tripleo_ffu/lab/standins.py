@@ -9,19 +9,30 @@ those playbooks name (ANSIBLE_ROLES_PATH); the lab's stackrc exports both.
 On a host with ``lab_node_root`` (a lab node) they act on the node's tree:
 
 * path-taking modules (file, copy, template, stat, slurp, lineinfile,
-  find, synchronize): absolute paths outside the tree move under it;
-* command and shell: the same for the absolute paths in the command, run
+  replace, blockinfile, ini_file, find, synchronize): absolute paths
+  outside the tree move under it;
+* command and shell: the same for the absolute paths in the command
+  (/usr/bin/systemctl and the like are the lab's own commands), run
   with the lab's commands (bin/: hiera, os-apply-config, systemctl,
-  puppet, facter, paunch, python for docker-puppet.py) first on PATH and
-  LAB_NODE_ROOT set, so that the node's tree is what they act on;
+  puppet, facter, paunch, python for docker-puppet.py, yum, rpm,
+  yumdownloader, pgrep, ntpdate, httpd, keystone-manage, os-net-config,
+  docker) first on PATH and LAB_NODE_ROOT set, so that the node's tree is
+  what they act on;
 * yum, package, service, systemd: a package or service change recorded in
   the tree (var/lib/rpm/<package>, run/services/<service>);
+* mysql_db, mysql_user: var/lib/mysql/<db>.schema, var/lib/mysql/users/
+  <user> (its privileges, never its password);
+* mount: the entry in the tree's etc/fstab and var/lib/lab/mounts/;
+  nothing is ever mounted;
+* git: fails (a lab node has no network: FastForwardRepoType
+  custom-script, not tripleo-repos);
 * gather_facts, setup: the node's facts say its own host name (its tree's
   name), as a real node's would.
 
 A task's when, register, loop, block and tags are untouched: only what a
 module does changes. On any other host (the undercloud) everything is
-Ansible's own.
+Ansible's own. bin/lab-become stands in for sudo (ANSIBLE_BECOME_EXE):
+a lab node's tree belongs to the SSH user.
 """
 
 import json
@@ -43,6 +54,9 @@ NODES_ENV = 'TRIPLEO_FFU_LAB_NODES'
 LAB_BECOME = os.path.join(BIN, 'lab-become')
 # Absolute paths that stay as they are in commands: devices.
 KEPT = ('/dev/',)
+# Where a real node keeps programs: /usr/bin/systemctl in a command is the
+# lab's systemctl (bin/), as systemctl would be.
+PROGRAM_DIRS = ('/usr/bin', '/usr/sbin', '/bin', '/sbin')
 # An absolute path in a command: after a start, a blank, a quote, `=`,
 # `>` or `<` (so neither `#!/bin/bash` nor the `//` of a URL).
 COMMAND_PATH = re.compile(r'''(?:(?<=^)|(?<=[\s'"=<>]))/[^\s'";|&<>()`]*''')
@@ -117,8 +131,18 @@ def rewrite_command(text, root):
         if path == root or path.startswith(root + '/') or \
                 path.startswith(BIN + '/') or path.startswith(KEPT):
             return path
+        if lab_command(path):
+            return shlex.quote(os.path.join(BIN, os.path.basename(path)))
         return quoted + path
     return COMMAND_PATH.sub(move, text)
+
+
+def lab_command(path):
+    """Whether path is where a node keeps a program the lab stands in
+    for."""
+    directory, name = os.path.split(path)
+    return directory in PROGRAM_DIRS and name != 'lab-node' and \
+        os.path.lexists(os.path.join(BIN, name))
 
 
 def environment(root):
