@@ -39,6 +39,14 @@ def test_rewrite_paths_takes_lists_and_find_paths():
     assert args['path'] == '/etc/a'
 
 
+def test_rewrite_paths_drops_a_real_nodes_owner_and_group():
+    args = {'path': '/var/lib/nova/upgrade_marker', 'state': 'touch',
+            'owner': 'nova', 'group': 'nova', 'mode': '0600'}
+    assert standins.rewrite_paths(args, ('path',), ROOT) == {
+        'path': ROOT + '/var/lib/nova/upgrade_marker', 'state': 'touch',
+        'mode': '0600'}
+
+
 def test_rewrite_command_moves_the_paths_of_thts_workaround():
     script = ('#!/bin/bash\n'
               'if [ ! -f /root/.ffu_workaround ]; then\n'

@@ -10,7 +10,9 @@ On a host with ``lab_node_root`` (a lab node) they act on the node's tree:
 
 * path-taking modules (file, copy, template, stat, slurp, lineinfile,
   replace, blockinfile, ini_file, find, synchronize): absolute paths
-  outside the tree move under it;
+  outside the tree move under it; the owner and group a real node's file
+  has are dropped (the tree is the SSH user's, and users such as nova
+  may not exist here);
 * command and shell: the same for the absolute paths in the command
   (/usr/bin/systemctl and the like are the lab's own commands), run
   with the lab's commands (bin/: hiera, os-apply-config, systemctl,
@@ -107,10 +109,17 @@ def in_tree(path, root):
     return root + path
 
 
+# Who owns a file on a real node (nova, mysql, ...): the users may not
+# exist here, and a node's tree is the SSH user's.
+OWNERSHIP = ('owner', 'group')
+
+
 def rewrite_paths(args, keys, root):
     """args with the paths under keys in the node's tree; a list, or a
-    comma-separated string (find's paths), path by path."""
-    args = dict(args)
+    comma-separated string (find's paths), path by path; without an owner
+    or group (OWNERSHIP)."""
+    args = {key: value for key, value in args.items()
+            if key not in OWNERSHIP}
     for key in keys:
         value = args.get(key)
         if isinstance(value, str) and key == 'paths':
