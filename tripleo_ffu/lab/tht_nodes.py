@@ -26,22 +26,40 @@ BASE = {'packages': ['rpm-python', 'os-net-config', 'os-collect-config',
                      'openstack-heat-agents'],
         'services': ['os-collect-config']}
 SERVICES = {
-    'mysql': {'packages': ['mariadb-server'], 'services': ['mariadb']},
+    'mysql': {'packages': ['mariadb-server'], 'services': ['mariadb'],
+              # puppet-mysql's client config, which THT's FFU tasks edit.
+              'files': {'root/.my.cnf': '[client]\n    user=root\n',
+                        'var/lib/mysql/': None, 'var/log/mariadb/': None}},
     'rabbitmq': {'packages': ['rabbitmq-server'],
-                 'services': ['rabbitmq-server']},
-    'haproxy': {'packages': ['haproxy'], 'services': ['haproxy']},
-    'keepalived': {'packages': ['keepalived'], 'services': ['keepalived']},
+                 'services': ['rabbitmq-server'],
+                 'files': {'var/lib/rabbitmq/': None,
+                           'var/log/rabbitmq/': None}},
+    'haproxy': {'packages': ['haproxy'], 'services': ['haproxy'],
+                'files': {'etc/haproxy/haproxy.cfg': '# newton\n',
+                          'var/log/haproxy/': None}},
+    'keepalived': {'packages': ['keepalived'], 'services': ['keepalived'],
+                   'files': {'etc/keepalived/keepalived.conf': '# newton\n',
+                             'var/log/keepalived/': None}},
     'keystone': {'packages': ['openstack-keystone', 'httpd'],
                  'services': ['httpd'], 'databases': ['keystone'],
                  'vhosts': {'keystone_wsgi_admin': 35357,
-                            'keystone_wsgi_main': 5000}},
-    'ntp': {'packages': ['ntp'], 'services': ['ntpd']},
+                            'keystone_wsgi_main': 5000},
+                 'files': {'etc/keystone/keystone.conf': '[DEFAULT]\n',
+                           'var/spool/cron/keystone': '# token_flush\n',
+                           'var/log/keystone/': None}},
+    'ntp': {'packages': ['ntp'], 'services': ['ntpd'],
+            'files': {'etc/ntp.conf': '# newton\n'}},
     'nova_compute': {'packages': ['openstack-nova-compute', 'python-nova'],
-                     'services': ['openstack-nova-compute']},
+                     'services': ['openstack-nova-compute'],
+                     'files': {'etc/nova/nova.conf': '[DEFAULT]\n',
+                               'var/lib/nova/': None,
+                               'var/log/nova/': None}},
     'neutron_ovs_agent': {'packages': ['openstack-neutron-openvswitch',
                                        'openvswitch'],
                           'services': ['neutron-openvswitch-agent',
-                                       'openvswitch']},
+                                       'openvswitch'],
+                          'files': {'etc/neutron/neutron.conf': '[DEFAULT]\n',
+                                    'var/log/neutron/': None}},
 }
 # Host services queens runs in containers, which THT 8.4's upgrade tasks
 # stop and disable (THT queens' haproxy has no upgrade task: a newton
@@ -84,6 +102,14 @@ class Node:
     @property
     def databases(self):
         return self._union('databases') if self.bootstrap else []
+
+    @property
+    def files(self):
+        """{path in the tree: content, or None for a directory}."""
+        found = {}
+        for service in self.services:
+            found.update(SERVICES.get(service, {}).get('files', {}))
+        return found
 
     @property
     def vhosts(self):
@@ -170,9 +196,11 @@ def deploy(node, release='newton'):
         _write(node.root, 'etc/httpd/conf.d/10-%s.conf' % vhost,
                '<VirtualHost *:%d>\n  ServerName %s\n</VirtualHost>'
                % (port, vhost))
-    if 'mysql' in node.services:
-        # puppet-mysql's client config, which THT's FFU tasks edit.
-        _write(node.root, 'root/.my.cnf', '[client]\n    user=root\n')
+    for relative, content in sorted(node.files.items()):
+        if content is None:
+            os.makedirs(os.path.join(node.root, relative), exist_ok=True)
+        else:
+            _write(node.root, relative, content)
     if node.bootstrap:
         os.makedirs(os.path.join(node.root, 'var/lib/mysql/backups'),
                     exist_ok=True)
