@@ -1,7 +1,8 @@
-"""`tripleo-ffu-lab up --tht packages`: the overcloud from THT 5.3 itself.
+"""`tripleo-ffu-lab up --tht packages`: the overcloud from THT 5.3 itself,
+and the whole FFU of it with THT 8.4's own tasks.
 
-Minutes of Heat on 2 cores (about 3, Heat installed and the stack
-created): skipped unless TRIPLEO_FFU_LAB_THT=packages.
+Minutes of Heat and Ansible on 2 cores (about 3 for the stack, 15 for the
+FFU): skipped unless TRIPLEO_FFU_LAB_THT=packages.
 """
 
 import os
@@ -48,6 +49,47 @@ def test_up_deploys_the_overcloud_from_tht_newton(tmp_path):
         refused = lab.cli('up', '--tht', 'lab', check=False)
         assert refused.returncode == 1
         assert 'was deployed from the packages templates' in refused.stderr
+    finally:
+        lab.cli('down', check=False)
+    assert not conftest.lab_processes(root)
+
+
+def test_the_ffu_of_the_overcloud_from_tht(tmp_path):
+    """prepare, run and converge with THT 8.4 as packaged: its real
+    tasks take every node to queens through the lab's stand-ins."""
+    root = str(tmp_path / 'lab')
+    lab = conftest.start_lab(root, '--tht', 'packages',
+                             '--controllers', '1', '--computes', '1')
+    config_dir = str(tmp_path / 'config')
+    try:
+        report = lab.status()
+        assert [node['release'] for node in report['nodes']] == [
+            'newton', 'newton']
+        assert [node['address'] for node in report['nodes']] == [
+            '127.0.2.1', '127.0.3.1']
+        upgrade = report['upgrade_arguments'] + [
+            '--config-dir', config_dir, '--yes']
+        lab.openstack('overcloud', 'ffwd-upgrade', 'prepare', *upgrade,
+                      '--overcloud-ssh-user', report['ssh_user'],
+                      '--overcloud-ssh-key', report['ssh_key'],
+                      timeout=1800)
+        lab.openstack('overcloud', 'ffwd-upgrade', 'run', '--config-dir',
+                      config_dir, '--yes', timeout=3600)
+        nodes = {node['hostname']: node for node in lab.status()['nodes']}
+        for node in nodes.values():
+            assert node['release'] == 'queens', node
+            assert node['upgrade_left'] == [], node
+        controller = nodes['overcloud-controller-0']
+        # THT's tasks did it: the repositories by the operator's script,
+        # keystone's schema by its FFU db_sync, its container by paunch.
+        assert controller['databases'] == {'keystone': 'pike'}
+        assert 'keystone' in controller['containers']
+        assert controller['services']['httpd'] == 'stopped'
+        assert controller['services']['ntpd'] == 'running'
+        lab.openstack('overcloud', 'ffwd-upgrade', 'converge', *upgrade,
+                      timeout=1800)
+        assert lab.ffu_status(config_dir)['state'] == 'converged'
+        assert lab.status()['stack']['status'] == 'UPDATE_COMPLETE'
     finally:
         lab.cli('down', check=False)
     assert not conftest.lab_processes(root)
