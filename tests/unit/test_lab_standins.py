@@ -77,6 +77,13 @@ def test_rewrite_command_moves_the_paths_of_thts_workaround():
      'local/bin/pgrep' % (standins.BIN, ROOT)),
     ('/usr/bin/lab-node x; /usr/bin/bash', '%s/usr/bin/lab-node x; %s/usr/'
      'bin/bash' % (ROOT, ROOT)),
+    # THT's awk patterns are not paths.
+    ("yum check-upgrade | awk '/os-net-config/{print}'",
+     "yum check-upgrade | awk '/os-net-config/{print}'"),
+    ("""rpm -qa | awk -F- '/^openvswitch-2/{print $2 "-" $3}'""",
+     """rpm -qa | awk -F- '/^openvswitch-2/{print $2 "-" $3}'"""),
+    ("rpm -q --scripts openvswitch | awk '/postuninstall/,/*/' | grep -q x",
+     "rpm -q --scripts openvswitch | awk '/postuninstall/,/*/' | grep -q x"),
 ])
 def test_rewrite_command(command, expected):
     assert standins.rewrite_command(command, ROOT) == expected

@@ -61,6 +61,9 @@ KEPT = ('/dev/',)
 PROGRAM_DIRS = ('/usr/bin', '/usr/sbin', '/bin', '/sbin')
 # An absolute path in a command: after a start, a blank, a quote, `=`,
 # `>` or `<` (so neither `#!/bin/bash` nor the `//` of a URL).
+# Not a path but an awk (or sed) pattern: THT's `awk '/os-net-config/{print}'`,
+# `awk -F- '/^openvswitch-2/{print ...}'`, `awk '/postuninstall/,/*/'`.
+PATTERN = re.compile(r'^/\^|/\{|/,/')
 COMMAND_PATH = re.compile(r'''(?:(?<=^)|(?<=[\s'"=<>]))/[^\s'";|&<>()`]*''')
 
 
@@ -138,7 +141,8 @@ def rewrite_command(text, root):
     def move(match):
         path = match.group(0)
         if path == root or path.startswith(root + '/') or \
-                path.startswith(BIN + '/') or path.startswith(KEPT):
+                path.startswith(BIN + '/') or path.startswith(KEPT) or \
+                PATTERN.search(path):
             return path
         if lab_command(path):
             return shlex.quote(os.path.join(BIN, os.path.basename(path)))
