@@ -123,3 +123,37 @@ def test_the_packages_lab_stackrc_settings():
     assert settings['ANSIBLE_REMOTE_PORT'] == 2222
     assert settings['ANSIBLE_BECOME_EXE'] == standins.LAB_BECOME
     assert settings[standins.NODES_ENV] == '/lab/node-addresses.json'
+
+
+def test_a_node_runs_config_downloads_deployments_with_the_lab_hook(
+        tmp_path):
+    import subprocess
+    controller = _nodes(tmp_path)[0]
+    tht_nodes.deploy(controller)
+    config = '/var/lib/heat-config/tripleo-config-download/Net-1'
+    os.makedirs(os.path.dirname(controller.root + config))
+    with open(controller.root + config, 'w') as out:
+        json.dump([{'id': 'abc-1', 'name': 'NetworkDeployment',
+                    'group': 'script', 'config': 'ip link del eth0'}], out)
+    # As deployments.yaml runs it, through the shell stand-in.
+    command = standins.rewrite_command(
+        '/usr/libexec/os-refresh-config/configure.d/55-heat-config\n'
+        'exit $(jq .deploy_status_code '
+        '/var/lib/heat-config/deployed/abc-1.notify.json)\n',
+        controller.root)
+    env = dict(os.environ, HEAT_SHELL_CONFIG=config,
+               **standins.environment(controller.root))
+    done = subprocess.run(['/bin/sh', '-c', command], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with open(os.path.join(controller.root, 'var/log/lab/heat-config.log')) \
+            as log:
+        assert 'NetworkDeployment abc-1 (group script)' in log.read()
+    # A failed deployment's status code is the shell's exit code.
+    with open(os.path.join(controller.root, 'var/lib/heat-config/deployed',
+                           'abc-1.notify.json'), 'w') as out:
+        json.dump({'deploy_status_code': 6}, out)
+    command = standins.rewrite_command(
+        'exit $(jq .deploy_status_code '
+        '/var/lib/heat-config/deployed/abc-1.notify.json)', controller.root)
+    assert subprocess.run(['/bin/sh', '-c', command], env=env).returncode == 6

@@ -17,6 +17,7 @@ import os
 import shutil
 
 from tripleo_ffu.lab import nodes as lab_nodes
+from tripleo_ffu.lab import standins
 from tripleo_ffu.workflow import inventory
 
 # What a newton node has for each THT service (service_name as THT's
@@ -69,7 +70,7 @@ CONTAINERIZED = ('mariadb', 'rabbitmq-server', 'keepalived', 'httpd',
 # The schema the FFU's last database sync leaves (pike's keystone-manage
 # db_sync); queens' comes from the keystone_db_sync container.
 FFU_SCHEMA = 'pike'
-ADDRESSES_FILE = 'addresses.json'
+HEAT_CONFIG = 'usr/libexec/os-refresh-config/configure.d/55-heat-config'
 WANTS = 'etc/systemd/system/multi-user.target.wants'
 
 
@@ -184,6 +185,11 @@ def deploy(node, release='newton'):
     for legacy in lab_nodes.LEGACY_FILES:
         _write(node.root, legacy, '# newton')
     _write(node.root, 'var/lib/os-collect-config/heat_local.json', '{}')
+    # openstack-heat-agents' hook runner, which config-download's
+    # deployments.yaml runs: the lab's (lab-node's 55-heat-config).
+    hook = os.path.join(node.root, HEAT_CONFIG)
+    os.makedirs(os.path.dirname(hook), exist_ok=True)
+    os.symlink(os.path.join(standins.BIN, 'lab-node'), hook)
     os.makedirs(os.path.join(node.root, 'root'), mode=0o700, exist_ok=True)
     _write(node.root, 'etc/puppet/hieradata/bootstrap_node.json',
            json.dumps({'bootstrap_nodeid': node.bootstrap_node}))
