@@ -59,9 +59,14 @@ def _journal(tmp_path, unfinished, play_ids, status='failed'):
                                  'ffu-pike-0']),
     ('ffu-pike-0', plan.PHASES, ['ffu-facts', 'ffu', 'ffu-pike']),
     ('ffu-pike', ('ffu',), ['ffu-facts', 'ffu']),
-    ('ffu-end', plan.PHASES, ['ffu-facts']),
+    # The releases the FFU play sets, which ffu-end's `releases | last`
+    # reads.
+    ('ffu-end', plan.PHASES, ['ffu-facts', 'ffu']),
     ('upgrade-5', plan.PHASES, ['upgrade-facts', 'upgrade-0']),
-    ('deploy.3', ('deploy',), []),
+    # The deploy playbook's facts of the undercloud and the overcloud,
+    # which its later plays read (deployments.yaml: ansible_facts).
+    ('deploy.3', ('deploy',), ['deploy.1', 'deploy.2']),
+    ('deploy.6', ('deploy',), ['deploy.1', 'deploy.2', 'deploy.3']),
     ('ffu-facts', plan.PHASES, []),
 ])
 def test_select_plays_resuming(tmp_path, compiled, ids, unfinished, phases,
@@ -80,6 +85,19 @@ def test_select_plays_resumes_at_any_unfinished_status(tmp_path, compiled,
     journal = _journal(tmp_path, 'ffu-ocata-4', selected, status=status)
     assert run.select_plays(compiled, plan.PHASES, journal)[:5] == [
         'ffu-facts', 'ffu', 'ffu-ocata', 'ffu-ocata-0', 'ffu-ocata-4']
+
+
+def test_sets_context_only():
+    assert plan.sets_context_only({'hosts': 'overcloud'})
+    assert not plan.sets_context_only({'hosts': 'all',
+                                       'gather_facts': False})
+    assert plan.sets_context_only({'gather_facts': False, 'tasks': [
+        {'include_vars': 'global_vars.yaml'}, {'set_fact': {'a': 1}}]})
+    assert not plan.sets_context_only({'tasks': [
+        {'set_fact': {'a': 1}}, {'file': {'path': '/x'}}]})
+    assert not plan.sets_context_only({'roles': ['tripleo-bootstrap']})
+    assert not plan.sets_context_only({'tasks': [{'block': [
+        {'set_fact': {'a': 1}}]}]})
 
 
 def test_select_plays_complete_journal(tmp_path, compiled):

@@ -821,3 +821,23 @@ def phase_of(play):
 
 def resume_of(play):
     return list(play['vars'].get(RESUME_VAR) or [])
+
+
+# Tasks that only give the later plays of a playbook their context.
+CONTEXT_MODULES = ('include_vars', 'set_fact', 'debug')
+PLAY_TASK_KEYS = ('tasks', 'pre_tasks', 'post_tasks', 'handlers', 'roles')
+
+
+def sets_context_only(play):
+    """Whether a play only gathers facts or sets variables (THT's deploy
+    playbook's "Gather facts from overcloud" and its include_vars of
+    global_vars.yaml). Later plays of the same ansible-playbook run rely
+    on what it set, which a new run does not have: a resumed run runs it
+    again first; running it again changes nothing on a node."""
+    tasks = play.get('tasks') or []
+    if any(play.get(key) for key in PLAY_TASK_KEYS if key != 'tasks'):
+        return False
+    if not tasks:
+        return _gathers(play)
+    return all(isinstance(task, dict) and not task.get('block') and any(
+        module in task for module in CONTEXT_MODULES) for task in tasks)

@@ -197,8 +197,9 @@ def _limit(options):
 def select_plays(playbook, phases, journal=None):
     """The ids to run: the phases' plays, or, resuming, what the
     unfinished play needs run again first (the plan says which: the
-    plays that set its release's facts, its loop's check step) and every
-    play from the unfinished one."""
+    plays that set its release's facts, its loop's check step; and the
+    earlier plays of its phase that only gather facts or set variables)
+    and every play from the unfinished one."""
     ids = plan.play_ids(playbook)
     selected = [play_id for play_id, play in zip(ids, playbook)
                 if plan.phase_of(play) in phases]
@@ -212,7 +213,14 @@ def select_plays(playbook, phases, journal=None):
         raise WorkflowError('the journal\'s unfinished play %s is not in '
                             'the plan for the chosen phases' % unfinished)
     start = selected.index(unfinished)
-    again = plan.resume_of(playbook[ids.index(unfinished)])
+    resumed = playbook[ids.index(unfinished)]
+    again = set(plan.resume_of(resumed))
+    for play_id, play in zip(ids, playbook):
+        if play_id == unfinished:
+            break
+        if plan.phase_of(play) == plan.phase_of(resumed) and \
+                plan.sets_context_only(play):
+            again.add(play_id)
     return [play for play in selected[:start] if play in again] + \
         selected[start:]
 
