@@ -24,8 +24,9 @@ from tripleo_ffu.workflow import inventory
 # templates give it): packages, host services (systemd units) and, on the
 # bootstrap controller, databases. The node's base packages come first.
 BASE = {'packages': ['rpm-python', 'os-net-config', 'os-collect-config',
-                     'openstack-heat-agents'],
-        'services': ['os-collect-config']}
+                     'openstack-heat-agents', 'rsyslog'],
+        'services': ['os-collect-config', 'rsyslog'],
+        'files': {'etc/rsyslog.d/': None}}
 SERVICES = {
     'mysql': {'packages': ['mariadb-server'], 'services': ['mariadb'],
               # puppet-mysql's client config, which THT's FFU tasks edit.
@@ -107,7 +108,7 @@ class Node:
     @property
     def files(self):
         """{path in the tree: content, or None for a directory}."""
-        found = {}
+        found = dict(BASE['files'])
         for service in self.services:
             found.update(SERVICES.get(service, {}).get('files', {}))
         return found
