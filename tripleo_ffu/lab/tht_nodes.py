@@ -26,7 +26,12 @@ from tripleo_ffu.workflow import inventory
 BASE = {'packages': ['rpm-python', 'os-net-config', 'os-collect-config',
                      'openstack-heat-agents', 'rsyslog'],
         'services': ['os-collect-config', 'rsyslog'],
-        'files': {'etc/rsyslog.d/': None}}
+        # The directories every CentOS node has that THT's tasks write
+        # into without creating them.
+        'files': {directory: None for directory in (
+            'etc/rsyslog.d/', 'etc/sysconfig/', 'etc/systemd/system/',
+            'usr/lib/systemd/system/', 'usr/libexec/', 'var/log/',
+            'var/lib/')}}
 SERVICES = {
     'mysql': {'packages': ['mariadb-server'], 'services': ['mariadb'],
               # puppet-mysql's client config, which THT's FFU tasks edit.
