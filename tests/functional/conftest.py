@@ -4,6 +4,7 @@ import dataclasses
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -238,6 +239,7 @@ def executed(log, skip=('ping',)):
 
 @dataclasses.dataclass
 class Upgraded:
+    config_dir: str     # a copy of the prepared config, where it ran
     result: subprocess.CompletedProcess
     executed: dict      # executed(): what each host ran
     journal: dict       # the run's journal as it ended
@@ -249,26 +251,35 @@ class Upgraded:
 def upgraded(prepared, tmp_path_factory):
     """`run --yes` from freshly deployed newton nodes through the CLI,
     every task it ran recorded: the equivalence test compares that with
-    the stack's playbooks, test_run reads its output. One whole run for
-    both (each is several minutes)."""
+    the stack's playbooks, test_run reads its output, test_converge
+    converges after it. One whole run for the three (each is several
+    minutes).
+
+    It runs in a copy of the prepared config (as test_bad_input's and
+    test_converge's own): the runs test_run and test_faults break and
+    resume in the prepared one leave its journal complete for converge.
+    """
     from tripleo_ffu.workflow import run_state
     from tests.functional import test_tht
     lab = prepared.lab
     present_before = test_tht.present()
     lab.cli('reset', '--nodes')
+    config_dir = str(tmp_path_factory.mktemp('upgraded') / 'config')
+    shutil.copytree(prepared.config_dir, config_dir, symlinks=True)
     for name in (run_state.JOURNAL_FILE, run_state.NODES_FILE):
-        path = os.path.join(prepared.config_dir, run_state.RUN_DIR, name)
+        path = os.path.join(config_dir, run_state.RUN_DIR, name)
         if os.path.exists(path):
             os.unlink(path)
-    log = tmp_path_factory.mktemp('upgraded') / 'executed.jsonl'
+    log = os.path.join(os.path.dirname(config_dir), 'executed.jsonl')
     result = run(('openstack', 'overcloud', 'ffwd-upgrade', 'run',
-                  '--config-dir', prepared.config_dir, '--yes'),
+                  '--config-dir', config_dir, '--yes'),
                  env=dict(lab.env, **recorder_env(log)), check=False,
                  timeout=1800)
-    with open(os.path.join(prepared.config_dir, run_state.RUN_DIR,
+    with open(os.path.join(config_dir, run_state.RUN_DIR,
                            run_state.JOURNAL_FILE)) as source:
         journal = json.load(source)
-    return Upgraded(result, executed(log) if os.path.exists(log) else {},
+    return Upgraded(config_dir, result,
+                    executed(log) if os.path.exists(log) else {},
                     journal, {node['hostname']: node['release']
                               for node in lab.status()['nodes']},
                     present_before)

@@ -86,23 +86,14 @@ class Converged:
 
 
 @pytest.fixture(scope='module')
-def converged(prepared):
-    """A complete run (test_run's last one, or a fresh one), then
-    converge."""
+def converged(prepared, upgraded):
+    """Converge after the session's complete run (conftest.upgraded, in
+    its copy of the prepared config)."""
     lab = prepared.lab
-    before = lab.ffu_status(prepared.config_dir)
-    if before['state'] != 'upgraded':
-        lab.cli('reset', '--nodes')
-        journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
-                               run_state.JOURNAL_FILE)
-        if os.path.exists(journal):
-            os.unlink(journal)
-        lab.openstack('overcloud', 'ffwd-upgrade', 'run', '--config-dir',
-                      prepared.config_dir, '--yes', timeout=1200)
-        before = lab.ffu_status(prepared.config_dir)
-    result = _converge(lab, prepared.config_dir, '--yes')
-    return Converged(lab, prepared.config_dir, before, result,
-                     lab.ffu_status(prepared.config_dir))
+    before = lab.ffu_status(upgraded.config_dir)
+    result = _converge(lab, upgraded.config_dir, '--yes')
+    return Converged(lab, upgraded.config_dir, before, result,
+                     lab.ffu_status(upgraded.config_dir))
 
 
 def test_status_after_a_complete_run(converged):
@@ -163,19 +154,26 @@ def test_a_following_update_without_ffu_environments_completes(converged):
     assert all(deployment_steps(lab).values())
 
 
-def test_no_secret_in_any_output_or_log_of_the_session(converged):
+def test_no_secret_in_any_output_or_log_of_the_session(converged,
+                                                      prepared):
     """Every output of our commands in this session (prepare, run,
-    converge, status, the lab, bad input, faults) and every run log."""
+    converge, status, the lab, bad input, faults) and every run log (the
+    complete run's, and those of test_run's and test_faults' runs in the
+    prepared config)."""
     secrets = passwords(converged.lab)
     assert secrets and len(OUTPUTS) > 20
     for command, text in OUTPUTS:
         for secret in secrets:
             assert secret not in text, 'a secret in the output of %s' % (
                 command)
-    run_dir = os.path.join(converged.config_dir, run_state.RUN_DIR)
-    logs = [name for name in os.listdir(run_dir) if name.endswith('.log')]
-    assert logs
-    for name in logs:
-        with open(os.path.join(run_dir, name)) as source:
+    logs = [os.path.join(run_dir, name)
+            for run_dir in (os.path.join(config_dir, run_state.RUN_DIR)
+                            for config_dir in (converged.config_dir,
+                                               prepared.config_dir))
+            if os.path.isdir(run_dir)
+            for name in os.listdir(run_dir) if name.endswith('.log')]
+    assert any(log.startswith(converged.config_dir + os.sep) for log in logs)
+    for log in logs:
+        with open(log) as source:
             text = source.read()
-        assert not [s for s in secrets if s in text], name
+        assert not [s for s in secrets if s in text], log

@@ -4,6 +4,7 @@ import configparser
 import logging
 import os
 import shlex
+import socket
 import subprocess
 import sys
 
@@ -199,3 +200,21 @@ def test_debug_is_for_the_lab_s_own_loggers(tmp_path):
                             capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1].split() == [
         str(logging.INFO), str(logging.DEBUG)] + [str(logging.WARNING)] * 3
+
+
+def test_sshd_sessions_skip_the_users_bashrc(tmp_path):
+    """bash as sshd runs a command (stdin a socket, the SSH_CLIENT sshd
+    sets) reads ~/.bashrc, unless the lab's session environment is set."""
+    (tmp_path / '.bashrc').write_text('echo sourced\n')
+    env = {'HOME': str(tmp_path), 'PATH': os.environ['PATH'],
+           'SSH_CLIENT': '127.0.0.1 40000 22'}
+
+    def output(extra):
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            return subprocess.run(
+                ['bash', '-c', 'echo ran'], stdin=theirs,
+                env=dict(env, **extra), capture_output=True,
+                text=True).stdout
+    assert output({}) == 'sourced\nran\n'
+    assert output(sshd.SESSION_ENV) == 'ran\n'

@@ -1,5 +1,8 @@
 """Install what the lab needs: Debian packages and Heat's own virtualenv."""
 
+import contextlib
+import fcntl
+import hashlib
 import logging
 import os
 import shutil
@@ -19,6 +22,9 @@ DEBIAN_PACKAGES = {
                        '/usr/bin/ssh'),
 }
 HEAT_REQUIREMENTS = ['openstack-heat>=24,<25', 'PyMySQL']
+CACHE_ENV = 'TRIPLEO_FFU_HEAT_CACHE'
+# Written last into a shared virtualenv: the install went to its end.
+COMPLETE = '.tripleo-ffu-complete'
 
 
 def ensure_debian_packages():
@@ -46,18 +52,65 @@ def heat_bin(lab, name):
     return os.path.join(lab.heat_venv, 'bin', name)
 
 
+def cache_dir():
+    """Where Heat's virtualenvs are kept, for every lab of the machine."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'tripleo-ffu', 'heat')
+
+
+def base_python():
+    """The Python the virtualenvs are made from (not ours, a venv's)."""
+    return getattr(sys, '_base_executable', sys.executable)
+
+
+def shared_venv(python):
+    """The shared virtualenv of these requirements and that Python."""
+    digest = hashlib.sha256('\n'.join(
+        HEAT_REQUIREMENTS + [os.path.realpath(python)]).encode())
+    return os.path.join(cache_dir(), 'venv-' + digest.hexdigest()[:12])
+
+
+@contextlib.contextmanager
+def _locked(directory):
+    """One install at a time per cache (labs and test runs share it)."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_heat_venv(lab):
-    """Heat in a virtualenv of its own: its pins must not touch ours."""
+    """Heat in a virtualenv of its own: its pins must not touch ours.
+
+    One virtualenv serves every lab of the machine (installing it takes
+    a minute): <lab>/heat-venv links to it. A lab that has a virtualenv
+    of its own keeps it.
+    """
     if os.path.exists(heat_bin(lab, 'heat-all')):
         return
-    LOG.info('Installing Heat (%s) into %s',
-             ', '.join(HEAT_REQUIREMENTS), lab.heat_venv)
-    base_python = getattr(sys, '_base_executable', sys.executable)
-    procs.run([base_python, '-m', 'venv', '--clear', lab.heat_venv],
-              'creating the Heat virtualenv')
-    procs.run([heat_bin(lab, 'pip'), 'install', '-q',
-               '--disable-pip-version-check'] + HEAT_REQUIREMENTS,
-              'installing Heat into ' + lab.heat_venv)
+    python = base_python()
+    shared = shared_venv(python)
+    with _locked(cache_dir()):
+        if not os.path.exists(os.path.join(shared, COMPLETE)):
+            LOG.info('Installing Heat (%s) into %s, for every lab of this '
+                     'machine', ', '.join(HEAT_REQUIREMENTS), shared)
+            procs.run([python, '-m', 'venv', '--clear', shared],
+                      'creating the Heat virtualenv')
+            procs.run([os.path.join(shared, 'bin', 'pip'), 'install', '-q',
+                       '--disable-pip-version-check'] + HEAT_REQUIREMENTS,
+                      'installing Heat into ' + shared)
+            open(os.path.join(shared, COMPLETE), 'w').close()
+    # What an earlier, interrupted install left in the lab dir.
+    if os.path.islink(lab.heat_venv) or os.path.isfile(lab.heat_venv):
+        os.unlink(lab.heat_venv)
+    elif os.path.isdir(lab.heat_venv):
+        shutil.rmtree(lab.heat_venv)
+    os.symlink(shared, lab.heat_venv)
+    LOG.info('Heat: %s (linked as %s)', shared, lab.heat_venv)
 
 
 def heat_version(lab):

@@ -12,6 +12,13 @@ from tripleo_ffu.workflow import files
 
 NAME = 'sshd'
 SSHD = '/usr/sbin/sshd'
+# The environment of every SSH session on a lab node. sshd runs a command
+# through the user's shell, and bash, run so (its stdin a socket) at shell
+# level 1, reads the user's ~/.bashrc first: on the machine of a lab, a
+# developer's (pyenv's set-up there cost 0.3 s of every Ansible task, and
+# output from it breaks Ansible). A node's user has no such file: at shell
+# level 2 bash skips it.
+SESSION_ENV = {'SHLVL': '1'}
 
 
 def _ssh_path(lab, name):
@@ -72,6 +79,8 @@ def write_config(lab, port, addresses=()):
         'MaxSessions 100',
         'MaxStartups 100:30:200',
         'Subsystem sftp internal-sftp',
+        'SetEnv ' + ' '.join('%s=%s' % item
+                             for item in sorted(SESSION_ENV.items())),
         '',
     ])
     path = _ssh_path(lab, 'sshd_config')
