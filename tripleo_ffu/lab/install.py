@@ -1,7 +1,5 @@
 """Install what the lab needs: Debian packages and Heat's own virtualenv."""
 
-import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -9,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import procs
 
 LOG = logging.getLogger(__name__)
@@ -54,12 +53,7 @@ def heat_bin(lab, name):
 
 def cache_dir():
     """Where Heat's virtualenvs are kept, for every lab of the machine."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return os.path.abspath(os.path.expanduser(configured))
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
-        os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'tripleo-ffu', 'heat')
+    return layout.machine_cache(CACHE_ENV, 'heat')
 
 
 def base_python():
@@ -74,15 +68,6 @@ def shared_venv(python):
     return os.path.join(cache_dir(), 'venv-' + digest.hexdigest()[:12])
 
 
-@contextlib.contextmanager
-def _locked(directory):
-    """One install at a time per cache (labs and test runs share it)."""
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, '.lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
 def ensure_heat_venv(lab):
     """Heat in a virtualenv of its own: its pins must not touch ours.
 
@@ -94,7 +79,7 @@ def ensure_heat_venv(lab):
         return
     python = base_python()
     shared = shared_venv(python)
-    with _locked(cache_dir()):
+    with layout.cache_locked(cache_dir()):
         if not os.path.exists(os.path.join(shared, COMPLETE)):
             LOG.info('Installing Heat (%s) into %s, for every lab of this '
                      'machine', ', '.join(HEAT_REQUIREMENTS), shared)

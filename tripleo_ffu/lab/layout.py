@@ -1,5 +1,7 @@
 """Where a lab keeps its files, and the state it keeps between runs."""
 
+import contextlib
+import fcntl
 import json
 import os
 
@@ -7,6 +9,26 @@ from tripleo_ffu.workflow import files
 
 DEFAULT_LAB_DIR = os.path.join('~', 'tripleo-ffu-lab')
 STACK_NAME = 'overcloud'
+
+
+def machine_cache(env_name, kind):
+    """A cache every lab of the machine shares (THT's sdists, Heat's
+    virtualenvs): $env_name, else tripleo-ffu/<kind> in the user's cache."""
+    configured = os.environ.get(env_name)
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'tripleo-ffu', kind)
+
+
+@contextlib.contextmanager
+def cache_locked(directory):
+    """One writer at a time per shared cache (labs and test runs)."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def default_lab_dir():

@@ -94,45 +94,48 @@ def nodes_from_outputs(outputs, nodes_dir):
     return result
 
 
-def _write(root, relative, text):
+def write_file(root, relative, text):
+    """A file of a node's tree (its directories made), ending in a
+    newline."""
     path = os.path.join(root, relative)
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     with open(path, 'w') as out:
-        out.write(text)
+        out.write(text if text.endswith('\n') else text + '\n')
 
 
 def deploy(node, release):
     """Make node's tree exactly a fresh deployment of release."""
     shutil.rmtree(node.root, ignore_errors=True)
     os.makedirs(node.root, mode=0o755)
-    _write(node.root, 'etc/yum.repos.d/release', release + '\n')
-    _write(node.root, 'etc/os-net-config/config.json',
-           json.dumps({'network_config': []}) + '\n')
+    write_file(node.root, 'etc/yum.repos.d/release', release + '\n')
+    write_file(node.root, 'etc/os-net-config/config.json',
+               json.dumps({'network_config': []}) + '\n')
     # What Newton's agents leave behind, for FFU node preparation to remove.
     for legacy in LEGACY_FILES:
-        _write(node.root, legacy, '# newton\n')
+        write_file(node.root, legacy, '# newton\n')
     # The agent THT's FFU tasks stop, update and start again, its cache
     # (the FFU workaround empties it), root's home (where the workaround
     # leaves its marker) and the hiera data that names the bootstrap node.
-    _write(node.root, 'var/lib/rpm/os-collect-config', release + '\n')
-    _write(node.root, 'run/services/os-collect-config', 'running\n')
-    _write(node.root, 'var/lib/os-collect-config/heat_local.json', '{}\n')
+    write_file(node.root, 'var/lib/rpm/os-collect-config', release + '\n')
+    write_file(node.root, 'run/services/os-collect-config', 'running\n')
+    write_file(node.root, 'var/lib/os-collect-config/heat_local.json', '{}\n')
     os.makedirs(os.path.join(node.root, 'root'), mode=0o700, exist_ok=True)
-    _write(node.root, 'etc/puppet/hieradata/bootstrap_node.json',
-           json.dumps({'bootstrap_nodeid': node.bootstrap_node}) + '\n')
+    write_file(node.root, 'etc/puppet/hieradata/bootstrap_node.json',
+               json.dumps({'bootstrap_nodeid': node.bootstrap_node}) + '\n')
     for package in node.packages:
-        _write(node.root, 'var/lib/rpm/' + package, release + '\n')
+        write_file(node.root, 'var/lib/rpm/' + package, release + '\n')
     for service in node.running_services:
-        _write(node.root, 'run/services/' + service, 'running\n')
+        write_file(node.root, 'run/services/' + service, 'running\n')
     if node.bootstrap:
         os.makedirs(os.path.join(node.root, 'var/lib/mysql/backups'),
                     exist_ok=True)
         for database in node.databases:
-            _write(node.root, 'var/lib/mysql/%s.schema' % database,
-                   release + '\n')
+            write_file(node.root, 'var/lib/mysql/%s.schema' % database,
+                       release + '\n')
 
 
-def _read(root, relative):
+def read_file(root, relative):
+    """A file of a node's tree, stripped; None if it is not there."""
     try:
         with open(os.path.join(root, relative)) as source:
             return source.read().strip()
@@ -143,12 +146,12 @@ def _read(root, relative):
 def read_state(node):
     """What the node's tree says now."""
     return {
-        'repositories': _read(node.root, 'etc/yum.repos.d/release'),
-        'packages': {package: _read(node.root, 'var/lib/rpm/' + package)
+        'repositories': read_file(node.root, 'etc/yum.repos.d/release'),
+        'packages': {package: read_file(node.root, 'var/lib/rpm/' + package)
                      for package in node.packages},
-        'services': {service: _read(node.root, 'run/services/' + service)
+        'services': {service: read_file(node.root, 'run/services/' + service)
                      for service in node.running_services},
-        'databases': {database: _read(node.root,
+        'databases': {database: read_file(node.root,
                                       'var/lib/mysql/%s.schema' % database)
                       for database in node.databases},
     }

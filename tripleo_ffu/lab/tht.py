@@ -8,8 +8,6 @@ as THT's ``tools/process-templates.py`` does. Nothing of THT is copied
 into this repository; what the lab uses is copied unchanged from the sdist.
 """
 
-import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -22,6 +20,7 @@ import tempfile
 import jinja2
 import yaml
 
+from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import procs
 
 LOG = logging.getLogger(__name__)
@@ -52,21 +51,7 @@ GET_FILES = (os.path.join('common', 'deploy-steps-tasks.yaml'),
 
 def cache_dir():
     """Where the sdist and its extracted tree are kept, for every lab."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return os.path.abspath(os.path.expanduser(configured))
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
-        os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'tripleo-ffu', 'tht')
-
-
-@contextlib.contextmanager
-def _locked(directory):
-    """One fetch at a time per cache (labs and test runs share it)."""
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, '.lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    return layout.machine_cache(CACHE_ENV, 'tht')
 
 
 def _sha256(path):
@@ -141,7 +126,7 @@ def fetch(directory=None, version=None, sha256=None, marker=POST_TEMPLATE):
     if os.path.isfile(os.path.join(tree, marker)):
         return tree
     try:
-        with _locked(directory):
+        with layout.cache_locked(directory):
             if os.path.isfile(os.path.join(tree, marker)):
                 return tree
             sdist = os.path.join(directory, sdist_name)

@@ -174,11 +174,8 @@ def build(roles, counts, stack_name, enabled_services, nodes_dir):
     return result
 
 
-def _write(root, relative, text):
-    path = os.path.join(root, relative)
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    with open(path, 'w') as out:
-        out.write(text if text.endswith('\n') else text + '\n')
+_write = lab_nodes.write_file
+_read = lab_nodes.read_file
 
 
 def deploy(node, release='newton'):
@@ -226,14 +223,6 @@ def write_addresses(nodes, path):
         json.dump({node.address: node.root for node in nodes}, out,
                   indent=2, sort_keys=True)
     os.replace(path + '.new', path)
-
-
-def _read(root, relative):
-    try:
-        with open(os.path.join(root, relative)) as source:
-            return source.read().strip()
-    except FileNotFoundError:
-        return None
 
 
 def _listing(root, relative):
