@@ -47,7 +47,7 @@ def test_a_newton_node_has_its_services_packages_and_vhosts(tmp_path):
         controller.root, 'etc/httpd/conf.d/10-keystone_wsgi_main.conf'))
     assert os.path.isfile(os.path.join(controller.root, 'root/.my.cnf'))
     assert state['databases'] == {'keystone': 'newton'}
-    assert tht_nodes.release_of(controller) == 'newton'
+    assert tht_nodes.release_of(state) == 'newton'
 
 
 def _upgrade(node, containers):
@@ -74,7 +74,8 @@ def _upgrade(node, containers):
 def test_problems_name_what_a_queens_node_would_not_have(tmp_path):
     controller = _nodes(tmp_path)[0]
     tht_nodes.deploy(controller)
-    left = tht_nodes.problems(controller, ['keystone', 'mysql'])
+    left = tht_nodes.problems(tht_nodes.read_state(controller),
+                              ['keystone', 'mysql'])
     assert 'repositories at newton' in left
     assert 'openstack-keystone at newton' in left
     assert 'container keystone not started' in left
@@ -83,8 +84,9 @@ def test_problems_name_what_a_queens_node_would_not_have(tmp_path):
     # ntpd stays on the host in queens.
     assert not [line for line in left if 'ntpd' in line]
     _upgrade(controller, ['keystone', 'mysql'])
-    assert tht_nodes.problems(controller, ['keystone', 'mysql']) == []
-    assert tht_nodes.release_of(controller) == 'queens'
+    state = tht_nodes.read_state(controller)
+    assert tht_nodes.problems(state, ['keystone', 'mysql']) == []
+    assert tht_nodes.release_of(state) == 'queens'
 
 
 def test_role_containers_are_every_step_of_docker_config():

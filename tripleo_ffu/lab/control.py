@@ -410,11 +410,11 @@ def _packages_nodes(lab, state, client, stack_id):
         report.append({
             'hostname': node.hostname, 'role': node.role,
             'address': node.address, 'bootstrap': node.bootstrap,
-            'root': node.root, 'release': tht_nodes.release_of(node),
+            'root': node.root, 'release': tht_nodes.release_of(node_state),
             'services': node_state['services'],
             'containers': node_state['containers'],
             'databases': node_state['databases'],
             'upgrade_left': tht_nodes.problems(
-                node, tht_nodes.role_containers(role_data, node.role)),
+                node_state, tht_nodes.role_containers(role_data, node.role)),
         })
     return report

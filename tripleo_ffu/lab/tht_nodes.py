@@ -110,20 +110,20 @@ class Node:
     def databases(self):
         return self._union('databases') if self.bootstrap else []
 
-    @property
-    def files(self):
-        """{path in the tree: content, or None for a directory}."""
-        found = dict(BASE['files'])
+    def _merged(self, key):
+        found = dict(BASE.get(key, {}))
         for service in self.services:
-            found.update(SERVICES.get(service, {}).get('files', {}))
+            found.update(SERVICES.get(service, {}).get(key, {}))
         return found
 
     @property
+    def files(self):
+        """{path in the tree: content, or None for a directory}."""
+        return self._merged('files')
+
+    @property
     def vhosts(self):
-        found = {}
-        for service in self.services:
-            found.update(SERVICES.get(service, {}).get('vhosts', {}))
-        return found
+        return self._merged('vhosts')
 
 
 def hostname(role_entry, stack_name, index):
@@ -244,22 +244,21 @@ def read_state(node):
     }
 
 
-def release_of(node):
-    """The release of the node's repositories and packages when they
-    agree, else 'mixed'."""
-    state = read_state(node)
+def release_of(state):
+    """The release of a node's repositories and packages (its
+    read_state) when they agree, else 'mixed'."""
     releases = {state['repositories']} | set(state['packages'].values())
     return releases.pop() if len(releases) == 1 else 'mixed'
 
 
-def problems(node, containers, release='queens'):
-    """Why node is not an upgraded queens node ([] when it is).
+def problems(state, containers, release='queens'):
+    """Why a node (its read_state) is not an upgraded queens node ([]
+    when it is).
 
     containers: the container names of the node's role in the queens
     stack (every step of its docker_config), which paunch must have
     started.
     """
-    state = read_state(node)
     found = []
     if state['repositories'] != release:
         found.append('repositories at %s' % state['repositories'])
