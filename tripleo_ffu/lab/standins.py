@@ -59,11 +59,12 @@ KEPT = ('/dev/',)
 # Where a real node keeps programs: /usr/bin/systemctl in a command is the
 # lab's systemctl (bin/), as systemctl would be.
 PROGRAM_DIRS = ('/usr/bin', '/usr/sbin', '/bin', '/sbin')
+# Not a path but an awk (or sed) pattern, as THT's
+# `awk '/os-net-config/{print}'`, `awk -F- '/^openvswitch-2/{print ...}'`
+# and `awk '/postuninstall/,/*/'`.
+PATTERN = re.compile(r'^/\^|/\{|/,/')
 # An absolute path in a command: after a start, a blank, a quote, `=`,
 # `>` or `<` (so neither `#!/bin/bash` nor the `//` of a URL).
-# Not a path but an awk (or sed) pattern: THT's `awk '/os-net-config/{print}'`,
-# `awk -F- '/^openvswitch-2/{print ...}'`, `awk '/postuninstall/,/*/'`.
-PATTERN = re.compile(r'^/\^|/\{|/,/')
 COMMAND_PATH = re.compile(r'''(?:(?<=^)|(?<=[\s'"=<>]))/[^\s'";|&<>()`]*''')
 
 
@@ -80,9 +81,8 @@ def node_root(action, task_vars):
         if delegated is not None:
             variables = delegated
     root = variables.get('lab_node_root')
-    if not root:
-        return _root_by_address(action, variables)
-    root = action._templar.template(root)
+    root = action._templar.template(root) if root else \
+        _root_by_address(action, variables)
     return root.rstrip('/') if isinstance(root, str) and root else None
 
 
@@ -99,8 +99,7 @@ def _root_by_address(action, variables):
             roots = json.load(source)
     except (OSError, ValueError):
         return None
-    root = roots.get(action._templar.template(address))
-    return root.rstrip('/') if isinstance(root, str) and root else None
+    return roots.get(action._templar.template(address))
 
 
 def in_tree(path, root):
