@@ -825,7 +825,8 @@ def resume_of(play):
 
 # Tasks that only give the later plays of a playbook their context.
 CONTEXT_MODULES = ('include_vars', 'set_fact', 'debug')
-PLAY_TASK_KEYS = ('tasks', 'pre_tasks', 'post_tasks', 'handlers', 'roles')
+# What else a play runs besides its tasks.
+OTHER_TASK_KEYS = ('pre_tasks', 'post_tasks', 'handlers', 'roles')
 
 
 def sets_context_only(play):
@@ -835,7 +836,7 @@ def sets_context_only(play):
     on what it set, which a new run does not have: a resumed run runs it
     again first; running it again changes nothing on a node."""
     tasks = play.get('tasks') or []
-    if any(play.get(key) for key in PLAY_TASK_KEYS if key != 'tasks'):
+    if any(play.get(key) for key in OTHER_TASK_KEYS):
         return False
     if not tasks:
         return _gathers(play)

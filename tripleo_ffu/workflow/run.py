@@ -213,16 +213,13 @@ def select_plays(playbook, phases, journal=None):
         raise WorkflowError('the journal\'s unfinished play %s is not in '
                             'the plan for the chosen phases' % unfinished)
     start = selected.index(unfinished)
-    resumed = playbook[ids.index(unfinished)]
-    again = set(plan.resume_of(resumed))
-    for play_id, play in zip(ids, playbook):
-        if play_id == unfinished:
-            break
-        if plan.phase_of(play) == plan.phase_of(resumed) and \
-                plan.sets_context_only(play):
-            again.add(play_id)
-    return [play for play in selected[:start] if play in again] + \
-        selected[start:]
+    by_id = dict(zip(ids, playbook))
+    phase = plan.phase_of(by_id[unfinished])
+    again = set(plan.resume_of(by_id[unfinished]))
+    return [play_id for play_id in selected[:start]
+            if play_id in again or (
+                plan.phase_of(by_id[play_id]) == phase and
+                plan.sets_context_only(by_id[play_id]))] + selected[start:]
 
 
 class _Signals:
