@@ -4,13 +4,12 @@ run by the real ansible-playbook 2.9 on lab nodes and on a host that is
 not one."""
 
 import os
-import subprocess
 import sys
 from unittest import mock
 
 import pytest
-import yaml
 
+from tests.unit.test_lab_standins import _run_playbook
 from tests.unit.test_lab_standins import _tree
 from tripleo_ffu.lab import standin_actions
 from tripleo_ffu.lab import standins
@@ -94,18 +93,7 @@ def test_thts_upgrade_modules_stay_in_the_node_trees(tmp_path):
         'undercloud': {'hosts': {'localhost': {'work': str(work)}}},
     }, 'vars': {'ansible_connection': 'local',
                 'ansible_python_interpreter': sys.executable}}}
-    (tmp_path / 'inventory.yaml').write_text(yaml.safe_dump(inventory))
-    (tmp_path / 'playbook.yaml').write_text(yaml.safe_dump(PLAYBOOK))
-    env = dict(os.environ, ANSIBLE_RETRY_FILES_ENABLED='False',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'),
-               **standins.ansible_environment())
-    result = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-         '-v', '-i', str(tmp_path / 'inventory.yaml'),
-         str(tmp_path / 'playbook.yaml')],
-        capture_output=True, text=True, env=env, cwd=str(tmp_path),
-        stdin=subprocess.DEVNULL, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    result = _run_playbook(tmp_path, inventory, PLAYBOOK, '-v')
     assert _system_state() == before
     assert 'not-recorded' not in result.stdout + result.stderr
     assert (root / 'root/.my.cnf').read_text() == '[client]\nuser=root\n'

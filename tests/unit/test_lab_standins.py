@@ -227,6 +227,24 @@ PLAYBOOK = [{
 }]
 
 
+def _run_playbook(tmp_path, inventory, playbook, *options):
+    """The real ansible-playbook with the lab's plugins and roles, in
+    tmp_path; it must succeed. Its completed process."""
+    (tmp_path / 'inventory.yaml').write_text(yaml.safe_dump(inventory))
+    (tmp_path / 'playbook.yaml').write_text(yaml.safe_dump(playbook))
+    env = dict(os.environ, ANSIBLE_RETRY_FILES_ENABLED='False',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'),
+               **standins.ansible_environment())
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')]
+        + list(options) + ['-i', str(tmp_path / 'inventory.yaml'),
+                           str(tmp_path / 'playbook.yaml')],
+        capture_output=True, text=True, env=env, cwd=str(tmp_path),
+        stdin=subprocess.DEVNULL, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return result
+
+
 def test_thts_actions_stay_in_the_node_trees(tmp_path):
     """The real ansible-playbook with the lab's plugins and roles, on two
     lab nodes (local connection) and an undercloud host."""
@@ -244,18 +262,7 @@ def test_thts_actions_stay_in_the_node_trees(tmp_path):
                 'ansible_python_interpreter': sys.executable,
                 'ssh_known_hosts': {'overcloud-controller-0': '127.0.0.1,'
                                     'overcloud-controller-0'}}}}
-    (tmp_path / 'inventory.yaml').write_text(yaml.safe_dump(inventory))
-    (tmp_path / 'playbook.yaml').write_text(yaml.safe_dump(PLAYBOOK))
-    env = dict(os.environ, ANSIBLE_RETRY_FILES_ENABLED='False',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'),
-               **standins.ansible_environment())
-    result = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-         '-i', str(tmp_path / 'inventory.yaml'),
-         str(tmp_path / 'playbook.yaml')],
-        capture_output=True, text=True, env=env, cwd=str(tmp_path),
-        stdin=subprocess.DEVNULL, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    _run_playbook(tmp_path, inventory, PLAYBOOK)
     assert [path for path in SYSTEM_PATHS if os.path.lexists(path)] == before
     assert undercloud_file.read_text() == 'real'
     for name, root in nodes.items():
