@@ -213,7 +213,7 @@ def test_the_fast_forward_phase_first_on_every_node(config_dir):
         'the fast-forward phase is not complete on every node '
         '(overcloud-cephstorage-0: ffu left; overcloud-novacompute-0: ffu '
         'left; overcloud-novacompute-1: ffu left): run `openstack overcloud '
-        'ffwd-upgrade run --phase ffu` first')
+        'ffwd-upgrade run` first')
 
 
 def test_the_fast_forward_phase_is_never_limited(config_dir):
@@ -252,3 +252,67 @@ def test_the_undercloud_alone(config_dir):
     _ffu_done(config_dir)
     chosen = _plan(config_dir, '--limit', 'undercloud')
     assert chosen.hosts == ['undercloud']
+
+
+# What comes next, and the whole upgrade in one run
+
+def test_next_after_the_fast_forward_phase_the_control_plane(config_dir):
+    """The control plane's roles, then the others a role or a batch at a
+    time (a storage role is neither control plane nor compute)."""
+    _ffu_done(config_dir)
+    upgrade = _upgrade(config_dir)
+    assert batch.next_runs(upgrade, upgrade.missing()) == [
+        'openstack overcloud ffwd-upgrade run --roles Controller (the '
+        'control plane first)',
+        'the other nodes, a role or a batch of nodes at a time (move the '
+        'workloads off each batch first): openstack overcloud ffwd-upgrade '
+        'run --roles CephStorage,Compute']
+
+
+def test_next_while_the_fast_forward_phase_is_left(config_dir):
+    _through(config_dir, FFU, CONTROLLERS)
+    upgrade = _upgrade(config_dir)
+    assert batch.next_runs(upgrade, upgrade.missing()) == [
+        'openstack overcloud ffwd-upgrade run (the fast-forward phase on '
+        'every node)']
+
+
+def test_next_the_nodes_left_of_a_role(config_dir):
+    _ffu_done(config_dir)
+    _through(config_dir, TARGET, CONTROLLERS + COMPUTES[:1])
+    upgrade = _upgrade(config_dir)
+    assert batch.next_runs(upgrade, upgrade.missing()) == [
+        'openstack overcloud ffwd-upgrade run --roles CephStorage, then '
+        '--nodes overcloud-novacompute-1 (the nodes left)']
+    assert batch.next_runs(upgrade, {}) == []
+
+
+def _files(config_dir):
+    playbook = [{'hosts': hosts, 'vars': {plan.PLAY_VAR: play_id,
+                                          plan.PHASE_VAR: phase}}
+                for play_id, hosts, phase in PLAYS]
+    plan.write(config_dir, playbook)
+    path = os.path.join(config_dir, 'inventory.yaml')
+    with open(path, 'w') as out:
+        yaml.safe_dump(INVENTORY, out)
+    return path
+
+
+def test_whole_every_phase_on_every_node_from_the_start(config_dir):
+    assert batch.whole(config_dir, 'overcloud', _files(config_dir)) == (
+        batch.PHASES, None)
+
+
+def test_whole_the_target_release_after_the_fast_forward_phase(config_dir):
+    """Upstream's bulk mode: `upgrade run --roles all` after the
+    fast-forward phase; the nodes through it are left out by plan()."""
+    inventory = _files(config_dir)
+    _ffu_done(config_dir)
+    assert batch.whole(config_dir, 'overcloud', inventory) == (
+        batch.TARGET_PHASES, 'all')
+
+
+def test_whole_before_prepare_is_every_phase(tmp_path):
+    """The run then says what is missing."""
+    assert batch.whole(str(tmp_path), 'overcloud',
+                       str(tmp_path / 'none.yaml')) == (batch.PHASES, None)

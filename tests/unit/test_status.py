@@ -533,10 +533,14 @@ def test_status_per_role_and_node(planned):
 
 
 def test_status_names_the_roles_left_whole(planned):
+    """After the fast-forward phase on every node (a run without
+    selection): a normal state, the control plane's roles next."""
     _inventory(planned)
     write_run(planned, done=FFU_PART, play_ids=FFU_PART,
               hosts=['c-0', 'c-1', 'n-0', 'n-1'])
     report = status.status(fake_heat(PREPARED), 'overcloud', planned)
+    assert (report['state'], report['run_status'], report['last_failure']) \
+        == ('partly run', 'complete', '')
     assert report['next_step'] == (
         'openstack overcloud ffwd-upgrade run --roles Controller (the '
         'control plane first)')
@@ -546,8 +550,9 @@ def test_status_while_the_fast_forward_phase_is_not_complete(planned):
     _inventory(planned)
     write_run(planned, done=FFU_PART, play_ids=FFU_PART, hosts=['c-0'])
     report = status.status(fake_heat(PREPARED), 'overcloud', planned)
-    assert report['next_step'].startswith(
-        'openstack overcloud ffwd-upgrade run --phase ffu')
+    assert report['next_step'] == (
+        'openstack overcloud ffwd-upgrade run (the fast-forward phase on '
+        'every node)')
 
 
 def test_status_every_node_through(planned):

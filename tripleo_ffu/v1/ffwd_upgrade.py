@@ -1,5 +1,6 @@
 """openstack overcloud ffwd-upgrade prepare|run|converge|status."""
 
+import dataclasses
 import logging
 import os
 
@@ -288,13 +289,17 @@ UPSTREAM_PLAYBOOKS = {
 
 
 class Run(_Command):
-    """Run the fast-forward upgrade: on every node, or per role or batch.
+    """Run the fast-forward upgrade: the releases before the target on
+    every node, then the target release per role or batch.
 
     Runs the plan compiled by prepare (or the stack's own playbooks),
     release by release and step by step, showing progress, keeping a log
-    and a journal, and resuming after a failure with --resume. With
-    --roles, --nodes or --limit, the target release's phases run on those
-    nodes only, once the fast-forward phase is complete on every node.
+    and a journal, and resuming after a failure with --resume. Without
+    selection, the fast-forward phase on every node, as upstream's
+    `ffwd-upgrade run`; with --roles, --nodes or --limit, the target
+    release's phases on those nodes only, as upstream's `upgrade run`,
+    the control plane first; with --whole-upgrade (or --roles all), every
+    node through every phase it has left.
     """
 
     log = logging.getLogger(__name__ + '.Run')
@@ -334,15 +339,23 @@ class Run(_Command):
             '--phase', action='append', choices=plan.PHASES, dest='phases',
             metavar='<phase>',
             help=_('ffu, upgrade, deploy or post-upgrade; repeat for more '
-                   '(default: all, in that order; with --roles, --nodes or '
+                   '(default: ffu, the releases before the target, as '
+                   'upstream\'s ffwd-upgrade run; with --roles, --nodes or '
                    '--limit: the target release\'s three)'))
+        parser.add_argument(
+            '--whole-upgrade', action='store_true',
+            help=_('Every node through every phase it has left, the target '
+                   'release included, in one run (as --roles all); no '
+                   'time to move workloads off the computes'))
         limits = parser.add_argument_group(
             _('Per role or node batch'),
             _('The target release\'s phases on some nodes only, as '
               'upstream\'s `overcloud upgrade run`, once the fast-forward '
               'phase is complete on every node; the control plane first'))
         limits.add_argument('--roles', metavar='<role>[,<role>]',
-                            help=_('Roles whose nodes go, e.g. Controller'))
+                            help=_('Roles whose nodes go, e.g. Controller '
+                                   '(all: as --whole-upgrade, upstream\'s '
+                                   'bulk mode)'))
         limits.add_argument('--nodes', metavar='<node>[,<node>]',
                             help=_('Nodes that go, e.g. '
                                    'overcloud-novacompute-0'))
@@ -365,32 +378,56 @@ class Run(_Command):
             chosen |= set(UPSTREAM_PLAYBOOKS[parsed_args.playbook])
             parsed_args.playbook = 'plan'
         if not chosen:
-            chosen = set(batch.TARGET_PHASES if limited else plan.PHASES)
+            chosen = set(batch.TARGET_PHASES if limited else ('ffu',))
         return tuple(phase for phase in plan.PHASES if phase in chosen)
+
+    @staticmethod
+    def _whole(parsed_args, option, limit):
+        """--whole-upgrade, or upstream's bulk --roles all (without
+        --phase or --playbook)."""
+        if not parsed_args.whole_upgrade:
+            return (option, limit) == ('--roles', 'all') and not (
+                parsed_args.phases or parsed_args.playbook != 'plan')
+        clash = [name for name, given in (
+            ('--phase', parsed_args.phases), ('--resume', parsed_args.resume),
+            (option, limit), ('--playbook', parsed_args.playbook not in (
+                'plan', 'stack'))) if given]
+        if clash:
+            raise exceptions.CommandError(_(
+                '--whole-upgrade takes every node through every phase it '
+                'has left: give it without %s') % ', '.join(clash))
+        return True
+
+    @staticmethod
+    def _whole_options(options):
+        """The Options of a whole run: every phase on every node (the
+        stack's playbooks, or while the fast-forward phase is left), else
+        the target release on the nodes that have it left."""
+        from tripleo_ffu.workflow import batch
+        from tripleo_ffu.workflow import plan
+        from tripleo_ffu.workflow import run
+        if options.playbook == 'stack':
+            return dataclasses.replace(options, phases=plan.PHASES)
+        phases, limit = batch.whole(options.config_dir, options.stack,
+                                    run.inventory_path(options))
+        return dataclasses.replace(options, phases=phases, limit=limit,
+                                   limit_option=limit and '--roles')
 
     def take_action(self, parsed_args):
         from tripleo_ffu import conf
         from tripleo_ffu.workflow import batch
         from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import prepare
         from tripleo_ffu.workflow import run
 
         if parsed_args.forks is not None and parsed_args.forks < 1:
             raise exceptions.CommandError(_('--forks must be at least 1'))
+        settings = conf.load()
         try:
             option, limit = batch.limit_of(parsed_args.roles,
                                            parsed_args.nodes,
                                            parsed_args.limit)
-        except errors.WorkflowError as exc:
-            raise exceptions.CommandError(str(exc))
-        if limit is None:
-            common.confirm(parsed_args, _('run the fast-forward upgrade of '
-                                          'stack %s') % parsed_args.stack,
-                           self.log)
-        # A limited run asks nothing, as upstream's upgrade run: it only
-        # runs once the fast-forward phase, whose run asked, is complete.
-        settings = conf.load()
-        try:
-            from tripleo_ffu.workflow import prepare
+            whole = self._whole(parsed_args, option, limit)
             config_dir = self._config_dir(parsed_args, settings)
             guard_secrets(config_dir)
             options = run.Options(
@@ -403,8 +440,19 @@ class Run(_Command):
                 playbook=parsed_args.playbook, resume=parsed_args.resume,
                 verbosity=max(self.app.options.verbose_level - 1, 0),
                 limit=limit, limit_option=option, force=parsed_args.force)
+            if whole:
+                options = self._whole_options(options)
             if options.ssh_key:
                 prepare.check_ssh_key(options.ssh_key)
+        except errors.WorkflowError as exc:
+            raise exceptions.CommandError(str(exc))
+        # A run limited to some nodes asks nothing, as upstream's upgrade
+        # run (the role's scripts give it no --yes): it only runs the
+        # target release, once the fast-forward phase, whose run asked, is
+        # complete. Any run that takes the fast-forward phase asks.
+        if option is None or whole and 'ffu' in options.phases:
+            common.confirm(parsed_args, run.scope(options), self.log)
+        try:
             result = run.run(options, self._say, self._unfinished)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
@@ -446,16 +494,19 @@ class Run(_Command):
                   '--resume'))
         elif result.left is not None and result.status in (
                 'complete', 'nothing to do'):
-            self._left(result.left)
+            self._left(result)
 
-    def _left(self, left):
-        """What the other nodes have left, after a plan run."""
-        if not left:
+    def _left(self, result):
+        """What the other nodes have left, after a plan run, and the runs
+        that come next."""
+        if not result.left:
             self._say(_('Every node has been through every phase; next: '
                         'openstack overcloud ffwd-upgrade converge'))
             return
-        for host, phases in sorted(left.items()):
+        for host, phases in sorted(result.left.items()):
             self._say(_('Left: %s (%s)') % (host, ', '.join(phases)))
+        for index, line in enumerate(result.next_runs):
+            self._say((_('Next: %s') if index == 0 else _('Then %s')) % line)
 
 
 class Converge(_Command):

@@ -2,9 +2,10 @@
 limited to some of them (--roles, --nodes, --limit).
 
 As in the OSP 10 to 13 procedure, the fast-forward phase (the releases
-before the target) runs on every node together; then the target
-release's phases (upgrade, deploy, post-upgrade) may go per role or per
-batch of nodes, the control plane before the computes. A limited run
+before the target) runs on every node together (a run without
+selection, as upstream's `ffwd-upgrade run`); then the target release's
+phases (upgrade, deploy, post-upgrade) go per role or per batch of
+nodes, the control plane before the computes. A limited run
 is Ansible's --limit, as upstream's `openstack overcloud upgrade run
 --roles/--nodes` was: a play for `all` runs on the limited nodes only, a
 play for the undercloud does not run (no limited node is the
@@ -221,7 +222,7 @@ def plan(upgrade, option, pattern, phases, force=False):
     if ffu_left:
         raise WorkflowError(
             'the fast-forward phase is not complete on every node (%s): '
-            'run `openstack overcloud ffwd-upgrade run --phase ffu` first; '
+            'run `openstack overcloud ffwd-upgrade run` first; '
             'the releases before the target go on every node together, then '
             'the target release per role or node' % _hosts(ffu_left))
     batch = upgrade.resolve(pattern)
@@ -286,6 +287,54 @@ def _computes(upgrade, taken):
     computes = upgrade.of_kind('compute')
     return ', '.join('%s (%s)' % (host, computes[host])
                      for host in taken if host in computes)
+
+
+def whole(config_dir, stack, inventory_path):
+    """(phases, pattern) of a run taking every node through every phase
+    it has left (--whole-upgrade, upstream's bulk --roles all): the whole
+    upgrade on every node while the fast-forward phase is left on one
+    (or nothing can be read yet: the run says what is missing), else the
+    target release's phases on the nodes that have them left."""
+    try:
+        upgrade = load(config_dir, stack, plan_module.load(config_dir),
+                       inventory_path)
+        ffu_left = upgrade.missing(['ffu'])
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, WorkflowError):
+        ffu_left = True
+    return (PHASES, None) if ffu_left else (TARGET_PHASES, 'all')
+
+
+def next_runs(upgrade, left):
+    """The runs that come next for the nodes left ({node: phases}), as
+    lines: the fast-forward phase on every node; then the control plane's
+    roles; then the computes, a role or a batch of nodes at a time."""
+    if not left:
+        return []
+    run = 'openstack overcloud ffwd-upgrade run'
+    if any('ffu' in phases for phases in left.values()):
+        return ['%s (the fast-forward phase on every node)' % run]
+    control = set(left) & set(upgrade.of_kind('control plane'))
+    lines = ['%s %s (%s)' % (run, _selection(upgrade, control or set(left)),
+                             'the control plane first' if control
+                             else 'the nodes left')]
+    rest = set(left) - control
+    if control and rest:
+        lines.append('the other nodes, a role or a batch of nodes at a '
+                     'time (move the workloads off each batch first): %s %s'
+                     % (run, _selection(upgrade, rest)))
+    return lines
+
+
+def _selection(upgrade, hosts):
+    """--roles for the roles whose nodes are all in hosts, --nodes for
+    the others."""
+    whole = [role for role, members in sorted(upgrade.roles().items())
+             if members and set(members) <= hosts]
+    nodes = sorted(host for host in hosts
+                   if upgrade.role_of(host) not in whole)
+    return ', then '.join((['--roles %s' % ','.join(whole)] if whole else [])
+                          + (['--nodes %s' % ','.join(nodes)] if nodes
+                             else []))
 
 
 def load(config_dir, stack, playbook, inventory_path):

@@ -1,5 +1,6 @@
 """`overcloud ffwd-upgrade run`: the plan (or the stack's playbooks) on
-the whole overcloud, with progress, a log, a journal and resume."""
+the whole overcloud or some of its nodes, phase by phase, with progress,
+a log, a journal and resume."""
 
 import dataclasses
 import datetime
@@ -14,6 +15,7 @@ from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import hosts as hosts_module
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
@@ -78,6 +80,8 @@ class Result:
     # left out, --force).
     left: dict = None
     notes: list = dataclasses.field(default_factory=list)
+    # The runs that come next for the nodes left (batch.next_runs).
+    next_runs: list = dataclasses.field(default_factory=list)
 
 
 def inventory_path(options):
@@ -119,6 +123,26 @@ def check_prepared(options):
     if options.playbook == 'plan':
         plan.load(options.config_dir)  # a damaged plan is said now
     return inventory
+
+
+def scope(options):
+    """What a run takes, for its question: its phases and its nodes (not
+    named while the inventory cannot be read: the run says why)."""
+    what = {'ffu': 'ffu (the releases before the target)',
+            'post-upgrade': 'post-upgrade (the target release done)'}
+    text = 'run phase%s %s on %s of stack %s' % (
+        's' if len(options.phases) > 1 else '',
+        ', '.join(what.get(phase, phase) for phase in options.phases),
+        'every node' if options.limit is None else 'the nodes of %s %s'
+        % (options.limit_option, options.limit), options.stack)
+    try:
+        inventory = read_inventory(inventory_path(options))
+    except (OSError, WorkflowError):
+        return text
+    nodes = set(inventory_module.hosts(inventory, options.stack))
+    if options.limit:
+        nodes &= hosts_module.resolve(inventory, options.limit)
+    return '%s (%d: %s)' % (text, len(nodes), ', '.join(sorted(nodes)))
 
 
 def read_inventory(path):
@@ -296,8 +320,10 @@ def run(options, say, unfinished_choice=None):
                 for note in notes:
                     say(note)
                 if not chosen.hosts:
+                    left = upgrade.missing()
                     return Result('nothing to do', 0, '', [], [], 0.0, [],
-                                  upgrade.missing(), notes)
+                                  left, notes,
+                                  batch.next_runs(upgrade, left))
         ping(options, say)
         say('Host keys: %s' % inventory_module.host_key_checking(
             inventory, options.stack))
@@ -326,13 +352,14 @@ def run(options, say, unfinished_choice=None):
                            if handler.failures else None, log_path)
         code = 0 if status == 'complete' else EXIT_SIGNAL.get(
             signals.received, EXIT_FAILED)
-        left = None
+        left, next_runs = None, []
         if upgrade is not None:  # what this run added
             upgrade.nodes = run_state.Nodes.load(options.config_dir)
             left = upgrade.missing()
+            next_runs = batch.next_runs(upgrade, left)
         return Result(status, code, log_path, handler.failures,
                       handler.host_table(), time.monotonic() - started,
-                      plays_run, left, notes)
+                      plays_run, left, notes, next_runs)
 
 
 def _batch(options, upgrade, journal):

@@ -235,25 +235,13 @@ def _state(prepared, summary, holder, converged):
 
 
 def _next(state, summary, stack_name):
-    """The next command; for a partly run upgrade, with the nodes left."""
+    """The next command; for a partly run upgrade, the next run for the
+    nodes left (after the fast-forward phase on every node, the control
+    plane's roles: a normal state, not a failure)."""
     left = summary.missing_nodes
     if state != 'partly run' or not left:
         return NEXT[state]
-    if any('ffu' in phases for phases in left.values()):
-        return ('openstack overcloud ffwd-upgrade run --phase ffu (the '
-                'fast-forward phase is not complete on every node)')
-    upgrade = summary.upgrade
-    control = set(left) & set(upgrade.of_kind('control plane'))
-    first = control or set(left)
-    whole = [role for role, members in sorted(upgrade.roles().items())
-             if members and set(members) <= first]
-    nodes = sorted(host for host in first
-                   if upgrade.role_of(host) not in whole)
-    parts = (['--roles %s' % ','.join(whole)] if whole else []) + (
-        ['--nodes %s' % ','.join(nodes)] if nodes else [])
-    return 'openstack overcloud ffwd-upgrade run %s (%s)' % (
-        ', then '.join(parts), 'the control plane first' if control
-        else 'the nodes left')
+    return batch.next_runs(summary.upgrade, left)[0]
 
 
 def _nodes(summary):

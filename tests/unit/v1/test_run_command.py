@@ -11,6 +11,7 @@ from oslo_config import cfg
 
 from tripleo_ffu import conf
 from tripleo_ffu.v1 import ffwd_upgrade
+from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
@@ -73,6 +74,7 @@ class TestRun(utils.TestCommand):
             ('nodes', None),
             ('roles', None),
             ('force', False),
+            ('whole_upgrade', False),
             ('yes', False),
         ])
 
@@ -147,7 +149,7 @@ class TestRun(utils.TestCommand):
             config_dir=os.path.expanduser('~/tripleo-ffu/overcloud'),
             inventory=None, ssh_user=None, ssh_key=None, tags=None,
             skip_tags=None, forks=None, playbook='plan',
-            phases=plan.PHASES, resume=False, verbosity=0, limit=None,
+            phases=('ffu',), resume=False, verbosity=0, limit=None,
             limit_option=None, force=False),
             self._options())
         self.run.assert_called_once_with(mock.ANY, self.cmd._say,
@@ -219,6 +221,102 @@ class TestRun(utils.TestCommand):
             self.assertEqual(('upgrade', 'deploy', 'post-upgrade'),
                              options.phases)
             self.assertEqual('validation', options.skip_tags)
+
+    def test_take_action_without_selection_the_fast_forward_phase(self):
+        """As upstream's ffwd-upgrade run: the releases before the target
+        on every node, with the stack's playbooks too."""
+        for args in ([], ['--playbook', 'stack']):
+            self.run.reset_mock()
+            self._take_action(args + ['-y'])
+            self.assertEqual((('ffu',), None), (self._options().phases,
+                                                self._options().limit))
+
+    def _whole(self, phases, limit):
+        return self.useFixture(fixtures.MockPatchObject(
+            batch, 'whole', return_value=(phases, limit))).mock
+
+    def test_take_action_whole_upgrade(self):
+        """--whole-upgrade and --roles all: every phase on every node
+        while the fast-forward phase is left, else the target release on
+        the nodes that have it left."""
+        whole = self._whole(plan.PHASES, None)
+        for args in (['--whole-upgrade'], ['--roles', 'all']):
+            self.run.reset_mock()
+            self._take_action(args + ['-y'])
+            options = self._options()
+            self.assertEqual((plan.PHASES, None, None), (
+                options.phases, options.limit, options.limit_option))
+        whole.assert_called_with(
+            os.path.expanduser('~/tripleo-ffu/overcloud'), 'overcloud',
+            os.path.expanduser('~/tripleo-ffu/overcloud/'
+                               'tripleo-ansible-inventory.yaml'))
+        self._whole(batch.TARGET_PHASES, 'all')
+        self.run.reset_mock()
+        self._take_action(['--whole-upgrade', '-y'])
+        options = self._options()
+        self.assertEqual((batch.TARGET_PHASES, 'all', '--roles'), (
+            options.phases, options.limit, options.limit_option))
+
+    def test_take_action_whole_upgrade_with_the_stacks_playbooks(self):
+        whole = self._whole(batch.TARGET_PHASES, 'all')
+        self._take_action(['--whole-upgrade', '--playbook', 'stack', '-y'])
+        self.assertEqual((plan.PHASES, None), (self._options().phases,
+                                               self._options().limit))
+        self.assertNotCalled(whole)
+
+    def test_take_action_roles_all_with_phases_is_a_batch(self):
+        whole = self._whole(plan.PHASES, None)
+        self._take_action(['--roles', 'all', '--phase', 'upgrade'])
+        self.assertEqual((('upgrade',), 'all'), (self._options().phases,
+                                                 self._options().limit))
+        self.assertNotCalled(whole)
+
+    def test_take_action_whole_upgrade_and_a_selection(self):
+        for args, named in ((['--roles', 'Compute'], '--roles'),
+                            (['--phase', 'ffu'], '--phase'),
+                            (['--resume'], '--resume'),
+                            (['--playbook', 'all'], '--playbook')):
+            exc = self.assertRaises(exceptions.CommandError,
+                                    self._take_action,
+                                    ['--whole-upgrade', '-y'] + args)
+            self.assertEqual('--whole-upgrade takes every node through '
+                             'every phase it has left: give it without %s'
+                             % named, str(exc))
+        self.assertNotCalled(self.run)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation')
+    @mock.patch('sys.stdin.isatty', return_value=False)
+    def test_roles_all_asks_only_for_the_fast_forward_phase(self, isatty,
+                                                           prompt):
+        """Upstream's bulk script gives `upgrade run --roles all` no --yes
+        after the fast-forward phase: it runs; before it, it asks."""
+        self._whole(batch.TARGET_PHASES, 'all')
+        self._take_action(['--roles', 'all'])
+        self.assertEqual(1, self.run.call_count)
+        self._whole(plan.PHASES, None)
+        self.run.reset_mock()
+        for args in (['--roles', 'all'], ['--whole-upgrade']):
+            exc = self.assertRaises(exceptions.CommandError,
+                                    self._take_action, args)
+            self.assertIn('--yes', str(exc))
+        self.assertNotCalled(self.run)
+
+    @mock.patch('tripleoclient.utils.prompt_user_for_confirmation',
+                return_value=False)
+    @mock.patch('sys.stdin.isatty', return_value=True)
+    def test_the_question_names_the_phases_and_nodes(self, isatty, prompt):
+        config_dir = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+            out.write('overcloud:\n  children: {Controller: {}}\n'
+                      'Controller:\n  hosts: {c-0: {}, c-1: {}}\n'
+                      'undercloud:\n  hosts: {undercloud: {}}\n')
+        self._whole(plan.PHASES, None)
+        self.assertRaises(exceptions.CommandError, self._take_action,
+                          ['--config-dir', config_dir, '--whole-upgrade'])
+        self.assertIn('run phases ffu (the releases before the target), '
+                      'upgrade, deploy, post-upgrade (the target release '
+                      'done) on every node of stack overcloud (2: c-0, '
+                      'c-1)?', prompt.call_args.args[0])
 
     def test_take_action_one_of_roles_nodes_and_limit(self):
         exc = self.assertRaises(exceptions.CommandError, self._take_action,
@@ -312,6 +410,15 @@ class TestRun(utils.TestCommand):
             'Every node has been through every phase; next: openstack '
             'overcloud ffwd-upgrade converge\n'))
 
+    def test_summary_names_the_next_runs(self):
+        self.run.return_value = _result(left={'c-0': ['upgrade']})
+        self.run.return_value.next_runs = ['run --roles Controller (first)',
+                                           'the others: run --roles Compute']
+        self._take_action(['-y'])
+        self.assertTrue(self.app.stdout.getvalue().endswith(
+            'Left: c-0 (upgrade)\nNext: run --roles Controller (first)\n'
+            'Then the others: run --roles Compute\n'))
+
     def test_summary_nothing_to_do(self):
         self.run.return_value = _result('nothing to do', left={})
         self._take_action(['--roles', 'Controller'])
@@ -365,7 +472,9 @@ class TestRun(utils.TestCommand):
         self.assertIn('not confirmed', str(exc))
         self.assertNotCalled(self.run)
         question = prompt.call_args.args[0]
-        self.assertIn('run the fast-forward upgrade of stack prod', question)
+        self.assertIn('Are you sure you want to run phase ffu (the releases '
+                      'before the target) on every node of stack prod?',
+                      question)
 
     @mock.patch('tripleoclient.utils.prompt_user_for_confirmation',
                 return_value=True)
