@@ -14,6 +14,11 @@ OPTS = [
     cfg.StrOpt('config_dir_base', default='~/tripleo-ffu',
                help='Directory holding one config dir per stack, used '
                     'when --config-dir is not given.'),
+    cfg.StrOpt('credentials_dir', default='.',
+               help='Directory where prepare and converge write the '
+                    'overcloud\'s credentials file, <stack>rc (owner-only), '
+                    'when --credentials-dir is not given: the working '
+                    'directory by default, as upstream\'s overcloudrc.'),
     cfg.IntOpt('stack_update_timeout', default=240, min=1,
                help='Minutes a prepare or converge stack update may take.'),
     cfg.IntOpt('stack_update_stall_timeout', default=60, min=1,

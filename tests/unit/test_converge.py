@@ -438,3 +438,21 @@ def test_preview_update_refused_by_heat():
                              'overcloud: .*Property error'):
         overcloud_stack.preview_update(heat, heat.stacks.get.return_value,
                                        {}, {}, {})
+
+
+def test_converge_writes_the_credentials_file(templates, config_dir, update,
+                                              tmp_path):
+    """As upstream's converge: <stack>rc from the converged stack's
+    outputs, its path in the result."""
+    heat = _heat()
+    heat.stacks.get.return_value.outputs = [
+        {'output_key': 'KeystoneURL', 'output_value': 'http://k:5000'},
+        {'output_key': 'RoleData', 'output_value': {'Controller': {
+            'config_settings': {'keystone::admin_password': 'pw-123456'}}}}]
+    result = converge.converge(heat, _options(
+        templates, config_dir, credentials_dir=str(tmp_path)))
+    assert result.credentials == str(tmp_path / 'overcloudrc')
+    text = (tmp_path / 'overcloudrc').read_text()
+    assert 'export OS_PASSWORD=pw-123456\n' in text
+    assert 'export OS_AUTH_URL=http://k:5000/v3\n' in text
+    assert result.timings[-1][0] == 'Writing the credentials file'

@@ -46,6 +46,11 @@ def add_update_options(parser, command):
         help=_('Minutes the stack update may take (default: '
                'stack_update_timeout, 240)'))
     parser.add_argument(
+        '--credentials-dir', metavar='<directory>',
+        help=_('Where the overcloud\'s credentials file, <stack>rc, is '
+               'written (default: credentials_dir, the working directory, '
+               'as upstream\'s overcloudrc)'))
+    parser.add_argument(
         '--dry-run', action='store_true',
         help=_('Check the inputs and the stack, and change nothing (as '
                'upstream\'s "only run validations")'))
@@ -106,7 +111,9 @@ def _update_options(parsed_args, settings, config_dir, say):
         roles_file=_in_templates(parsed_args.roles_file, templates),
         networks_file=_in_templates(parsed_args.networks_file, templates),
         timeout=parsed_args.timeout or settings.stack_update_timeout,
-        stall_minutes=settings.stack_update_stall_timeout)
+        stall_minutes=settings.stack_update_stall_timeout,
+        credentials_dir=os.path.expanduser(parsed_args.credentials_dir or
+                                           settings.credentials_dir))
 
 
 def _check_timeout(parsed_args):
@@ -273,6 +280,8 @@ class Prepare(_Command):
         say(_('Inventory: %s (%d nodes)')
             % (result.inventory, len(result.hosts)))
         say(_('Host keys: %s') % result.host_keys)
+        if result.credentials:
+            say(_('Credentials: %s') % result.credentials)
         say(_('Next: openstack overcloud ffwd-upgrade run --stack %s')
             % stack_name)
 
@@ -610,6 +619,8 @@ class Converge(_Command):
         say(_('Time by step:'))
         for name, seconds in result.timings:
             say('  %6.1f s  %s' % (seconds, name))
+        if result.credentials:
+            say(_('Credentials: %s') % result.credentials)
         say(_('Next: openstack overcloud ffwd-upgrade status --stack %s')
             % stack_name)
 

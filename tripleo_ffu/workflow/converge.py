@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import os
 
+from tripleo_ffu.workflow import credentials
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import inventory as inventory_module
@@ -34,6 +35,9 @@ class Options:
     timeout: int = 240
     force: bool = False
     stall_minutes: int = 60
+    # Where <stack>rc goes (the command's default: the working directory,
+    # as upstream); None: nowhere.
+    credentials_dir: str = None
     # Who the nodes are checked to answer as (default: the inventory's).
     ssh_user: str = None
     ssh_key: str = None
@@ -47,6 +51,7 @@ class Result:
     preview: dict
     skipped_plays: list
     timings: list
+    credentials: str = ''
 
 
 def check_run(options):
@@ -127,11 +132,14 @@ def converge(heat, options, report=None, log=None):
                        'converge again', stall_minutes=options.stall_minutes)
         with run.step('Checking the converged stack'):
             result = _check_converged(heat, stack, fields)
+        rc = credentials.step(run, options, lambda: overcloud_stack.outputs(
+            heat, stack.id), stack.stack_name)
         status.record_converge(options.config_dir, {
             'stack': stack.stack_name,
             'deploy_steps_type': result['deploy_steps_type'],
             'skipped_plays': skipped})
-    return Result(skipped_plays=skipped, timings=run.timings, **result)
+    return Result(skipped_plays=skipped, timings=run.timings,
+                  credentials=rc, **result)
 
 
 def _check_converged(heat, stack, fields):

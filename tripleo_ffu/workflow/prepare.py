@@ -5,6 +5,7 @@ import dataclasses
 import os
 
 from tripleo_ffu.workflow import config_download
+from tripleo_ffu.workflow import credentials
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
@@ -38,6 +39,9 @@ class Options:
     ssh_key: str = None
     skip_node_prep: bool = False
     stall_minutes: int = 60
+    # Where <stack>rc goes (the command's default: the working directory,
+    # as upstream); None: nowhere.
+    credentials_dir: str = None
     # Upstream's --container-registry-file and --ceph-ansible-playbook:
     # merged over every other environment, as upstream's update did.
     container_registry_file: str = None
@@ -54,6 +58,7 @@ class Result:
     hosts: list
     timings: list
     host_keys: str = ''
+    credentials: str = ''
 
 
 def default_config_dir(base, stack_name):
@@ -175,6 +180,8 @@ def _prepare(heat, stack, roles, options, run, log):
         commits.append(config_download.commit(
             options.config_dir, 'FFU plan and inventory of stack %s'
             % stack.stack_name))
+    rc = credentials.step(run, options, overcloud_stack.outputs(
+        updated, stack.id), stack.stack_name)
     hosts = inventory.hosts(built, stack.stack_name)
     if not options.skip_node_prep:
         with run.step('Preparing the nodes (%d)' % len(hosts)):
@@ -185,4 +192,4 @@ def _prepare(heat, stack, roles, options, run, log):
                           ssh_user=options.ssh_user)
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
-                  inventory.host_key_checking(built, stack.stack_name))
+                  inventory.host_key_checking(built, stack.stack_name), rc)

@@ -58,7 +58,8 @@ def _result(skipped=(), preview=None):
         preview=preview or {'added': [], 'deleted': [], 'replaced': [],
                             'updated': ['AllNodesDeploySteps']},
         skipped_plays=list(skipped),
-        timings=[('Building the environments', 1.5)])
+        timings=[('Building the environments', 1.5)],
+        credentials='/home/stack/prodrc')
 
 
 class TestConverge(_CommandTest):
@@ -181,8 +182,8 @@ class TestConverge(_CommandTest):
             stack='overcloud', templates=TEMPLATES,
             config_dir=self.default_config_dir,
             environment_files=[], environment_directories=[],
-            roles_file=None, networks_file=None, timeout=240, force=False),
-            self._options())
+            roles_file=None, networks_file=None, timeout=240, force=False,
+            credentials_dir='.'), self._options())
         self.assertEqual('', self.app.stderr.getvalue())
 
     def test_take_action_passes_every_option(self):
@@ -193,7 +194,7 @@ class TestConverge(_CommandTest):
             '-n', '/networks.yaml', '--stack', 'prod', '--timeout', '30',
             '--config-dir', '/cfg', '--overcloud-ssh-user', 'heat-admin',
             '--compute-scale', '3', '--ntp-server', 'pool.ntp.org',
-            '--force', '-y'])
+            '--credentials-dir', '/creds', '--force', '-y'])
         self.assertEqual(converge.Options(
             stack='prod', templates=TEMPLATES, config_dir='/cfg',
             environment_files=['/e/b.yaml', '/e/a.yaml'],
@@ -202,8 +203,8 @@ class TestConverge(_CommandTest):
                 '/envs'],
             parameters={'ComputeCount': 3, 'NtpServer': 'pool.ntp.org'},
             roles_file='/roles.yaml', networks_file='/networks.yaml',
-            timeout=30, force=True, ssh_user='heat-admin'),
-            self._options())
+            timeout=30, force=True, ssh_user='heat-admin',
+            credentials_dir='/creds'), self._options())
 
     def test_take_action_upstream_options_that_change_nothing_say_why(self):
         self._take_action([
@@ -279,6 +280,7 @@ class TestConverge(_CommandTest):
             'preview)\n'
             'Time by step:\n'
             '     1.5 s  Building the environments\n'
+            'Credentials: /home/stack/prodrc\n'
             'Next: openstack overcloud ffwd-upgrade status --stack prod\n',
             out)
         self.assertNotIn('--force', out)

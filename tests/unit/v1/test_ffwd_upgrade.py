@@ -69,7 +69,8 @@ def _result(config_dir='/cfg', changes=()):
                          {'Controller': 3, 'Compute': 2})],
         inventory=config_dir + '/tripleo-ansible-inventory.yaml',
         hosts=['overcloud-controller-0', 'overcloud-novacompute-0'],
-        timings=[('Checking the stack and the inputs', 0.25)])
+        timings=[('Checking the stack and the inputs', 0.25)],
+        credentials='/home/stack/overcloudrc')
 
 
 class TestPrepare(utils.TestCommand):
@@ -211,7 +212,7 @@ class TestPrepare(utils.TestCommand):
             ssh_user='heat-admin', environment_files=[],
             environment_directories=[], roles_file=None,
             networks_file=None, timeout=240, ssh_key=None,
-            skip_node_prep=False), self._options())
+            skip_node_prep=False, credentials_dir='.'), self._options())
         self.assertEqual('', self.app.stderr.getvalue())
 
     def test_take_action_default_key_when_it_exists(self):
@@ -231,7 +232,7 @@ class TestPrepare(utils.TestCommand):
             '-n', '/networks.yaml', '--stack', 'prod', '--timeout', '30',
             '--config-dir', '/cfg', '--overcloud-ssh-user', 'heat-admin',
             '--overcloud-ssh-key', '/keys/id_rsa', '--skip-node-prep',
-            '-y'])
+            '--credentials-dir', '~/creds', '-y'])
         self.cmd.take_action(parsed_args)
         self.assertEqual(prepare.Options(
             stack='prod', templates=TEMPLATES, config_dir='/cfg',
@@ -239,7 +240,9 @@ class TestPrepare(utils.TestCommand):
             environment_files=['/e/b.yaml', '/e/a.yaml'],
             environment_directories=['/envs'], roles_file='/roles.yaml',
             networks_file='/networks.yaml', timeout=30,
-            ssh_key='/keys/id_rsa', skip_node_prep=True), self._options())
+            ssh_key='/keys/id_rsa', skip_node_prep=True,
+            credentials_dir=os.path.join(self.home, 'creds')),
+            self._options())
 
     def test_take_action_environment_directories_as_upstream(self):
         """The default directory first when it exists, then those given,
@@ -353,6 +356,7 @@ class TestPrepare(utils.TestCommand):
         self.assertIn('Config: /cfg (git: 01234567, fedcba98)', out)
         self.assertIn('(2 nodes)', out)
         self.assertTrue(out.endswith(
+            'Credentials: /home/stack/overcloudrc\n'
             'Next: openstack overcloud ffwd-upgrade run --stack prod\n'))
 
     def test_take_action_summary_nothing_to_fix(self):
