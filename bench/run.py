@@ -4,7 +4,8 @@
 For each size, on the lab (`tripleo-ffu-lab`, started by this script at
 the size's node counts and bulk services, then redeployed at newton and
 prepared through the real CLI), three runs of the whole FFU from the same
-newton nodes, each through `openstack overcloud ffwd-upgrade run`:
+newton nodes, each through `openstack overcloud ffwd-upgrade run
+--whole-upgrade` (every node through every phase in one run):
 
 * plan: `--playbook plan`, the compiled plan prepare wrote;
 * limit: the plan cut down to the tasks that executed (ok, changed or
@@ -115,20 +116,25 @@ class Bench:
             '-e', self.lab.lab_environment,
             '--overcloud-ssh-user', getpass.getuser(),
             '--overcloud-ssh-key', self.lab.ssh_key,
-            '--config-dir', config_dir, '--yes'], size + '-prepare')
+            '--config-dir', config_dir, '--credentials-dir', self.work,
+            '--yes'], size + '-prepare')
         return config_dir, seconds
 
     def run(self, config_dir, playbook, log_name, cap=None):
         """Seconds (None when stopped at cap) and the task evaluations of
         one whole run."""
         self.lab_cli('reset', '--nodes')
-        journal = os.path.join(config_dir, 'ffu-run', 'journal.json')
-        if os.path.exists(journal):
-            os.unlink(journal)
+        # From newton again: no journal, no record of what nodes went
+        # through (a whole upgrade takes only the phases left).
+        for name in ('journal.json', 'nodes.json'):
+            path = os.path.join(config_dir, 'ffu-run', name)
+            if os.path.exists(path):
+                os.unlink(path)
         before = set(_artifacts(config_dir))
         seconds = self.command([
             'openstack', 'overcloud', 'ffwd-upgrade', 'run',
-            '--playbook', playbook, '--config-dir', config_dir, '--yes'],
+            '--playbook', playbook, '--config-dir', config_dir,
+            '--whole-upgrade', '--yes'],
             log_name, cap)
         new = [path for path in _artifacts(config_dir) if path not in before]
         return seconds, _stats(new), new

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The demo: the whole fast-forward upgrade of the lab's overcloud, newton
 # to queens. Brings the undercloud lab up (or reuses it), redeploys a fresh
-# newton overcloud, then prepare, run, converge, status, and a verification
-# that every node runs queens and the stack is converged; exits non-zero if
-# any of it fails. Set TRIPLEO_FFU_LAB_DIR
+# newton overcloud, then prepare, run (the fast-forward phase on every node,
+# then the control plane, then the computes one node at a time, as the OSP
+# 10 to 13 procedure), converge, status, and a verification that every
+# node runs queens and the stack is converged; exits non-zero if any of it
+# fails. The credentials file, <stack>rc, goes into the lab dir. Set TRIPLEO_FFU_LAB_DIR
 # to put the lab elsewhere than ~/tripleo-ffu-lab.
 #
 #   bash tools/demo.sh                 the lab's own small templates (fast)
@@ -54,15 +56,31 @@ started=$SECONDS
 banner "openstack overcloud ffwd-upgrade prepare"
 quiet openstack overcloud ffwd-upgrade prepare "${upgrade_args[@]}" \
     --overcloud-ssh-user "$(id -un)" --overcloud-ssh-key "$lab_dir/ssh/id_lab" \
-    --config-dir "$config_dir" --yes
+    --config-dir "$config_dir" --credentials-dir "$lab_dir" --yes
 
-banner "openstack overcloud ffwd-upgrade run"
-rm -f "$config_dir/ffu-run/journal.json"
+banner "openstack overcloud ffwd-upgrade run (the releases before queens, every node)"
+# lab reset redeployed newton: what an earlier demo's runs did is gone.
+rm -f "$config_dir/ffu-run/journal.json" "$config_dir/ffu-run/nodes.json"
 quiet openstack overcloud ffwd-upgrade run --config-dir "$config_dir" --yes
+
+banner "openstack overcloud ffwd-upgrade run --roles Controller (queens, the control plane)"
+quiet openstack overcloud ffwd-upgrade run --config-dir "$config_dir" \
+    --roles Controller
+
+# The computes one at a time: an operator moves the workloads off each.
+computes=$(lab status --format json | "$bin/python" -c '
+import json, sys
+print(" ".join(sorted(n["hostname"] for n in json.load(sys.stdin)["nodes"]
+                      if "compute" in n["hostname"])))')
+for node in $computes; do
+    banner "openstack overcloud ffwd-upgrade run --nodes $node (queens)"
+    quiet openstack overcloud ffwd-upgrade run --config-dir "$config_dir" \
+        --nodes "$node"
+done
 
 banner "openstack overcloud ffwd-upgrade converge"
 quiet openstack overcloud ffwd-upgrade converge "${upgrade_args[@]}" \
-    --config-dir "$config_dir" --yes
+    --config-dir "$config_dir" --credentials-dir "$lab_dir" --yes
 
 banner "openstack overcloud ffwd-upgrade status"
 quiet openstack overcloud ffwd-upgrade status --config-dir "$config_dir"

@@ -63,11 +63,12 @@ def passwords(lab):
         return list(yaml.safe_load(source)['parameter_defaults'].values())
 
 
-def run(argv, env=None, check=True, timeout=900):
+def run(argv, env=None, check=True, timeout=900, cwd=None):
     """Run one of our console scripts; fail with its output."""
     argv = [os.path.join(BIN, argv[0])] + list(argv[1:])
     result = subprocess.run(argv, env=env, capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=timeout)
+                            stdin=subprocess.DEVNULL, timeout=timeout,
+                            cwd=cwd)
     result.stderr = '\n'.join(line for line in result.stderr.splitlines()
                               if not any(n in line for n in NOISE))
     record(argv, result.stdout, result.stderr)
@@ -88,7 +89,11 @@ class RunningLab:
                    **kwargs)
 
     def openstack(self, *args, **kwargs):
-        return run(('openstack',) + args, env=self.env, **kwargs)
+        """In the lab dir, as an operator in the undercloud's home:
+        prepare and converge write the overcloud's credentials file into
+        the working directory."""
+        return run(('openstack',) + args, env=self.env, cwd=self.root,
+                   **kwargs)
 
     def status(self):
         return json.loads(self.cli('status', '--format', 'json').stdout)
@@ -249,8 +254,9 @@ class Upgraded:
 
 @pytest.fixture(scope='session')
 def upgraded(prepared, tmp_path_factory):
-    """`run --yes` from freshly deployed newton nodes through the CLI,
-    every task it ran recorded: the equivalence test compares that with
+    """`run --whole-upgrade --yes` (every node through every phase)
+    from freshly deployed newton nodes through the CLI, every task it ran
+    recorded: the equivalence test compares that with
     the stack's playbooks, test_run reads its output, test_converge
     converges after it. One whole run for the three (each is several
     minutes).
@@ -272,9 +278,9 @@ def upgraded(prepared, tmp_path_factory):
             os.unlink(path)
     log = os.path.join(os.path.dirname(config_dir), 'executed.jsonl')
     result = run(('openstack', 'overcloud', 'ffwd-upgrade', 'run',
-                  '--config-dir', config_dir, '--yes'),
+                  '--config-dir', config_dir, '--whole-upgrade', '--yes'),
                  env=dict(lab.env, **recorder_env(log)), check=False,
-                 timeout=1800)
+                 timeout=1800, cwd=lab.root)
     with open(os.path.join(config_dir, run_state.RUN_DIR,
                            run_state.JOURNAL_FILE)) as source:
         journal = json.load(source)

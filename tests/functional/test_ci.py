@@ -3,8 +3,10 @@ tripleo-upgrade role renders (stable/queens, the node scripts of
 stable/stein too), with upstream's options and no terminal, each through
 `set -euo pipefail` and `| tee` to a log, the per-role and per-node
 scripts calling `ffwd-upgrade run` instead of tripleoclient's `upgrade
-run`, and the run script `--phase ffu` so that the target release goes
-per role and batch. Every command runs with --debug (the Controller's
+run` (nothing else changed: the run script takes every node through the
+fast-forward phase alone, as upstream's, and the target release goes per
+role and node). The scripts run in the job's home, where prepare and
+converge leave the overcloud's credentials file. Every command runs with --debug (the Controller's
 run with -vvv too), and none of the lab's secrets may be anywhere.
 
 Runs last (conftest.MODULE_ORDER): it prepares the stack test_converge
@@ -15,6 +17,7 @@ import dataclasses
 import json
 import os
 import shutil
+import stat
 import subprocess
 
 import pytest
@@ -22,6 +25,7 @@ import yaml
 
 from tests.functional.conftest import BIN
 from tests.functional.conftest import passwords
+from tripleo_ffu.lab import overcloud
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
 
@@ -56,7 +60,8 @@ class Job:
         """The script's output and exit code; no terminal to ask on."""
         result = subprocess.run(
             [self.script(name, command)], env=self.env, timeout=timeout,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            cwd=self.home)
         return result
 
     def log(self, name):
@@ -101,11 +106,10 @@ openstack overcloud ffwd-upgrade prepare --stack %s \\
 
 
 def _ffu(job):
-    """upstream's fast-forward-upgrade/overcloud_upgrade_run.sh.j2, with
-    --phase ffu."""
+    """upstream's fast-forward-upgrade/overcloud_upgrade_run.sh.j2."""
     return job.run('overcloud_upgrade_run', '''\
 openstack overcloud ffwd-upgrade run --yes --stack %s  --ssh-user %s  \
---phase ffu --debug | tee %s/overcloud_upgrade_run.log'''
+--debug | tee %s/overcloud_upgrade_run.log'''
                    % (STACK, job.user, job.home))
 
 
@@ -161,6 +165,11 @@ def _edit_and_recompile(config_dir, relative, tasks):
     plan.write(config_dir, playbook)
 
 
+def _releases(job):
+    return {node['hostname']: node['release']
+            for node in job.lab.status()['nodes']}
+
+
 def _status(job):
     result = job.run('status', 'openstack overcloud ffwd-upgrade status '
                                '--debug -f json')
@@ -180,10 +189,14 @@ def procedure(job):
     assert steps['prepare'].returncode == 0, steps['prepare'].stdout[-3000:]
     steps['node before ffu'] = _node(job, COMPUTES[0])
     steps['ffu'] = _ffu(job)
+    steps['releases after ffu'] = _releases(job)
+    steps['status after ffu'] = _status(job)
     steps['compute before controller'] = _node(job, COMPUTES[0])
     steps['Controller'] = _role(job, 'Controller', '-vvv ')
+    steps['releases after Controller'] = _releases(job)
     steps['status after Controller'] = _status(job)
     steps['compute 0'] = _node(job, COMPUTES[0])
+    steps['releases after compute 0'] = _releases(job)
     relative = 'Compute/upgrade_tasks.yaml'
     with open(os.path.join(job.config_dir, relative)) as source:
         original = yaml.safe_load(source)
@@ -231,6 +244,36 @@ def test_prepare_with_upstreams_options_and_default_key(procedure, job):
     assert 'Dry run' not in out and 'REQ: curl' in out
 
 
+def _credentials(job):
+    """The variables of ~/overcloudrc, as `source` leaves them."""
+    path = os.path.join(job.home, 'overcloudrc')
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    out = subprocess.run(['bash', '-c', 'source "$1" && env', '_', path],
+                         env={'PATH': os.environ['PATH']}, cwd=job.home,
+                         capture_output=True, text=True, check=True).stdout
+    return dict(line.split('=', 1) for line in out.splitlines()
+                if line.startswith('OS_'))
+
+
+def test_prepare_and_converge_leave_the_credentials_file(procedure, job):
+    """As upstream's: ~/overcloudrc (the scripts run in the job's home),
+    from the stack's values. The lab's overcloud has no Keystone to ask
+    (`openstack endpoint list` has nothing to answer it): the file is
+    checked against the stack's KeystoneURL and the lab's AdminPassword."""
+    path = os.path.join(job.home, 'overcloudrc')
+    assert 'Credentials: %s\n' % path in _ok(procedure['prepare'])
+    assert 'Credentials: %s\n' % path in _ok(procedure['converge'])
+    with open(os.path.join(job.lab.root, 'passwords.yaml')) as source:
+        admin = yaml.safe_load(source)['parameter_defaults']['AdminPassword']
+    outputs = overcloud.outputs(overcloud.client(
+        job.lab.env['OS_ENDPOINT']), STACK)
+    variables = _credentials(job)
+    assert (variables['OS_AUTH_URL'], variables['OS_PASSWORD'],
+            variables['OS_USERNAME'], variables['OS_PROJECT_NAME'],
+            variables['OS_CLOUDNAME']) == (
+        outputs['KeystoneURL'] + '/v3', admin, 'admin', 'admin', STACK)
+
+
 def test_a_failed_login_names_the_user_and_key_tried(procedure, job):
     """The role passes no user unless told: upstream queens' heat-admin,
     which the lab's nodes do not have."""
@@ -256,11 +299,21 @@ def test_the_limited_runs_refuse_out_of_order(procedure):
 
 
 def test_the_fast_forward_phase_on_every_node(procedure):
+    """The run script, unchanged: every node after the fast-forward
+    phase and before queens; the control plane's run named next."""
     out = _ok(procedure['ffu'])
     assert 'All 5 nodes answer.' in out
     assert 'ffu-pike step 6: 5 hosts' in out and 'upgrade step' not in out
     assert 'Left: overcloud-controller-0 (upgrade, deploy, post-upgrade)' \
         in out
+    assert 'Next: openstack overcloud ffwd-upgrade run --roles Controller ' \
+        '(the control plane first)' in out
+    # Before queens: packages at pike (the repositories already switched).
+    assert 'queens' not in procedure['releases after ffu'].values()
+    status = procedure['status after ffu']
+    assert (status['state'], status['next_step']) == (
+        'partly run', 'openstack overcloud ffwd-upgrade run --roles '
+        'Controller (the control plane first)')
 
 
 def test_the_control_plane_then_the_computes(procedure):
@@ -283,8 +336,15 @@ def test_the_control_plane_then_the_computes(procedure):
                                        'post-upgrade'], 'left': []}
     assert nodes[COMPUTES[0]]['left'] == ['upgrade', 'deploy',
                                           'post-upgrade']
+    releases = procedure['releases after Controller']
+    assert {host for host, release in releases.items()
+            if release == 'queens'} == {'overcloud-controller-0',
+                                        'overcloud-controller-1',
+                                        'overcloud-controller-2'}
     out = _ok(procedure['compute 0'])
     assert 'All 1 nodes answer.' in out
+    releases = procedure['releases after compute 0']
+    assert releases[COMPUTES[0]] == 'queens' != releases[COMPUTES[1]]
     assert 'Left: overcloud-novacompute-1 (upgrade, deploy, post-upgrade)' \
         in out
 

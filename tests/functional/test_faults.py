@@ -2,7 +2,7 @@
 says what happened and what to do, loses nothing, and the operator goes
 on. Runs after test_run and before test_converge (conftest.MODULE_ORDER);
 it leaves the stack prepared. Its runs are of the fast-forward phase
-alone (--phase ffu): killing a run and resuming it to its end is the same
+alone (a run without selection): killing a run and resuming it to its end is the same
 on every phase, and that one is the shortest (CI time)."""
 
 import json
@@ -31,7 +31,7 @@ OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 def _start(lab, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
            env=None):
     return subprocess.Popen(
-        [OPENSTACK] + list(args), env=env or lab.env,
+        [OPENSTACK] + list(args), env=env or lab.env, cwd=lab.root,
         stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, text=True)
 
 
@@ -125,8 +125,7 @@ def _fresh_run(prepared, **outputs):
     if os.path.exists(journal):
         os.unlink(journal)
     return _start(prepared.lab, 'overcloud', 'ffwd-upgrade', 'run',
-                  '--config-dir', prepared.config_dir, '--phase', 'ffu',
-                  '--yes', **outputs)
+                  '--config-dir', prepared.config_dir, '--yes', **outputs)
 
 
 def _repositories(lab):

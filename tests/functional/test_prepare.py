@@ -246,3 +246,24 @@ def test_stacks_that_cannot_be_prepared(prepared, tmp_path, name,
     finally:
         lab.openstack('stack', 'delete', '--yes', '--wait', name,
                       check=False, timeout=300)
+
+
+def test_the_credentials_file_holds_the_stacks_values(prepared):
+    """<stack>rc in the working directory (the lab dir, as the
+    undercloud's home), owner-only, its path printed and its password
+    nowhere in the output. The lab's overcloud has no Keystone to ask:
+    the file holds the stack's KeystoneURL and the lab's AdminPassword."""
+    path = os.path.join(prepared.lab.root, 'overcloudrc')
+    assert 'Credentials: %s\n' % path in prepared.result.stdout
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    with open(os.path.join(prepared.lab.root, 'passwords.yaml')) as source:
+        admin = yaml.safe_load(source)['parameter_defaults']['AdminPassword']
+    assert admin not in prepared.result.stdout + prepared.result.stderr
+    out = subprocess.run(['bash', '-c', 'source "$1" && env', '_', path],
+                         env={'PATH': os.environ['PATH']},
+                         capture_output=True, text=True, check=True).stdout
+    variables = dict(line.split('=', 1) for line in out.splitlines()
+                     if line.startswith('OS_'))
+    assert (variables['OS_AUTH_URL'], variables['OS_PASSWORD'],
+            variables['OS_USERNAME'], variables['OS_CLOUDNAME']) == (
+        'http://127.0.0.1:5000/v3', admin, 'admin', 'overcloud')

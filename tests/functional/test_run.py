@@ -93,7 +93,7 @@ def test_the_stack_playbook_of_a_phase_runs_too(prepared):
     left, or a plan run's."""
     if set(_releases(prepared).values()) != {'queens'}:
         _fresh(prepared)
-        _run(prepared, '--yes', check=True)
+        _run(prepared, '--whole-upgrade', '--yes', check=True)
     journal = os.path.join(prepared.config_dir, run_state.RUN_DIR,
                            run_state.JOURNAL_FILE)
 
@@ -111,8 +111,10 @@ def test_the_stack_playbook_of_a_phase_runs_too(prepared):
 
 
 def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
-    """On the fast-forward phase alone (--phase ffu): the run and its
-    resume are the same on every phase, and that one is the shortest."""
+    """On the fast-forward phase alone (a run without selection, as
+    upstream's): the run and its resume are the same on every phase, and
+    that one is the shortest. It leaves every node before the target
+    release and names the next runs, the control plane first."""
     _fresh(prepared)
     relative = 'Controller/fast_forward_upgrade_tasks.yaml'
     # A failing task whose message holds a secret, as a failed command
@@ -121,7 +123,7 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     fault = dict(FAULT, fail={'msg': 'injected fault (password %s)'
                               % secret})
     with _edited(prepared, relative, lambda tasks: tasks + [fault]):
-        failed = _run(prepared, '--phase', 'ffu', '--yes')
+        failed = _run(prepared, '--yes')
     assert failed.returncode == 1
     assert 'FAILED: Injected fault on overcloud-controller-0 (play ffu-pike-6)' \
         in failed.stdout
@@ -148,7 +150,7 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     assert status['next_step'].endswith('run --resume')
     assert status['log'] == journal['log']
 
-    refused = _run(prepared, '--phase', 'ffu', '--yes')
+    refused = _run(prepared, '--yes')
     assert refused.returncode == 1
     assert 'run again with --resume' in refused.stderr
 
@@ -160,10 +162,24 @@ def test_a_failure_stops_the_run_and_resume_finishes_it(prepared):
     assert runs['ffu-ocata-6'] == runs['ffu-pike-5'] == runs['ffu-end'] == 1
     assert runs['ffu-pike'] == runs['ffu-pike-0'] == runs['ffu-pike-6'] == 2
     assert _journal(prepared)['status'] == 'complete'
-    nodes = prepared.lab.ffu_status(prepared.config_dir)['nodes']
+    status = prepared.lab.ffu_status(prepared.config_dir)
+    nodes = status['nodes']
     assert len(nodes) == 5 and all(
         node['left'] == ['upgrade', 'deploy', 'post-upgrade']
         for node in nodes.values()), nodes
+    assert 'queens' not in _releases(prepared).values()
+    assert 'upgrade step' not in resumed.stdout
+    assert resumed.stdout.rstrip().endswith(
+        'Next: openstack overcloud ffwd-upgrade run --roles Controller (the '
+        'control plane first)\n'
+        'Then the other nodes, a role or a batch of nodes at a time (move '
+        'the workloads off each batch first): openstack overcloud '
+        'ffwd-upgrade run --roles Compute')
+    # A normal state on the way, not a failure.
+    assert (status['state'], status['run_status'], status['last_failure'],
+            status['next_step']) == (
+        'partly run', 'complete', '', 'openstack overcloud ffwd-upgrade run '
+        '--roles Controller (the control plane first)')
 
 
 def _count_done(statuses):
@@ -283,7 +299,7 @@ def test_run_help_lists_the_options(prepared):
                                     'run')
     for option in ('--playbook', '--phase', '--resume', '--static-inventory',
                    '--skip-tags', '--forks', '--roles', '--nodes', '--limit',
-                   '--force'):
+                   '--force', '--whole-upgrade'):
         assert option in result.stdout
 
 

@@ -41,8 +41,8 @@ def test_a_stack_not_named_overcloud_is_run_on_every_node(lab, tmp_path):
         lab.openstack(*prepare_args(lab, config_dir, '--stack', STACK,
                                     '-e', small, '--yes'), timeout=1200)
         result = lab.openstack('overcloud', 'ffwd-upgrade', 'run', '--stack',
-                               STACK, '--config-dir', config_dir,
-                               '--phase', 'ffu', '--yes', timeout=1800)
+                               STACK, '--config-dir', config_dir, '--yes',
+                               timeout=1800)
         assert 'All 2 nodes answer.' in result.stdout
         assert ': 0 hosts,' not in result.stdout
         assert 'ffu-pike step 6: 2 hosts, ' in result.stdout
