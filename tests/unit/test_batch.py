@@ -316,3 +316,15 @@ def test_whole_before_prepare_is_every_phase(tmp_path):
     """The run then says what is missing."""
     assert batch.whole(str(tmp_path), 'overcloud',
                        str(tmp_path / 'none.yaml')) == (batch.PHASES, None)
+
+
+@pytest.mark.parametrize('text', ['- a list\n', '[\n', 'x: 1\n'])
+def test_whole_with_a_damaged_inventory_or_plan(config_dir, text):
+    """A damaged inventory (or plan, or none): every phase; the run then
+    says what is wrong with it."""
+    path = _files(config_dir)
+    with open(path, 'w') as out:
+        out.write(text)
+    if text == 'x: 1\n':
+        os.unlink(os.path.join(config_dir, plan.PLAN_FILE))
+    assert batch.whole(config_dir, 'overcloud', path) == (batch.PHASES, None)

@@ -296,9 +296,11 @@ def whole(config_dir, stack, inventory_path):
     (or nothing can be read yet: the run says what is missing), else the
     target release's phases on the nodes that have them left."""
     try:
-        upgrade = load(config_dir, stack, plan_module.load(config_dir),
-                       inventory_path)
-        ffu_left = upgrade.missing(['ffu'])
+        with open(inventory_path) as source:
+            inventory = yamlfile.load(source)
+        ffu_left = not isinstance(inventory, dict) or Upgrade.load(
+            config_dir, stack, plan_module.load(config_dir),
+            inventory).missing(['ffu'])
     except (OSError, yaml.YAMLError, UnicodeDecodeError, WorkflowError):
         ffu_left = True
     return (PHASES, None) if ffu_left else (TARGET_PHASES, 'all')
