@@ -170,10 +170,12 @@ def test_preview_our_own_values_are_no_change():
     assert result.changed_passwords == [] and result.hidden_parameters == []
 
 
-def test_preview_falls_back_to_the_top_level():
+@pytest.mark.parametrize('error', [heat_exc.HTTPBadRequest,
+                                   heat_exc.HTTPInternalServerError])
+def test_preview_falls_back_to_the_top_level(error):
     heat = mock.Mock()
     heat.stacks.preview_update.side_effect = [
-        heat_exc.HTTPBadRequest(), {'resource_changes': {'updated': [
+        error(), {'resource_changes': {'updated': [
             {'resource_name': 'Controller',
              'resource_type': 'OS::Heat::ResourceGroup'}]}}]
     assert overcloud_stack.preview_changes(heat, STACK, {}, {}, {}) == {

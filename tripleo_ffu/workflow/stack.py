@@ -304,12 +304,12 @@ def preview_changes(heat, stack, template, files, environment, nested=True):
             preview = heat.stacks.preview_update(
                 stack.id, template=template, files=files,
                 environment=environment, existing=True, show_nested=nested)
-        except heat_exc.HTTPBadRequest:
+        except heat_exc.HTTPException:
             if not nested:
                 raise
             # Heat 24 fails a nested preview where a nested stack's
             # resource is replaced (format_stack_resource on a resource
-            # with no nested stack yet): the top level's then.
+            # with no nested stack yet: 400 or 500): the top level's then.
             LOG.warning('Heat could not preview the nested stacks of %s: '
                         'its preview shows the top level only',
                         stack.stack_name)
