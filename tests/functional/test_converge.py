@@ -142,7 +142,10 @@ def test_status_after_converge(converged):
 def test_newtons_five_passwords_after_converge(converged, prepared):
     """Converge got no passwords file: newton's RandomString values are
     the stack's queens parameters still."""
-    assert 'Heat\'s preview: ' in converged.result.stdout
+    out = converged.result.stdout
+    assert 'Heat\'s preview: ' in out
+    print('converge preview:',  # shown with -rP
+          out.split('Heat\'s preview: ')[1].splitlines()[0])
     settings = role_settings(converged.lab)
     for name, (role, key) in LEGACY_SETTINGS.items():
         assert settings[role][key] == prepared.legacy[name], name
