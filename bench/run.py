@@ -112,7 +112,6 @@ class Bench:
         seconds = self.command([
             'openstack', 'overcloud', 'ffwd-upgrade', 'prepare',
             '--templates', self.lab.queens_templates,
-            '-e', self.lab.passwords_environment,
             '-e', self.lab.lab_environment,
             '--overcloud-ssh-user', getpass.getuser(),
             '--overcloud-ssh-key', self.lab.ssh_key,

@@ -49,7 +49,6 @@ report = json.load(sys.stdin)
 lab_dir = report["lab_dir"]
 print("\n".join(report.get("upgrade_arguments") or [
     "--templates", report["templates"]["queens"],
-    "-e", lab_dir + "/passwords.yaml",
     "-e", lab_dir + "/lab-environment.yaml"]))')
 started=$SECONDS
 

@@ -57,10 +57,13 @@ def record(argv, *texts):
 
 
 def passwords(lab):
-    """The lab's secrets, as its passwords environment holds them."""
+    """The lab's secrets (its strings), as its passwords environment (the
+    newton deploy's) holds them."""
     import yaml
     with open(os.path.join(lab.root, 'passwords.yaml')) as source:
-        return list(yaml.safe_load(source)['parameter_defaults'].values())
+        return [value for value in
+                yaml.safe_load(source)['parameter_defaults'].values()
+                if isinstance(value, str)]
 
 
 def run(argv, env=None, check=True, timeout=900, cwd=None):
@@ -190,6 +193,42 @@ class Prepared:
     lab: RunningLab
     config_dir: str
     result: subprocess.CompletedProcess
+    # {name: value} of newton's RandomString secrets before prepare.
+    legacy: dict = dataclasses.field(default_factory=dict)
+
+
+# Where the lab's templates put newton's five RandomString secrets (THT's
+# hieradata keys; the lab has no heat, horizon or pacemaker service).
+LEGACY_SETTINGS = {
+    'MysqlRootPassword': ('Controller', 'mysql::root_password'),
+    'RabbitCookie': ('Controller', 'rabbitmq::erlang_cookie'),
+    'HeatAuthEncryptionKey': ('Controller',
+                              'heat::engine::auth_encryption_key'),
+    'HorizonSecret': ('Controller', 'horizon::secret_key'),
+    'PcsdPassword': ('Controller', 'pacemaker::corosync::cluster_password'),
+}
+
+
+def legacy_passwords(lab):
+    """Newton's RandomString secrets, read from the stack's resources."""
+    values = {}
+    for name in LEGACY_SETTINGS:
+        shown = json.loads(lab.openstack(
+            'stack', 'resource', 'show', 'overcloud', name, '-f',
+            'json').stdout)
+        values[name] = shown['attributes']['value']
+    return values
+
+
+def role_settings(lab):
+    """{role: config_settings} of the stack's RoleData now."""
+    role_data = json.loads(lab.openstack(
+        'stack', 'output', 'show', 'overcloud', 'RoleData', '-f',
+        'json').stdout)['output_value']
+    if isinstance(role_data, str):
+        role_data = json.loads(role_data)
+    return {role: data.get('config_settings') or {}
+            for role, data in role_data.items()}
 
 
 def prepare_args(lab, config_dir, *extra):
@@ -197,7 +236,6 @@ def prepare_args(lab, config_dir, *extra):
     report = lab.status()
     return ('overcloud', 'ffwd-upgrade', 'prepare',
             '--templates', lab.queens,
-            '-e', os.path.join(lab.root, 'passwords.yaml'),
             '-e', os.path.join(lab.root, 'lab-environment.yaml'),
             '--overcloud-ssh-user', report['ssh_user'],
             '--overcloud-ssh-key', report['ssh_key'],
@@ -212,9 +250,10 @@ def prepared(lab, tmp_path_factory):
     stack) share it; their tests may reset the nodes, never the stack.
     """
     config_dir = str(tmp_path_factory.mktemp('ffu') / 'config')
+    legacy = legacy_passwords(lab)
     result = lab.openstack(*prepare_args(lab, config_dir, '--yes'),
                            timeout=1200)
-    return Prepared(lab, config_dir, result)
+    return Prepared(lab, config_dir, result, legacy)
 
 
 # A test-only callback that records every task that ran (not skipped).

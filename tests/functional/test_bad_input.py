@@ -76,7 +76,7 @@ class Case:
 
 
 PREPARE = ('prepare', '--templates', '{queens}',
-           '-e', '{lab}/passwords.yaml', '-e', '{lab}/lab-environment.yaml',
+           '-e', '{lab}/lab-environment.yaml',
            '--overcloud-ssh-user', '{ssh_user}',
            '--overcloud-ssh-key', '{ssh_key}', '--yes')
 PREPARE_CFG = PREPARE + ('--config-dir', '{cfg}')
@@ -90,7 +90,7 @@ PREPARE_CLONE = ('prepare', '--templates', '{in}/clone-templates',
                  '--yes')
 RUN = ('run', '--config-dir', '{cfg}', '--yes', '--tags', NO_TASK_TAG)
 CONVERGE = ('converge', '--templates', '{queens}',
-            '-e', '{lab}/passwords.yaml', '-e', '{lab}/lab-environment.yaml',
+            '-e', '{lab}/lab-environment.yaml',
             '--config-dir', '{cfg}', '--yes')
 STATUS = ('status', '--config-dir', '{cfg}')
 

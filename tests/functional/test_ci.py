@@ -99,10 +99,9 @@ openstack overcloud ffwd-upgrade prepare --stack %s \\
     --validation-errors-nonfatal \\
     --disable-validations \\
     --deployed-server \\
-    -e %s/passwords.yaml \\
     -e %s/lab-environment.yaml 2>&1 | tee %s/overcloud_upgrade_prepare.log'''
                    % (STACK, job.lab.queens, '--overcloud-ssh-user %s \\\n    '
-                      % job.user if user else '', lab, lab, job.home))
+                      % job.user if user else '', lab, job.home))
 
 
 def _ffu(job):
@@ -151,11 +150,10 @@ openstack overcloud  ffwd-upgrade converge \\
     --stack %s \\
     --disable-validations \\
     --deployed-server \\
-        -e %s/passwords.yaml \\
         -e %s/lab-environment.yaml \\
      2>&1 | tee %s/overcloud_upgrade_converge.log
 echo "[$(date)] Finished  ffwd-upgrade upgrade converge step"'''
-                   % (job.user, job.lab.queens, STACK, lab, lab, job.home))
+                   % (job.user, job.lab.queens, STACK, lab, job.home))
 
 
 def _edit_and_recompile(config_dir, relative, tasks):

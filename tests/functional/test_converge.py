@@ -12,15 +12,16 @@ import yaml
 
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
+from tests.functional.conftest import LEGACY_SETTINGS
 from tests.functional.conftest import OUTPUTS
 from tests.functional.conftest import deployment_steps
 from tests.functional.conftest import passwords
+from tests.functional.conftest import role_settings
 
 
 def _converge(lab, config_dir, *args):
     return lab.openstack(
         'overcloud', 'ffwd-upgrade', 'converge', '--templates', lab.queens,
-        '-e', os.path.join(lab.root, 'passwords.yaml'),
         '-e', os.path.join(lab.root, 'lab-environment.yaml'),
         '--config-dir', config_dir, *args, check=False, timeout=1200)
 
@@ -138,20 +139,36 @@ def test_status_after_converge(converged):
     assert status['next_step'].startswith('nothing')
 
 
-def test_a_following_update_without_ffu_environments_completes(converged):
+def test_newtons_five_passwords_after_converge(converged, prepared):
+    """Converge got no passwords file: newton's RandomString values are
+    the stack's queens parameters still."""
+    out = converged.result.stdout
+    assert 'Heat\'s preview: ' in out
+    print('converge preview:',  # shown with -rP
+          out.split('Heat\'s preview: ')[1].splitlines()[0])
+    settings = role_settings(converged.lab)
+    for name, (role, key) in LEGACY_SETTINGS.items():
+        assert settings[role][key] == prepared.legacy[name], name
+
+
+def test_a_following_update_without_ffu_environments_completes(converged,
+                                                             prepared):
+    """The next deploy, as upstream's (a PATCH, no passwords file)."""
     lab = converged.lab
     result = lab.openstack(
-        'stack', 'update', 'overcloud', '--wait',
+        'stack', 'update', 'overcloud', '--wait', '--existing',
         '-t', os.path.join(lab.queens, 'overcloud.yaml'),
         '-e', os.path.join(lab.queens,
                            'overcloud-resource-registry-puppet.yaml'),
-        '-e', os.path.join(lab.root, 'passwords.yaml'),
         '-e', os.path.join(lab.root, 'lab-environment.yaml'), timeout=900)
     assert result.returncode == 0
     stack = yaml.safe_load(lab.openstack('stack', 'show', 'overcloud', '-f',
                                          'yaml').stdout)
     assert stack['stack_status'] == 'UPDATE_COMPLETE'
     assert all(deployment_steps(lab).values())
+    settings = role_settings(lab)
+    for name, (role, key) in LEGACY_SETTINGS.items():
+        assert settings[role][key] == prepared.legacy[name], name
 
 
 def test_no_secret_in_any_output_or_log_of_the_session(converged,

@@ -12,8 +12,10 @@ from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import plan
 from tests.functional.conftest import BIN
+from tests.functional.conftest import LEGACY_SETTINGS
 from tests.functional.conftest import deployment_steps
 from tests.functional.conftest import prepare_args
+from tests.functional.conftest import role_settings
 
 
 def test_stack_update_completes(prepared):
@@ -69,11 +71,42 @@ def test_host_keys_are_checked_against_the_stacks(prepared):
 def test_every_step_is_reported_with_its_time(prepared):
     out = prepared.result.stdout
     for step in ('Checking the stack and the inputs', 'Building the '
-                 'environments', 'Updating stack overcloud', 'Downloading '
+                 'environments', 'Previewing the update',
+                 'Updating stack overcloud', 'Downloading '
                  'the config', 'Fixing the generated tasks', 'Compiling the '
                  'FFU plan', 'Writing the inventory', 'Preparing the nodes'):
         assert step in out and '%s' % step in out.split('Time by step:')[1]
     assert 'Next: openstack overcloud ffwd-upgrade run' in out
+
+
+def test_no_passwords_file_newtons_five_carried_with_their_values(
+        prepared):
+    """prepare got no passwords file: the stack kept its own, newton's
+    RandomString secrets reached the queens parameters unchanged (in the
+    downloaded config and in the stack), and the preview was shown."""
+    out = prepared.result.stdout
+    assert 'passwords.yaml' not in ' '.join(prepare_args(prepared.lab, 'x'))
+    assert '5 carried from newton\'s RandomString resources' in out
+    assert 'Heat\'s preview: ' in out
+    preview = out.split('Heat\'s preview: ')[1].splitlines()[0]
+    assert preview.endswith(' replaced')
+    print('prepare preview:', preview)  # shown with -rP
+    assert len(prepared.legacy) == 5 and all(prepared.legacy.values())
+    now = role_settings(prepared.lab)
+    with open(os.path.join(prepared.config_dir, 'Controller',
+                           'config_settings.yaml')) as source:
+        downloaded = yaml.safe_load(source)
+    for name, (role, key) in LEGACY_SETTINGS.items():
+        assert now[role][key] == prepared.legacy[name], name
+        assert downloaded[key] == prepared.legacy[name], name
+    carried = os.path.join(prepared.config_dir, 'ffu-environments',
+                           'ffwd-upgrade-legacy-passwords.yaml')
+    generated = os.path.join(prepared.config_dir, 'ffu-environments',
+                             'ffwd-upgrade-new-passwords.yaml')
+    for path in (carried, generated):
+        assert os.stat(path).st_mode & 0o077 == 0
+    for value in prepared.legacy.values():
+        assert value not in out + prepared.result.stderr
 
 
 def test_config_dir_has_playbooks_role_files_and_plan(prepared):

@@ -16,6 +16,7 @@ import yaml
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import tht
 from tripleo_ffu.workflow import environments
+from tripleo_ffu.workflow import passwords
 
 # The nodes they run on: the bootstrap node, another controller, a compute
 # (every kind of node, at 3/5 of the time), and the undercloud.
@@ -47,13 +48,15 @@ def _update_to_queens(lab, heat):
         os.path.join(queens, environments.LIFECYCLE,
                      environments.PREPARE_ENV),
         os.path.join(queens, 'environments', 'noop-deploy-steps.yaml'),
-        os.path.join(lab.root, 'passwords.yaml'),
         os.path.join(lab.root, 'lab-environment.yaml')]
     template, files, environment = environments.stack_fields(queens,
                                                               env_files)
     stack = overcloud.find(heat, 'overcloud')
+    # As prepare: newton's RandomString secrets carried, a PATCH.
+    environment.setdefault('parameter_defaults', {}).update(
+        passwords.legacy_values(heat, stack))
     heat.stacks.update(stack.id, template=template, files=files,
-                       environment=environment, existing=False)
+                       environment=environment, existing=True)
     overcloud.wait(heat, stack.id, 'UPDATE', 900)
 
 

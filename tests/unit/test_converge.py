@@ -38,6 +38,8 @@ def _heat(registry=test_status.CONVERGED, parameters=None,
     heat.resources.list.return_value = [
         types.SimpleNamespace(resource_type=STEPS)] * 3 + [
         types.SimpleNamespace(resource_type='OS::Heat::Value')]
+    heat.stacks.get.return_value.outputs = [
+        {'output_key': 'RoleData', 'output_value': {'Controller': {}}}]
     heat.stacks.preview_update.return_value = {'resource_changes': PREVIEW}
     return heat
 
@@ -299,14 +301,19 @@ def test_converge_result(templates, config_dir, update):
         'Checking the stack, the inputs and the run',
         'Checking that every node answers',
         'Building the environments',
+        'Previewing the update',
         'Updating stack overcloud (deploy steps back to their real types)',
         'Checking the converged stack']
-    assert len(reports) == 11
+    assert len(reports) == 14
     assert 'the nodes are not checked' in reports[3]
+    assert 'Heat\'s preview: 2 updated, 0 created, 0 deleted, 0 replaced' \
+        in reports
     heat.resources.list.assert_called_once_with('0f1e2d3c', nested_depth=2)
-    heat.stacks.preview_update.assert_called_once_with(
-        '0f1e2d3c', template=mock.ANY, files=mock.ANY,
-        environment=_fields(update)[2], existing=False)
+    # Before the update (nested stacks too) and after it: both PATCH.
+    assert heat.stacks.preview_update.call_args_list == [
+        mock.call('0f1e2d3c', template=mock.ANY, files=mock.ANY,
+                  environment=_fields(update)[2], existing=True,
+                  show_nested=nested) for nested in (True, False)]
 
 
 def _inventory(config_dir):
@@ -417,7 +424,7 @@ def test_preview_update(answer):
         'unchanged': ['Controller']}
     heat.stacks.preview_update.assert_called_once_with(
         stack.id, template={'t': 1}, files={'f': 'x'},
-        environment={'e': 2}, existing=False)
+        environment={'e': 2}, existing=True, show_nested=False)
 
 
 def test_preview_update_unnamed_resource():

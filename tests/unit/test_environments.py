@@ -700,3 +700,20 @@ def test_check_templates_takes_the_source_in_a_dir_named_like_yaml(tmp_path):
     (tree / 'overcloud.j2.yaml').write_text('{}')
     assert environments.check_templates(str(tree)) == str(
         tree / 'overcloud.j2.yaml')
+
+
+def test_given_parameters_of_the_operators_inputs(tmp_path):
+    directory = tmp_path / 'envs'
+    directory.mkdir()
+    (directory / 'a.yaml').write_text(
+        'parameter_defaults: {AdminPassword: dir, NtpServer: a}\n')
+    given = tmp_path / 'given.yaml'
+    given.write_text('parameters: {AdminPassword: e}\n'
+                     'parameter_defaults: {RabbitCookie: c}\n')
+    options = prepare.Options(
+        stack='overcloud', templates=str(tmp_path), config_dir='cfg',
+        ssh_user='heat-admin', environment_files=[str(given)],
+        environment_directories=[str(directory)],
+        parameters={'NtpServer': 'cli'})
+    assert environments.given_parameters(options) == {
+        'AdminPassword': 'e', 'NtpServer': 'a', 'RabbitCookie': 'c'}

@@ -112,22 +112,12 @@ def _roles_file(lab):
             out)
 
 
-def test_environments_keep_the_generated_passwords(tmp_path):
+def test_environments_of_the_deploy(tmp_path):
     lab = layout.Lab(str(tmp_path / 'lab'))
     lab.make_dirs()
     _roles_file(lab)
-    tht_packages.write_environments(lab, {'controllers': 3, 'computes': 2},
-                                    'overcloud')
-    path = tht_packages.passwords_environment(lab)
-    with open(path) as source:
-        first = yaml.safe_load(source)['parameter_defaults']
-    assert {'AdminToken', 'KeystoneCredential0', 'NovaPassword'} <= set(
-        first)
-    assert os.stat(path).st_mode & 0o077 == 0
     tht_packages.write_environments(lab, {'controllers': 1, 'computes': 1},
                                     'cloud')
-    with open(path) as source:
-        assert yaml.safe_load(source)['parameter_defaults'] == first
     with open(tht_packages.deploy_environment(lab)) as source:
         deploy = yaml.safe_load(source)['parameter_defaults']
     assert deploy['ControllerCount'] == 1 and deploy['ComputeCount'] == 1
@@ -191,3 +181,25 @@ def test_status_reports_the_upgrade_arguments_of_the_packages_lab(tmp_path):
         tht_packages.queens_templates(lab))
     assert report['upgrade_arguments'] == tht_packages.upgrade_arguments(lab)
     assert [proc['name'] for proc in report['processes']][-1] == agent.NAME
+
+
+def test_the_deploy_has_newtons_passwords_and_prepare_none(tmp_path):
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    os.makedirs(os.path.join(tht_packages.newton_templates(lab)))
+    open(os.path.join(tht_packages.newton_templates(lab), 'overcloud.yaml'),
+         'w').close()
+    _top, deploy_envs = tht_packages.deploy_files(lab)
+    assert lab.passwords_environment in deploy_envs
+    argv = tht_packages.upgrade_arguments(lab)
+    assert not [arg for arg in argv if 'passwords' in os.path.basename(arg)]
+
+
+def test_newtons_passwords_are_tripleo_common_5s_list():
+    from tripleo_ffu.lab import newton_passwords
+    values = newton_passwords.generate()
+    assert len(newton_passwords.NAMES) == 35
+    assert sorted(values) == sorted(newton_passwords.NAMES)
+    # THT 5.3 made these itself (RandomString), queens generates the rest.
+    assert not {'MysqlRootPassword', 'RabbitCookie', 'KeystoneFernetKeys',
+                'PcsdPassword'} & set(values)
+    assert all(values.values())

@@ -29,6 +29,10 @@ def _prepare(tmp_path, update):
                        side_effect=update), \
             mock.patch('tripleo_ffu.workflow.stack.outputs',
                        return_value={}), \
+            mock.patch('tripleo_ffu.workflow.passwords.stack_parameters',
+                       return_value={}), \
+            mock.patch('tripleo_ffu.workflow.passwords.for_prepare'), \
+            mock.patch('tripleo_ffu.workflow.preview.run'), \
             mock.patch('tripleo_ffu.workflow.config_download.download',
                        side_effect=Stop):
         with pytest.raises((Stop, errors.WorkflowError)):

@@ -15,6 +15,7 @@ from tripleo_ffu.lab import heat
 from tripleo_ffu.lab import install
 from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import mariadb
+from tripleo_ffu.lab import newton_passwords
 from tripleo_ffu.lab import nodes
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
@@ -35,7 +36,6 @@ STOPS = ((agent.NAME, agent.stop), (heat.NAME, heat.stop),
 # Where the lab's overcloud comes from: its own small templates, or the
 # tripleo-heat-templates packages (newton deployed, queens for prepare).
 THT_SOURCES = ('lab', 'packages')
-PASSWORD_PARAMETERS = ('AdminPassword', 'MysqlRootPassword', 'RabbitPassword')
 
 
 @contextlib.contextmanager
@@ -123,8 +123,7 @@ def _write_environments(lab, ports, counts, bulk=None):
     environment['parameter_defaults'].update(bulk_parameters(bulk))
     files.write_private(lab.lab_environment, yaml.safe_dump(environment))
     if not os.path.exists(lab.passwords_environment):
-        passwords = {'parameter_defaults': {
-            name: secrets.token_urlsafe(18) for name in PASSWORD_PARAMETERS}}
+        passwords = {'parameter_defaults': newton_passwords.generate()}
         files.write_private(lab.passwords_environment,
                             yaml.safe_dump(passwords))
 

@@ -8,12 +8,13 @@ take THT 8.4 (queens) as packaged, with THT's own lifecycle environments.
 What the lab adds, after THT's environments (tht-packages/):
 lab-environment.yaml (lab nodes are deployed servers at the lab's
 address; no Neutron), containers-environment.yaml (the queens image
-names THT's service templates require), the passwords tripleo-common
-generates, and the lab's heat agent that completes software deployments.
+names THT's service templates require), and the lab's heat agent that
+completes software deployments. The deploy takes newton's passwords
+(passwords.yaml, newton_passwords) as newton's tripleoclient did; prepare
+and converge take none.
 """
 
 import os
-import secrets
 import shutil
 
 import jinja2
@@ -45,9 +46,6 @@ REGISTRY = 'overcloud-resource-registry-puppet.yaml'
 ROLES_FILE = 'lab_roles_data.yaml'
 # What newton's tripleoclient passed with every deploy.
 NEWTON_DEPLOY = {'StackAction': 'CREATE', 'UpdateIdentifier': ''}
-# Newton's keystone still takes an admin token (tripleo-common generated
-# it then; today's tripleo-common does not).
-NEWTON_PASSWORDS = ('AdminToken',)
 
 
 def fetch_newton():
@@ -133,10 +131,6 @@ def ensure_templates(lab):
         _copy(source, tree, lab_roles(source), render)
 
 
-def passwords_environment(lab):
-    return lab.path('tht-passwords.yaml')
-
-
 def deploy_environment(lab):
     return lab.path('tht-deploy.yaml')
 
@@ -149,17 +143,8 @@ def roles(lab):
 
 
 def write_environments(lab, counts, stack_name):
-    """The passwords tripleo-common generates (kept once made), and the
-    node counts, node addresses and newton deploy parameters of the lab's
-    deploy."""
-    path = passwords_environment(lab)
-    if not os.path.exists(path):
-        from tripleo_common.utils import passwords
-        generated = passwords.generate_passwords()
-        for name in NEWTON_PASSWORDS:
-            generated.setdefault(name, secrets.token_urlsafe(18))
-        files.write_private(path, yaml.safe_dump(
-            {'parameter_defaults': generated}))
+    """The node counts, node addresses and newton deploy parameters of the
+    lab's deploy."""
     parameters = dict(NEWTON_DEPLOY, ControllerCount=counts['controllers'],
                       ComputeCount=counts['computes'],
                       LabNodeAddresses=tht_nodes.addresses(
@@ -169,10 +154,9 @@ def write_environments(lab, counts, stack_name):
 
 
 def environment_files(lab):
-    """The -e files of the lab's deploy, as prepare and converge take them
-    again (after the templates' own registry)."""
-    return [lab.passwords_environment, passwords_environment(lab),
-            lab.lab_environment, deploy_environment(lab), LAB_ENVIRONMENT]
+    """The -e files of the lab's deploy but its passwords, as prepare and
+    converge take them again (after the templates' own registry)."""
+    return [lab.lab_environment, deploy_environment(lab), LAB_ENVIRONMENT]
 
 
 def deploy_files(lab):
@@ -182,7 +166,8 @@ def deploy_files(lab):
     if not os.path.isfile(top):
         raise procs.LabError('%s has no %s: remove it and run `up` again'
                              % (tree, TOP_TEMPLATE))
-    return top, [os.path.join(tree, REGISTRY)] + environment_files(lab)
+    return top, [os.path.join(tree, REGISTRY),
+                 lab.passwords_environment] + environment_files(lab)
 
 
 def upgrade_arguments(lab):

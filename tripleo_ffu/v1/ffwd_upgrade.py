@@ -54,6 +54,15 @@ def add_update_options(parser, command):
         '--dry-run', action='store_true',
         help=_('Check the inputs and the stack, and change nothing (as '
                'upstream\'s "only run validations")'))
+    parser.add_argument(
+        '--allow-destructive-update', action='store_true',
+        help=_('Update even though Heat\'s preview says a server, volume '
+               'or port would be replaced or deleted (--yes does not)'))
+    parser.add_argument(
+        '--allow-password-change', action='store_true',
+        help=_('Update even though an environment file changes a password '
+               'the nodes already use (or one Heat hides and that cannot be '
+               'compared)'))
     upstream.add_deploy_options(parser, command)
 
 
@@ -99,8 +108,12 @@ def _in_templates(path, templates):
 def _update_options(parsed_args, settings, config_dir, say):
     """What prepare's and converge's Options take from add_update_options
     and the settings."""
+    from tripleo_ffu.workflow import preview
     templates, environment_files = _answers(parsed_args)
     return dict(
+        allow=preview.Allow(
+            destructive=parsed_args.allow_destructive_update,
+            password_change=parsed_args.allow_password_change),
         stack=parsed_args.stack, templates=templates,
         config_dir=config_dir, environment_files=environment_files,
         environment_directories=_directories(parsed_args, say),

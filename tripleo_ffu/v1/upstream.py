@@ -82,8 +82,8 @@ NO_EFFECT = (
     (('--skip-deploy-identifier',), FLAG,
      _('tripleo-ffu never sets DeployIdentifier')),
     (('--disable-password-generation',), FLAG,
-     _('tripleo-ffu generates no password: the stack\'s come from your '
-       'environment files')),
+     _('tripleo-ffu keeps the stack\'s passwords and generates only those '
+       'it lacks (give them with -e to have none generated)')),
     (('--config-download',), FLAG, _CONFIG_DOWNLOAD),
     (('--no-config-download', '--stack-only'), FLAG, _CONFIG_DOWNLOAD),
     (('--config-download-only',), FLAG, _CONFIG_DOWNLOAD),

@@ -10,6 +10,8 @@ from tripleo_ffu.workflow import credentials
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import inventory as inventory_module
+from tripleo_ffu.workflow import passwords as passwords_module
+from tripleo_ffu.workflow import preview as preview_module
 from tripleo_ffu.workflow import run as run_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
@@ -41,6 +43,9 @@ class Options:
     # Who the nodes are checked to answer as (default: the inventory's).
     ssh_user: str = None
     ssh_key: str = None
+    # What the operator allows despite the update's preview.
+    allow: preview_module.Allow = dataclasses.field(
+        default_factory=preview_module.Allow)
 
 
 @dataclasses.dataclass
@@ -52,6 +57,7 @@ class Result:
     skipped_plays: list
     timings: list
     credentials: str = ''
+    update_preview: preview_module.Preview = None
 
 
 def check_run(options):
@@ -119,11 +125,19 @@ def converge(heat, options, report=None, log=None):
         with run.step('Checking that every node answers'):
             check_nodes(options, run.report)
         with run.step('Building the environments'):
+            out_dir = os.path.join(options.config_dir,
+                                   environments.GENERATED_DIR)
+            # prepare's passwords, before the -e files as in prepare.
+            passwords = passwords_module.for_converge(out_dir)
             fields = environments.build(
                 options, environments.CONVERGE_ENV,
-                environments.GENERATED_CONVERGE,
-                os.path.join(options.config_dir, environments.GENERATED_DIR),
-                log)
+                environments.GENERATED_CONVERGE, out_dir, log,
+                extra=passwords.files)
+        with run.step('Previewing the update'):
+            update_preview = preview_module.run(
+                heat, stack, fields, overcloud_stack.role_names(heat, stack), passwords,
+                passwords_module.stack_parameters(heat, stack),
+                options.allow, run.report)
         with run.step('Updating stack %s (deploy steps back to their real '
                       'types)' % stack.stack_name):
             overcloud_stack.update(
@@ -139,7 +153,8 @@ def converge(heat, options, report=None, log=None):
             'deploy_steps_type': result['deploy_steps_type'],
             'skipped_plays': skipped})
     return Result(skipped_plays=skipped, timings=run.timings,
-                  credentials=rc, **result)
+                  credentials=rc, update_preview=update_preview,
+                  **result)
 
 
 def _check_converged(heat, stack, fields):

@@ -129,6 +129,24 @@ def directory_files(directory):
         if os.path.isfile(path))
 
 
+def given_parameters(options):
+    """{name: value} of the parameters the operator's inputs set: the
+    environment directories' files, the -e files and upstream's options
+    (later ones win, as in the update)."""
+    paths = []
+    for directory in options.environment_directories:
+        paths.extend(directory_files(directory))
+    paths.extend(options.environment_files)
+    paths.append(getattr(options, 'container_registry_file', None))
+    given = dict(options.parameters)
+    for path in filter(None, paths):
+        data = read_environment(path)
+        for section in ('parameters', 'parameter_defaults'):
+            if isinstance(data.get(section), dict):
+                given.update(data[section])
+    return given
+
+
 def noop_environment(roles):
     """Deploy steps and every role's pre/post config mapped to None."""
     registry = {'OS::TripleO::DeploymentSteps': 'OS::Heat::None'}

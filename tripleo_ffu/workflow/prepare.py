@@ -11,7 +11,9 @@ from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
+from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import preview as preview_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
@@ -46,6 +48,9 @@ class Options:
     # merged over every other environment, as upstream's update did.
     container_registry_file: str = None
     ceph_ansible_playbook: str = None
+    # What the operator allows despite the update's preview.
+    allow: preview_module.Allow = dataclasses.field(
+        default_factory=preview_module.Allow)
 
 
 @dataclasses.dataclass
@@ -59,6 +64,8 @@ class Result:
     timings: list
     host_keys: str = ''
     credentials: str = ''
+    preview: preview_module.Preview = None
+    passwords: passwords_module.Passwords = None
 
 
 def default_config_dir(base, stack_name):
@@ -91,15 +98,15 @@ def _role_names(heat, stack):
     """The stack's roles (for the noop environment), each checked to be a
     plain name; the updated stack's names are checked before download.
     A newton stack names them in EnabledServices only (no RoleData)."""
-    outputs = overcloud_stack.outputs(heat, stack.id)
-    roles = sorted(outputs.get('RoleData') or
-                   outputs.get('EnabledServices') or {})
+    roles = overcloud_stack.role_names(heat, stack)
     for role in roles:
         inventory.check_name(role, 'role name')
     return roles
 
 
-def _build_update(roles, options, out_dir, log):
+def _build_update(roles, options, out_dir, log, passwords=()):
+    """The update's fields; passwords: their environments, after ours and
+    before the -e files (an operator's value wins)."""
     noop = environments.write_generated(
         out_dir, 'ffwd-upgrade-noop-deploy-steps.yaml',
         environments.noop_environment(roles))
@@ -112,7 +119,7 @@ def _build_update(roles, options, out_dir, log):
                 'CephAnsiblePlaybook': options.ceph_ansible_playbook}}))
     return environments.build(options, environments.PREPARE_ENV,
                               environments.GENERATED_PREPARE, out_dir, log,
-                              extra=[noop], last=last)
+                              extra=[noop] + list(passwords), last=last)
 
 
 def check(heat, options, report=None, run=None):
@@ -137,14 +144,19 @@ def prepare(heat, options, report=None, log=None):
 
 def _prepare(heat, stack, roles, options, run, log):
     commits = []
-    with run.step('Building the environments'):
-        template, template_files, environment = _build_update(
-            roles, options,
-            os.path.join(options.config_dir, environments.GENERATED_DIR),
-            log)
+    with run.step('Building the environments and the passwords'):
+        out_dir = os.path.join(options.config_dir, environments.GENERATED_DIR)
+        on_stack = passwords_module.stack_parameters(heat, stack)
+        passwords = passwords_module.for_prepare(
+            heat, stack, out_dir, environments.given_parameters(options),
+            on_stack)
+        passwords_module.report(passwords, run.report)
+        fields = _build_update(roles, options, out_dir, log, passwords.files)
+    with run.step('Previewing the update'):
+        preview = preview_module.run(heat, stack, fields, roles, passwords,
+                                     on_stack, options.allow, run.report)
     with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name):
-        overcloud_stack.update(heat, stack, template, template_files,
-                               environment, options.timeout,
+        overcloud_stack.update(heat, stack, *fields, options.timeout,
                                stall_minutes=options.stall_minutes)
     # The stack has the new outputs: a run before this is stale for
     # converge.
@@ -192,4 +204,5 @@ def _prepare(heat, stack, roles, options, run, log):
                           ssh_user=options.ssh_user)
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
-                  inventory.host_key_checking(built, stack.stack_name), rc)
+                  inventory.host_key_checking(built, stack.stack_name),
+                  rc, preview, passwords)
