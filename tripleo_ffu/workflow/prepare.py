@@ -8,6 +8,7 @@ from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import history
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import plan
@@ -132,18 +133,27 @@ def prepare(heat, options, report=None, log=None):
 
 def _prepare(heat, stack, roles, options, run, log):
     commits = []
+    aside = history.claim(options.config_dir, stack)
+    if aside:
+        run.report('%s held the upgrade state of an earlier stack %s (the '
+                   'stack was deleted and deployed again): moved aside to '
+                   '%s (kept)' % (options.config_dir, stack.stack_name,
+                                  aside))
     with run.step('Building the environments'):
         template, template_files, environment = _build_update(
             roles, options,
             os.path.join(options.config_dir, environments.GENERATED_DIR),
             log)
-    with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name):
-        overcloud_stack.update(heat, stack, template, template_files,
-                               environment, options.timeout,
-                               stall_minutes=options.stall_minutes)
+    with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name), \
+            history.stack_update(options.config_dir, 'prepare', stack):
+        overcloud_stack.update(
+            heat, stack, template, template_files, environment,
+            options.timeout, stall_minutes=options.stall_minutes,
+            then='run the same prepare again (the config is downloaded '
+                 'after the update)')
     # The stack has the new outputs: a run before this is stale for
     # converge.
-    run_state.record_prepare(options.config_dir)
+    run_state.record_prepare(options.config_dir, stack.id)
     # The updated stack, read once by the download and the inventory.
     updated = overcloud_stack.FetchedOnce(heat)
     with run.step('Downloading the config into %s' % options.config_dir):
@@ -183,6 +193,7 @@ def _prepare(heat, stack, roles, options, run, log):
                           inventory.checks_host_keys(built,
                                                      stack.stack_name),
                           ssh_user=options.ssh_user)
+    run_state.record_prepared(options.config_dir)
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
                   inventory.host_key_checking(built, stack.stack_name))
