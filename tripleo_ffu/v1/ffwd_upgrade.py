@@ -431,9 +431,13 @@ class Run(_Command):
         try:
             found = stack.get(self.app.client_manager.orchestration,
                               stack_name)
-        except (errors.WorkflowError, exceptions.ClientException,
-                exceptions.AuthorizationFailure,
-                exceptions.CommandError) as exc:
+        except Exception as exc:
+            # No credentials (keystoneauth's errors) or no Heat.
+            if not (isinstance(exc, (errors.WorkflowError,
+                                     exceptions.ClientException,
+                                     exceptions.CommandError)) or
+                    stack.unreachable(exc)):
+                raise
             self.log.warning('Cannot check that %s holds the state of stack '
                              '%s (%s): going on', config_dir, stack_name,
                              exc)
