@@ -96,6 +96,13 @@ STATUS = ('status', '--config-dir', '{cfg}')
 
 JOURNAL = 'ffu-run/journal.json'
 NO_JOURNAL = {JOURNAL: None, 'ffu-run/converge.json': None}
+# The state of an earlier stack of the same name (deleted, deployed again).
+EARLIER_STACK = {'ffu-run/prepare.json': json.dumps({
+    'count': 1, 'at': '2026-12-01T00:00:00+00:00',
+    'done': '2026-12-01T00:05:00+00:00', 'stack_id': 'an-earlier-stack'})}
+EARLIER_MESSAGE = (
+    '{cfg} holds the upgrade state of an earlier stack overcloud (id '
+    'an-earlier-stack), not of the one deployed now (id ')
 
 
 CLOSED_HEAT = {'OS_ENDPOINT': 'http://127.0.0.1:{closed}/v1/admin'}
@@ -155,6 +162,11 @@ CASES = [
     case('prepare-config-dir-is-a-file', PREPARE + (
         '--config-dir', '{in}/list.yaml'),
         '{in}/list.yaml is not a directory'),
+    case('prepare-config-dir-cannot-be-made', PREPARE + (
+        '--config-dir', '/proc/tripleo-ffu/config'),
+        'cannot create /proc/tripleo-ffu/config (No such file or directory): '
+        'the config dir must be a directory you can write to; give another '
+        '--config-dir'),
     # -- prepare: the stack ---------------------------------------------------
     case('prepare-unknown-stack', PREPARE_CFG + ('--stack', 'nope'),
          "stack 'nope' not found: check --stack"),
@@ -255,6 +267,8 @@ CASES = [
          'ssh key {in}/open-key is readable by others: ssh refuses it'),
     case('run-ssh-key-a-directory', RUN + ('--ssh-key', '{in}/env-dir'),
          'ssh key {in}/env-dir is not a file'),
+    case('run-state-of-an-earlier-stack', RUN, EARLIER_MESSAGE,
+         state=EARLIER_STACK),
     # -- converge -------------------------------------------------------------
     case('converge-before-run', CONVERGE,
          'no run recorded in {cfg}/ffu-run: run `openstack overcloud '
@@ -264,7 +278,11 @@ CASES = [
          'prepare ran after the last run (complete, ',
          state={JOURNAL: '{"status": "complete", "prepare": 0, "plays": []}',
                'ffu-run/converge.json': None}),
+    case('converge-state-of-an-earlier-stack', CONVERGE, EARLIER_MESSAGE,
+         state=EARLIER_STACK),
     # -- status ---------------------------------------------------------------
+    case('status-state-of-an-earlier-stack', STATUS, EARLIER_MESSAGE,
+         state=EARLIER_STACK),
     case('status-corrupted-journal', STATUS,
          'the journal {cfg}/ffu-run/journal.json is corrupted (',
          state={JOURNAL: '{"plays": [\n'}),

@@ -101,7 +101,7 @@ def test_status_after_a_complete_run(converged):
     status = converged.before
     assert status['state'] == 'upgraded'
     assert status['run_status'] == 'complete'
-    assert status['prepared'] is True and status['converged'] is False
+    assert status['prepared_at'] and status['converged_at'] == ''
     assert status['plays_done'] == status['plan_plays'] > 30
     assert status['plays_failed'] == status['plays_pending'] == 0
     assert status['next_step'] == 'openstack overcloud ffwd-upgrade converge'
@@ -134,9 +134,17 @@ def test_deploy_steps_have_their_real_types_again(converged):
 def test_status_after_converge(converged):
     status = converged.after
     assert status['state'] == 'converged'
-    assert status['prepared'] is False and status['converged'] is True
     assert status['run_status'] == 'complete'
     assert status['next_step'].startswith('nothing')
+    # A history: each step when it happened, in order.
+    assert status['summary'] == 'converged at %s' % status['converged_at']
+    assert '' < status['prepared_at'] < status['converged_at']
+    assert set(status['run_phases']) == set(plan.PHASES)
+    for phase in status['run_phases'].values():
+        assert phase['nodes_done'] == phase['nodes'] == 5
+        assert status['prepared_at'] <= phase['last_at'] <= \
+            status['converged_at']
+    assert 'prepared' not in status and 'converged' not in status
 
 
 def test_newtons_five_passwords_after_converge(converged, prepared):
@@ -169,6 +177,43 @@ def test_a_following_update_without_ffu_environments_completes(converged,
     settings = role_settings(lab)
     for name, (role, key) in LEGACY_SETTINGS.items():
         assert settings[role][key] == prepared.legacy[name], name
+
+
+def test_converge_forced_right_after_prepare_says_what_never_ran(
+        converged, prepared, tmp_path):
+    """On a copy of the prepared config with no run: converge --force
+    warns once, and converge and status say that the nodes never ran
+    their phases, and what comes next (the stack ends converged, as it
+    was; the nodes are not touched)."""
+    lab = converged.lab
+    config_dir = str(tmp_path / 'config')
+    shutil.copytree(prepared.config_dir, config_dir, symlinks=True)
+    for name in (run_state.JOURNAL_FILE, run_state.NODES_FILE,
+                 run_state.CONVERGE_FILE):
+        path = os.path.join(config_dir, run_state.RUN_DIR, name)
+        if os.path.exists(path):
+            os.unlink(path)
+    releases = {node['hostname']: node['release']
+                for node in lab.status()['nodes']}
+    result = _converge(lab, config_dir, '--force', '--yes')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.count('Converging with --force, although') == 1
+    never = '5 nodes never ran ffu, upgrade, deploy, post-upgrade'
+    assert 'Converged by force: %s (the plays not done: ' % never \
+        in result.stdout
+    assert 'Next: those nodes are not upgraded; openstack overcloud ' \
+        'ffwd-upgrade prepare, then run and converge again' in result.stdout
+    status = lab.ffu_status(config_dir)
+    assert status['state'] == 'converged by force'
+    assert status['summary'] == 'converged by force at %s; %s' % (
+        status['converged_at'], never)
+    assert status['next_step'].startswith(
+        'openstack overcloud ffwd-upgrade prepare, then run and converge')
+    assert all(phase['nodes_done'] == 0
+               for phase in status['run_phases'].values())
+    assert all(deployment_steps(lab).values())
+    assert {node['hostname']: node['release']
+            for node in lab.status()['nodes']} == releases
 
 
 def test_no_secret_in_any_output_or_log_of_the_session(converged,

@@ -7,6 +7,7 @@ on every phase, and that one is the shortest (CI time)."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
 from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import history
 from tripleo_ffu.workflow import run_state
 from tests.functional.conftest import NOISE
 from tests.functional.conftest import prepare_args
@@ -265,9 +267,72 @@ def test_sigterm_stops_the_run_and_the_journal_says_where(prepared):
     code, out, err = _finish(process)
     assert code == 143, out + err
     assert 'Traceback' not in err
+    assert 'Interrupted: the plays done are recorded, the one cut short ' \
+        'runs again; go on with: openstack overcloud ffwd-upgrade run ' \
+        '--resume' in out
     journal = _journal(prepared.config_dir)
     assert journal['status'] == 'interrupted'
     assert 'interrupted' in [play['status'] for play in journal['plays']]
+    status = prepared.lab.ffu_status(prepared.config_dir)
+    assert status['state'] == 'interrupted'
+    assert status['summary'] == 'run interrupted at %s (play %s)' % (
+        journal['updated'], [play['id'] for play in journal['plays']
+                             if play['status'] != 'done'][0])
+    assert status['next_step'].endswith('run --resume')
+
+
+def test_prepare_interrupted_during_its_update_over_an_earlier_stacks_state(
+        prepared, tmp_path):
+    """A copy of the prepared config whose state names an earlier stack
+    (same name, deleted and deployed again): prepare moves that state
+    aside and says so; Ctrl-C during its stack update says that Heat goes
+    on, how to watch it and what to run after; status says so until Heat
+    ends the update (which leaves the stack prepared, as it was)."""
+    lab = prepared.lab
+    config_dir = str(tmp_path / 'config')
+    shutil.copytree(prepared.config_dir, config_dir, symlinks=True)
+    path = os.path.join(config_dir, run_state.RUN_DIR, run_state.PREPARE_FILE)
+    with open(path) as source:
+        record = json.load(source)
+    with open(path, 'w') as out:
+        json.dump(dict(record, stack_id='an-earlier-stack'), out)
+    earlier = sorted(os.listdir(os.path.dirname(path)))
+    process = _start(lab, *prepare_args(lab, config_dir, '--skip-node-prep',
+                                        '--yes'))
+    _wait_for('the update to start',
+              lambda: _stack_status(lab) == 'UPDATE_IN_PROGRESS')
+    process.send_signal(signal.SIGINT)
+    code, out, err = _finish(process)
+    assert code == 130, out + err
+    assert 'held the upgrade state of an earlier stack overcloud (the stack ' \
+        'was deleted and deployed again): moved aside to ' in out
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == [
+        'SIGINT: stopped waiting for the update of stack overcloud, but Heat '
+        'goes on with it; watch it with `openstack stack event list '
+        'overcloud --follow` (or `openstack stack show overcloud -c '
+        'stack_status`), and once it ends, run the same prepare again (the '
+        'config is downloaded after the update)'], err
+    status = lab.ffu_status(config_dir)
+    if status['stack_status'] == 'UPDATE_IN_PROGRESS':
+        assert status['state'] == 'stack update in progress'
+        assert status['summary'].startswith(
+            'stack update in progress (prepare interrupted at ')
+    _wait_for('Heat to end the update',
+              lambda: _stack_status(lab) == 'UPDATE_COMPLETE')
+    status = lab.ffu_status(config_dir)
+    assert status['state'] == 'prepare interrupted'
+    assert status['next_step'].startswith(
+        'openstack overcloud ffwd-upgrade prepare (again')
+    # The earlier stack's state, whole, beside the new one's.
+    aside_dir = os.path.join(config_dir, run_state.RUN_DIR,
+                             history.PREVIOUS_DIR)
+    [aside] = os.listdir(aside_dir)
+    assert aside.endswith('-stack-an-earlier-stack')
+    assert sorted(os.listdir(os.path.join(aside_dir, aside))) == [
+        name for name in earlier if name != run_state.LOCK_FILE]
+    assert lab.ffu_status(prepared.config_dir)['state'] != \
+        'not prepared'  # the stack is prepared, as it was
 
 
 def test_sshd_killed_during_the_run_stops_it_cleanly(prepared):

@@ -293,7 +293,8 @@ def test_ffu_status_of_a_stack_never_prepared(lab, tmp_path):
     assert status['stack_status'] == 'CREATE_COMPLETE'
     assert status['state'] == 'not prepared'
     assert status['next_step'] == 'openstack overcloud ffwd-upgrade prepare'
-    assert status['prepared'] is False and status['converged'] is False
+    assert status['prepared_at'] == status['converged_at'] == ''
+    assert status['run_phases'] == {}
     assert status['plan_plays'] == status['plays_done'] == 0
     assert status['run_status'] == 'none' and status['commits'] == []
     assert not os.path.exists(config_dir), 'status created the config dir'

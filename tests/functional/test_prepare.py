@@ -42,7 +42,9 @@ def test_ffu_status_of_the_prepared_stack(prepared):
     status = prepared.lab.ffu_status(prepared.config_dir)
     assert status['state'] == 'prepared'
     assert status['next_step'] == 'openstack overcloud ffwd-upgrade run'
-    assert status['prepared'] is True and status['converged'] is False
+    assert status['prepared_at'] and status['converged_at'] == ''
+    assert all(phase['nodes_done'] == 0 and phase['last_at'] == ''
+               for phase in status['run_phases'].values())
     assert status['fixes_applied'] == 4
     assert [commit.split(' ', 1)[1] for commit in status['commits']] == [
         'FFU plan and inventory of stack overcloud',

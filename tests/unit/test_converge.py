@@ -153,9 +153,28 @@ def test_converge_with_force_goes_on_and_says_what_was_skipped(
     result = converge.converge(_heat(), _options(templates, config_dir,
                                                  force=True))
     assert result.skipped_plays == PLAN_IDS[5:]
+    assert result.nodes_left == {
+        'c-0': ['upgrade', 'deploy', 'post-upgrade'],
+        'c-1': ['upgrade', 'deploy', 'post-upgrade']}
+    assert result.never_ran == '2 nodes never ran upgrade, deploy, ' \
+        'post-upgrade'
     update.assert_called_once()
     with open(_record_path(config_dir)) as source:
-        assert json.load(source)['skipped_plays'] == PLAN_IDS[5:]
+        record = json.load(source)
+    assert record['skipped_plays'] == PLAN_IDS[5:]
+    assert record['nodes_left'] == result.nodes_left
+    assert record['forced'].startswith('not every node has been through')
+
+
+def test_converge_with_force_says_why_once(templates, config_dir, update,
+                                          caplog):
+    """The command checks the run before its question and hands what it
+    found to converge: one warning."""
+    _incomplete_run(config_dir)
+    options = _options(templates, config_dir, force=True)
+    run_check = converge.check_run(options)
+    converge.converge(_heat(), options, run_check=run_check)
+    assert caplog.text.count('Converging with --force, although') == 1
 
 
 def test_converge_with_force_goes_past_a_corrupted_journal(
@@ -359,7 +378,7 @@ def test_converge_record_is_written_owner_only(templates, config_dir,
         record = json.load(source)
     assert record.pop('converged')
     assert record == {'stack': 'overcloud', 'deploy_steps_type': REAL_STEPS,
-                      'skipped_plays': []}
+                      'skipped_plays': [], 'forced': '', 'nodes_left': {}}
 
 
 def test_converge_refuses_deploy_steps_left_noop(templates, config_dir,

@@ -74,3 +74,14 @@ def test_symlinks_are_not_followed(config_dir, tmp_path):
 
 def test_a_missing_config_dir_is_nothing_to_check(tmp_path):
     assert files.check_private(str(tmp_path / 'nowhere')) == []
+
+
+def test_a_config_dir_that_cannot_be_made_is_said_with_what_to_do():
+    """Under /proc nothing can be made: not a raw [Errno 2]."""
+    from tripleo_ffu.workflow import config_download
+    with pytest.raises(errors.WorkflowError) as raised:
+        config_download.prepare_dir('/proc/tripleo-ffu/config')
+    assert str(raised.value) == (
+        'cannot create /proc/tripleo-ffu/config (No such file or directory): '
+        'the config dir must be a directory you can write to; give another '
+        '--config-dir (default ~/tripleo-ffu/<stack>)')

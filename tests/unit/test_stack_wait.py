@@ -1,6 +1,9 @@
 """Waiting for a stack update: Heat's events, or a stall said plainly."""
 
+import os
+import signal
 import threading
+import time
 import types
 from unittest import mock
 
@@ -80,3 +83,29 @@ def test_a_server_error_of_heat_is_waited_through():
     with mock.patch('tripleoclient.utils.wait_for_stack_ready',
                     side_effect=wait), _events(['e1'] * 100):
         assert overcloud_stack._wait(None, STACK, 'e0', 1) is True
+
+
+@pytest.mark.parametrize('signum, name, code', [
+    (signal.SIGINT, 'SIGINT', 130), (signal.SIGTERM, 'SIGTERM', 143)])
+def test_a_signal_while_waiting_says_heat_goes_on(signum, name, code):
+    """Ctrl-C or a kill during the wait: one line with what goes on and
+    what to run once it ends; the handlers are put back."""
+    heat = mock.Mock()
+    before = signal.getsignal(signal.SIGTERM)
+
+    def wait_for_ever(*args):
+        os.kill(os.getpid(), signum)
+        time.sleep(30)
+    with mock.patch.object(overcloud_stack, '_wait',
+                           side_effect=wait_for_ever), _events(['e0']):
+        with pytest.raises(errors.Interrupted) as raised:
+            overcloud_stack.update(heat, STACK, {}, {}, {}, 10,
+                                   then='run prepare again')
+    assert str(raised.value) == (
+        '%s: stopped waiting for the update of stack overcloud, but Heat '
+        'goes on with it; watch it with `openstack stack event list '
+        'overcloud --follow` (or `openstack stack show overcloud -c '
+        'stack_status`), and once it ends, run prepare again' % name)
+    assert raised.value.exit_code == code
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

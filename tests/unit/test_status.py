@@ -332,8 +332,9 @@ def test_get_lets_other_errors_through():
 
 # status
 
-FIELDS = ['stack', 'stack_status', 'state', 'next_step', 'prepared',
-          'converged', 'config_dir', 'config_private', 'commits',
+FIELDS = ['stack', 'stack_status', 'state', 'summary', 'next_step',
+          'prepared_at', 'run_phases', 'converged_at', 'config_dir',
+          'config_private', 'commits',
           'fixes_applied',
           'plan_plays', 'plan_tasks', 'run_status', 'run_limit',
           'plays_done', 'plays_failed', 'plays_pending', 'roles', 'nodes',
@@ -356,10 +357,13 @@ def test_status_of_a_failed_run(planned):
         ('stack', 'overcloud'),
         ('stack_status', 'UPDATE_COMPLETE'),
         ('state', 'failed'),
+        ('summary', 'run failed at %s (play ocata-1)'
+                    % journal.data['updated']),
         ('next_step', 'fix the failure, then openstack overcloud '
                       'ffwd-upgrade run --resume'),
-        ('prepared', True),
-        ('converged', False),
+        ('prepared_at', ''),
+        ('run_phases', {}),
+        ('converged_at', ''),
         ('config_dir', planned),
         ('config_private', True),
         ('commits', [
@@ -390,9 +394,10 @@ def test_status_of_a_stack_never_prepared(tmp_path):
     assert list(report) == FIELDS
     assert report == dict(
         stack='overcloud', stack_status='UPDATE_COMPLETE',
-        state='not prepared',
+        state='not prepared', summary='not prepared',
         next_step='openstack overcloud ffwd-upgrade prepare',
-        prepared=False, converged=False, config_dir=config_dir,
+        prepared_at='', run_phases={}, converged_at='',
+        config_dir=config_dir,
         config_private=True, commits=[],
         fixes_applied=None, plan_plays=0, plan_tasks=0, run_status='none',
         run_limit='', plays_done=0, plays_failed=0, plays_pending=0,
@@ -449,8 +454,10 @@ def test_status_after_converge(planned):
     write_run(planned, done=PLAN_IDS)
     status.record_converge(planned, {'stack': 'overcloud'})
     report = status.status(fake_heat(CONVERGED), 'overcloud', planned)
-    assert (report['state'], report['prepared'], report['converged']) == (
-        'converged', False, True)
+    converged_at = report['converged_at']
+    assert converged_at
+    assert (report['state'], report['summary']) == (
+        'converged', 'converged at %s' % converged_at)
     assert report['next_step'] == (
         'nothing: the fast-forward upgrade is finished')
 
@@ -459,7 +466,7 @@ def test_status_a_converge_record_of_a_stack_prepared_again(planned):
     write_run(planned, done=PLAN_IDS)
     status.record_converge(planned, {'stack': 'overcloud'})
     report = status.status(fake_heat(PREPARED), 'overcloud', planned)
-    assert (report['state'], report['converged']) == ('upgraded', False)
+    assert report['state'] == 'upgraded'
 
 
 def test_status_of_an_unknown_stack(config_dir):
@@ -473,7 +480,7 @@ def test_status_of_a_tht_stack_never_prepared(tmp_path):
     """Only the deploy steps tell: THT maps role tasks to nothing."""
     config_dir = str(tmp_path / 'nowhere')
     report = status.status(fake_heat(THT_DEFAULTS), 'overcloud', config_dir)
-    assert (report['state'], report['prepared']) == ('not prepared', False)
+    assert (report['state'], report['prepared_at']) == ('not prepared', '')
 
 
 def test_status_of_a_converge_that_failed_its_check(planned):

@@ -176,6 +176,12 @@ class _Command(command.Command):
         self.app.stderr.write(line + '\n')
         self.app.stderr.flush()
 
+    def _interrupted(self, exc):
+        """A signal stopped the command: its one line, and the signal's
+        exit code."""
+        self._note(str(exc))
+        return exc.exit_code
+
     @staticmethod
     def _config_dir(parsed_args, settings):
         """The config dir, after --stack is checked to be a plain name
@@ -267,6 +273,8 @@ class Prepare(_Command):
             result = prepare.prepare(
                 self.app.client_manager.orchestration, options,
                 report=self._say, log=self.log)
+        except errors.Interrupted as exc:
+            return self._interrupted(exc)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         self._summary(result, parsed_args.stack)
@@ -466,6 +474,7 @@ class Run(_Command):
                 options = self._whole_options(options)
             if options.ssh_key:
                 prepare.check_ssh_key(options.ssh_key)
+            self._check_owner(parsed_args.stack, config_dir)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         # A run limited to some nodes asks nothing, as upstream's upgrade
@@ -480,6 +489,30 @@ class Run(_Command):
             raise exceptions.CommandError(str(exc))
         self._summary(result)
         return result.exit_code
+
+    def _check_owner(self, stack_name, config_dir):
+        """The config dir's state is the stack's: checked when Heat
+        answers (the run itself needs no Heat)."""
+        from tripleo_ffu.workflow import errors
+        from tripleo_ffu.workflow import history
+        from tripleo_ffu.workflow import stack
+        if not history.owner(config_dir):
+            return
+        try:
+            found = stack.get(self.app.client_manager.orchestration,
+                              stack_name)
+        except Exception as exc:
+            # No credentials (keystoneauth's errors) or no Heat.
+            if not (isinstance(exc, (errors.WorkflowError,
+                                     exceptions.ClientException,
+                                     exceptions.CommandError)) or
+                    stack.unreachable(exc)):
+                raise
+            self.log.warning('Cannot check that %s holds the state of stack '
+                             '%s (%s): going on', config_dir, stack_name,
+                             exc)
+            return
+        history.check_owner(config_dir, found)
 
     def _unfinished(self, journal):
         """Without --resume, the operator chooses (or is told how to)."""
@@ -514,6 +547,10 @@ class Run(_Command):
         if result.status == 'failed':
             say(_('Fix the cause, then: openstack overcloud ffwd-upgrade run '
                   '--resume'))
+        elif result.status == 'interrupted':
+            say(_('Interrupted: the plays done are recorded, the one cut '
+                  'short runs again; go on with: openstack overcloud '
+                  'ffwd-upgrade run --resume'))
         elif result.left is not None and result.status in (
                 'complete', 'nothing to do'):
             self._left(result)
@@ -587,10 +624,11 @@ class Converge(_Command):
             if options.ssh_key:
                 prepare.check_ssh_key(options.ssh_key)
             # Refused before the question, not after the operator's yes.
-            converge.check_run(options)
+            converge.check_owner(heat, options)
+            run_check = converge.check_run(options)
             if parsed_args.dry_run:
                 converge.check(heat, options, report=self._say,
-                               dry_run=True)
+                               dry_run=True, run_check=run_check)
                 self._say(_('Dry run: the inputs, stack %s and the run are '
                             'fine; nothing was changed') % parsed_args.stack)
                 return
@@ -601,7 +639,9 @@ class Converge(_Command):
                        % parsed_args.stack, self.log)
         try:
             result = converge.converge(heat, options, report=self._say,
-                                       log=self.log)
+                                       log=self.log, run_check=run_check)
+        except errors.Interrupted as exc:
+            return self._interrupted(exc)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         self._summary(result, parsed_args.stack)
@@ -609,10 +649,10 @@ class Converge(_Command):
     def _summary(self, result, stack_name):
         say = self._say
         say('')
-        if result.skipped_plays:
-            say(_('Converged with --force: %d play(s) of the run were not '
-                  'done: %s') % (len(result.skipped_plays),
-                                 ', '.join(result.skipped_plays)))
+        if result.never_ran:
+            say(_('Converged by force: %s (the plays not done: %s)')
+                % (result.never_ran, ', '.join(result.skipped_plays) or
+                   'unknown'))
         say(_('Deploy steps: %(count)d resource(s), now %(type)s (no '
               'longer OS::Heat::None)')
             % {'count': result.deploy_steps_resources,
@@ -634,8 +674,29 @@ class Converge(_Command):
             say('  %6.1f s  %s' % (seconds, name))
         if result.credentials:
             say(_('Credentials: %s') % result.credentials)
+        if result.never_ran:
+            say(_('Next: those nodes are not upgraded; openstack overcloud '
+                  'ffwd-upgrade prepare, then run and converge again (status '
+                  '--stack %s says the same)') % stack_name)
+            return
         say(_('Next: openstack overcloud ffwd-upgrade status --stack %s')
             % stack_name)
+
+
+class PhasesColumn(columns.FormattableColumn):
+    """status' run_phases: a line per phase in a table, the mapping in
+    JSON and YAML."""
+
+    def human_readable(self):
+        return '\n'.join(
+            '%s: %d of %d nodes%s' % (
+                phase, run['nodes_done'], run['nodes'],
+                ', last at %s' % run['last_at'] if run['last_at']
+                else ', never run')
+            for phase, run in self._value.items())
+
+    def machine_readable(self):
+        return dict(self._value)
 
 
 class NodesColumn(columns.FormattableColumn):
@@ -703,6 +764,7 @@ class Status(command.ShowOne):
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         report['commits'] = format_columns.ListColumn(report['commits'])
+        report['run_phases'] = PhasesColumn(report['run_phases'])
         report['roles'] = RolesColumn(report['roles'])
         report['nodes'] = NodesColumn(report['nodes'])
         return tuple(report), tuple(report.values())

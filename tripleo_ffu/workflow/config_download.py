@@ -26,12 +26,15 @@ GITIGNORE = '\n'.join([
 
 
 def prepare_dir(config_dir):
-    with files.private_umask():
-        os.makedirs(config_dir, mode=0o700, exist_ok=True)
-        ignore = os.path.join(config_dir, '.gitignore')
-        if not os.path.exists(ignore):
-            with open(ignore, 'w') as out:
-                out.write(GITIGNORE)
+    files.make_dirs(config_dir)
+    ignore = os.path.join(config_dir, '.gitignore')
+    if not os.path.exists(ignore):
+        try:
+            files.write_private(ignore, GITIGNORE)
+        except OSError as exc:
+            raise WorkflowError(
+                'cannot write in the config dir %s (%s): give a --config-dir '
+                'you can write to' % (config_dir, exc.strerror or exc))
 
 
 def _queens_config_class():

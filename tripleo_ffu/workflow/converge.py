@@ -9,6 +9,7 @@ import os
 from tripleo_ffu.workflow import credentials
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import history
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import preview as preview_module
@@ -58,11 +59,24 @@ class Result:
     timings: list
     credentials: str = ''
     update_preview: preview_module.Preview = None
+    # A forced converge over an incomplete run: {node: phases it never
+    # ran} and the words of it ('' after a complete run).
+    nodes_left: dict = dataclasses.field(default_factory=dict)
+    never_ran: str = ''
+
+
+@dataclasses.dataclass
+class RunCheck:
+    """What converge found of the run: nothing missing, or (--force)
+    why it converges anyway, the plays not done and the nodes left."""
+    forced: str = ''
+    skipped_plays: list = dataclasses.field(default_factory=list)
+    nodes_left: dict = dataclasses.field(default_factory=dict)
 
 
 def check_run(options):
     """Every node through every phase in a complete run after the last
-    prepare, or (with --force) the plays that are not done."""
+    prepare, or (with --force) what is not done, said once."""
     try:
         summary = status.check_run_complete(options.config_dir,
                                             options.stack)
@@ -71,30 +85,39 @@ def check_run(options):
             raise
         LOG.warning('Converging with --force, although %s', exc)
         try:
-            return status.run_summary(options.config_dir,
-                                      options.stack).missing
+            summary = status.run_summary(options.config_dir, options.stack)
         except WorkflowError:  # a plan or journal that cannot be read
-            return []
+            return RunCheck(forced=str(exc))
+        return RunCheck(str(exc), summary.missing, summary.missing_nodes)
     skipped = summary.upgrade.undercloud_left() if summary.upgrade else []
     if skipped:
         LOG.warning('The undercloud\'s plays %s did not run: runs limited '
                     'with --roles, --nodes or --limit leave them out, as '
                     'upstream\'s did (a run with --limit undercloud runs '
                     'them)', ', '.join(skipped))
-    return []
+    return RunCheck()
 
 
-def check(heat, options, report=None, run=None, dry_run=False):
+def check_owner(heat, options):
+    """The config dir's state is the stack's (not an earlier stack's of
+    the same name)."""
+    history.check_owner(options.config_dir,
+                        overcloud_stack.get(heat, options.stack))
+
+
+def check(heat, options, report=None, run=None, dry_run=False,
+          run_check=None):
     """What converge checks before it changes anything (all of
     --dry-run, which repairs nothing either): the inputs, the stack and
-    the run."""
+    the run (unless run_check, check_run's, is given)."""
     run = run or steps.Steps(report)
     with run.step('Checking the stack, the inputs and the run'):
         environments.check_inputs(options)
         stack = overcloud_stack.find(heat, options.stack)
+        history.check_owner(options.config_dir, stack)
         files.check_private(options.config_dir, repair=not dry_run)
-        skipped = check_run(options)
-    return stack, skipped
+        run_check = run_check or check_run(options)
+    return stack, run_check
 
 
 def check_nodes(options, say):
@@ -118,9 +141,9 @@ def check_nodes(options, say):
                     users='--overcloud-ssh-user and --overcloud-ssh-key')
 
 
-def converge(heat, options, report=None, log=None):
+def converge(heat, options, report=None, log=None, run_check=None):
     run = steps.Steps(report)
-    stack, skipped = check(heat, options, run=run)
+    stack, run_check = check(heat, options, run=run, run_check=run_check)
     with run_state.Lock(options.config_dir, 'ffwd-upgrade converge'):
         with run.step('Checking that every node answers'):
             check_nodes(options, run.report)
@@ -139,22 +162,28 @@ def converge(heat, options, report=None, log=None):
                 passwords_module.stack_parameters(heat, stack),
                 options.allow, run.report)
         with run.step('Updating stack %s (deploy steps back to their real '
-                      'types)' % stack.stack_name):
+                      'types)' % stack.stack_name), \
+                history.stack_update(options.config_dir, 'converge', stack):
             overcloud_stack.update(
                 heat, stack, *fields, options.timeout,
                 advice='the upgrade itself is done; fix the cause and run '
-                       'converge again', stall_minutes=options.stall_minutes)
+                       'converge again', stall_minutes=options.stall_minutes,
+                then='run the same converge again (it checks the stack and '
+                     'records the converge)')
         with run.step('Checking the converged stack'):
             result = _check_converged(heat, stack, fields)
         rc = credentials.step(run, options, lambda: overcloud_stack.outputs(
             heat, stack.id), stack.stack_name)
-        status.record_converge(options.config_dir, {
-            'stack': stack.stack_name,
-            'deploy_steps_type': result['deploy_steps_type'],
-            'skipped_plays': skipped})
-    return Result(skipped_plays=skipped, timings=run.timings,
-                  credentials=rc, update_preview=update_preview,
-                  **result)
+        record = {'stack': stack.stack_name,
+                  'deploy_steps_type': result['deploy_steps_type'],
+                  'skipped_plays': run_check.skipped_plays,
+                  'forced': run_check.forced,
+                  'nodes_left': run_check.nodes_left}
+        status.record_converge(options.config_dir, record)
+    return Result(skipped_plays=run_check.skipped_plays,
+                  timings=run.timings, nodes_left=run_check.nodes_left,
+                  never_ran=history.converge_words(record), credentials=rc,
+                  update_preview=update_preview, **result)
 
 
 def _check_converged(heat, stack, fields):

@@ -17,6 +17,20 @@ def private_umask():
         os.umask(old)
 
 
+def make_dirs(path):
+    """path and its parents, owner-only; one clear error when they
+    cannot be made (a read-only or pseudo filesystem, no permission)."""
+    from tripleo_ffu.workflow.errors import WorkflowError
+    try:
+        with private_umask():
+            os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise WorkflowError(
+            'cannot create %s (%s): the config dir must be a directory you '
+            'can write to; give another --config-dir (default '
+            '~/tripleo-ffu/<stack>)' % (path, exc.strerror or exc))
+
+
 def make_private(top):
     """Directories 0700, files 0600, all the way down (git included)."""
     for root, dirs, names in os.walk(top):

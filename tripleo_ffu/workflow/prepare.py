@@ -9,6 +9,7 @@ from tripleo_ffu.workflow import credentials
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import history
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import passwords as passwords_module
@@ -144,6 +145,12 @@ def prepare(heat, options, report=None, log=None):
 
 def _prepare(heat, stack, roles, options, run, log):
     commits = []
+    aside = history.claim(options.config_dir, stack)
+    if aside:
+        run.report('%s held the upgrade state of an earlier stack %s (the '
+                   'stack was deleted and deployed again): moved aside to '
+                   '%s (kept)' % (options.config_dir, stack.stack_name,
+                                  aside))
     with run.step('Building the environments and the passwords'):
         out_dir = os.path.join(options.config_dir, environments.GENERATED_DIR)
         on_stack = passwords_module.stack_parameters(heat, stack)
@@ -155,12 +162,16 @@ def _prepare(heat, stack, roles, options, run, log):
     with run.step('Previewing the update'):
         preview = preview_module.run(heat, stack, fields, roles, passwords,
                                      on_stack, options.allow, run.report)
-    with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name):
-        overcloud_stack.update(heat, stack, *fields, options.timeout,
-                               stall_minutes=options.stall_minutes)
+    with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name), \
+            history.stack_update(options.config_dir, 'prepare', stack):
+        overcloud_stack.update(
+            heat, stack, *fields, options.timeout,
+            stall_minutes=options.stall_minutes,
+            then='run the same prepare again (the config is downloaded '
+                 'after the update)')
     # The stack has the new outputs: a run before this is stale for
     # converge.
-    run_state.record_prepare(options.config_dir)
+    run_state.record_prepare(options.config_dir, stack.id)
     # The updated stack, read once by the download and the inventory.
     updated = overcloud_stack.FetchedOnce(heat)
     with run.step('Downloading the config into %s' % options.config_dir):
@@ -202,6 +213,7 @@ def _prepare(heat, stack, roles, options, run, log):
                           inventory.checks_host_keys(built,
                                                      stack.stack_name),
                           ssh_user=options.ssh_user)
+    run_state.record_prepared(options.config_dir)
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
                   inventory.host_key_checking(built, stack.stack_name),

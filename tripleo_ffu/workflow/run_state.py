@@ -21,8 +21,7 @@ CONVERGE_FILE = 'converge.json'
 
 def run_dir(config_dir):
     path = os.path.join(config_dir, RUN_DIR)
-    with files.private_umask():
-        os.makedirs(path, exist_ok=True)
+    files.make_dirs(path)
     return path
 
 
@@ -299,10 +298,11 @@ def prepare_count(config_dir):
         return 0
 
 
-def record_prepare(config_dir):
-    """A prepare begins to change the stack: runs before it are stale for
-    converge. After a converge, a prepare begins a new upgrade: the last
-    one's journal, node record and converge record are kept aside."""
+def record_prepare(config_dir, stack_id=None):
+    """A prepare updated the stack (of id stack_id): runs before it are
+    stale for converge. After a converge, a prepare begins a new upgrade:
+    the last one's journal, node record and converge record are kept
+    aside."""
     directory = run_dir(config_dir)
     if os.path.exists(os.path.join(directory, CONVERGE_FILE)):
         stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
@@ -314,5 +314,15 @@ def record_prepare(config_dir):
                                               % (base, stamp, ext)))
     count = prepare_count(config_dir) + 1
     files.write_private(os.path.join(directory, PREPARE_FILE), json.dumps(
-        {'count': count, 'at': now()}) + '\n')
+        {'count': count, 'at': now(), 'stack_id': stack_id}) + '\n')
     return count
+
+
+def record_prepared(config_dir):
+    """The prepare recorded last ended: the config, plan and inventory
+    are there (status's prepared_at)."""
+    path = os.path.join(run_dir(config_dir), PREPARE_FILE)
+    with open(path) as source:
+        record = json.load(source)
+    record['done'] = now()
+    files.write_private(path, json.dumps(record) + '\n')

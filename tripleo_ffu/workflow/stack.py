@@ -2,10 +2,12 @@
 
 import contextlib
 import logging
+import signal
 import sys
 import time
 
 from tripleo_ffu.workflow import secrets
+from tripleo_ffu.workflow.errors import Interrupted
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
@@ -163,11 +165,13 @@ def last_event_id(heat, stack):
 
 def update(heat, stack, template, files, environment, timeout_minutes,
            advice='nothing was run on the nodes; fix the cause and run '
-                  'prepare again', stall_minutes=60):
+                  'prepare again', stall_minutes=60,
+           then='run the same command again'):
     """Update the stack (Heat's PATCH, as upstream's deploy: a parameter
     no environment gives keeps the stack's value, hidden ones included)
     and wait, printing Heat's events as they come; advice ends the
-    message of a failed update."""
+    message of a failed update, then says what to run once an update the
+    operator stopped waiting for (SIGINT, SIGTERM) has ended."""
     from heatclient import exc as heat_exc
     marker = last_event_id(heat, stack)
     try:
@@ -178,7 +182,16 @@ def update(heat, stack, template, files, environment, timeout_minutes,
         raise WorkflowError('Heat refused the update of %s: %s; the stack '
                             'is unchanged' % (stack.stack_name, exc))
     try:
-        ready = _wait(heat, stack, marker, stall_minutes)
+        with _signals_stop_waiting():
+            ready = _wait(heat, stack, marker, stall_minutes)
+    except _Stopped as stopped:
+        raise Interrupted(
+            '%s: stopped waiting for the update of stack %s, but Heat goes '
+            'on with it; watch it with `openstack stack event list %s '
+            '--follow` (or `openstack stack show %s -c stack_status`), and '
+            'once it ends, %s' % (
+                signal.Signals(stopped.signum).name, stack.stack_name,
+                stack.stack_name, stack.stack_name, then), stopped.signum)
     except Exception as exc:
         if not unreachable(exc):
             raise
@@ -191,6 +204,33 @@ def update(heat, stack, template, files, environment, timeout_minutes,
         raise WorkflowError('stack update of %s failed:%s\n%s'
                             % (stack.stack_name, failures(heat, stack.id),
                                advice))
+
+
+class _Stopped(BaseException):
+    """Like KeyboardInterrupt: no `except Exception` on the way catches
+    it."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_stop_waiting():
+    """SIGINT and SIGTERM end the wait (Heat's update goes on)."""
+    def stop(signum, frame):
+        raise _Stopped(signum)
+    previous = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, stop)
+    except ValueError:
+        pass  # not the main thread: the signals stay as they were
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _wait(heat, stack, marker, stall_minutes):

@@ -12,6 +12,7 @@ from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import history
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
@@ -37,6 +38,16 @@ NEXT = {
     'upgraded': 'openstack overcloud ffwd-upgrade converge',
     'converging': 'wait for converge to end',
     'converged': 'nothing: the fast-forward upgrade is finished',
+    'converged by force': 'openstack overcloud ffwd-upgrade prepare, then '
+                          'run and converge: the nodes left never went '
+                          'through those phases',
+    'stack update in progress': 'wait for Heat to end the update '
+                                '(openstack stack event list <stack> '
+                                '--follow), then status again',
+    'prepare interrupted': 'openstack overcloud ffwd-upgrade prepare (again: '
+                           'the config is downloaded after the update)',
+    'converge interrupted': 'openstack overcloud ffwd-upgrade converge '
+                            '(again: it checks and records the converge)',
 }
 
 
@@ -234,6 +245,30 @@ def _state(prepared, summary, holder, converged):
     return 'upgraded' if run_complete else 'partly run'
 
 
+def _truth(state, stack, update, converge_record):
+    """What _state cannot see, and the state in a line: a stack update
+    an interrupted command left to Heat, a converge forced over an
+    incomplete run. Returns (state, summary)."""
+    if state not in BUSY.values() and update and \
+            update.get('stack_id') in (None, stack.id):
+        command, at = update.get('command', '?'), update['interrupted']
+        if stack.stack_status.endswith('_IN_PROGRESS'):
+            return 'stack update in progress', (
+                'stack update in progress (%s interrupted at %s)'
+                % (command, at))
+        return '%s interrupted' % command, (
+            '%s interrupted at %s; Heat ended its stack update (%s)'
+            % (command, at, stack.stack_status))
+    if state == 'converged':
+        words = history.converge_words(converge_record)
+        if converge_record.get('forced'):
+            return 'converged by force', 'converged by force at %s%s' % (
+                converge_record.get('converged', '?'),
+                '; %s' % words if words else '')
+        return state, 'converged at %s' % converge_record.get('converged')
+    return state, state
+
+
 def _next(state, summary, stack_name):
     """The next command; for a partly run upgrade, the next run for the
     nodes left (after the fast-forward phase on every node, the control
@@ -242,6 +277,15 @@ def _next(state, summary, stack_name):
     if state != 'partly run' or not left:
         return NEXT[state]
     return batch.next_runs(summary.upgrade, left)[0]
+
+
+def _run_line(line, journal):
+    """A failed or interrupted run's line says when and where."""
+    if line in ('failed', 'interrupted') and journal is not None:
+        return 'run %s at %s (play %s)' % (
+            line, journal.data.get('updated', '?'),
+            journal.first_unfinished())
+    return line
 
 
 def _nodes(summary):
@@ -277,13 +321,17 @@ def _roles(nodes):
 def status(heat, stack_name, config_dir):
     """{field: value} for the status command, in display order."""
     stack = overcloud_stack.get(heat, stack_name)
+    history.check_owner(config_dir, stack)
     exposed = files.check_private(config_dir, repair=False)
     prepared = overcloud_stack.deploy_steps_are_noop(
         overcloud_stack.registry(heat, stack))
     summary = run_summary(config_dir, stack_name)
     holder = run_state.Lock.holder(config_dir)
-    converged = not prepared and _converge_record(config_dir) is not None
-    state = _state(prepared, summary, holder, converged)
+    converge_record = _converge_record(config_dir)
+    converged = not prepared and converge_record is not None
+    state, line = _truth(_state(prepared, summary, holder, converged), stack,
+                         history.update_left(config_dir, holder),
+                         converge_record or {})
     commits, fixes = _commits(config_dir)
     journal = summary.journal
     nodes = _nodes(summary)
@@ -291,9 +339,11 @@ def status(heat, stack_name, config_dir):
         'stack': stack.stack_name,
         'stack_status': stack.stack_status,
         'state': state,
+        'summary': _run_line(line, journal),
         'next_step': _next(state, summary, stack_name),
-        'prepared': prepared,
-        'converged': converged,
+        'prepared_at': history.prepared_at(config_dir),
+        'run_phases': history.run_phases(summary, nodes),
+        'converged_at': (converge_record or {}).get('converged') or '',
         'config_dir': config_dir,
         'config_private': not exposed,
         'commits': commits,

@@ -67,8 +67,11 @@ class TestConverge(_CommandTest):
 
     def setUp(self):
         super().setUp()
+        self.run_check = converge.RunCheck()
         self.check_run = self.useFixture(fixtures.MockPatchObject(
-            converge, 'check_run', return_value=[])).mock
+            converge, 'check_run', return_value=self.run_check)).mock
+        self.check_owner = self.useFixture(fixtures.MockPatchObject(
+            converge, 'check_owner')).mock
         self.converge = self.useFixture(fixtures.MockPatchObject(
             converge, 'converge', return_value=_result())).mock
         self.cmd = ffwd_upgrade.Converge(self.app, None)
@@ -76,9 +79,11 @@ class TestConverge(_CommandTest):
     def _options(self):
         self.converge.assert_called_once_with(
             self.app.client_manager.orchestration, mock.ANY,
-            report=self.cmd._say, log=self.cmd.log)
+            report=self.cmd._say, log=self.cmd.log, run_check=self.run_check)
         options = self.converge.call_args.args[1]
         self.check_run.assert_called_once_with(options)
+        self.check_owner.assert_called_once_with(
+            self.app.client_manager.orchestration, options)
         return options
 
     # Parsing
@@ -286,13 +291,31 @@ class TestConverge(_CommandTest):
         self.assertNotIn('--force', out)
         self.assertNotIn('WARNING', out)
 
-    def test_summary_names_the_plays_force_skipped(self):
-        self.converge.return_value = _result(
-            skipped=['deploy-0', 'post-upgrade-0'])
+    def test_summary_names_the_nodes_and_plays_force_skipped(self):
+        result = _result(skipped=['deploy-0', 'post-upgrade-0'])
+        result.nodes_left = {'n-0': ['deploy', 'post-upgrade']}
+        result.never_ran = '1 node never ran deploy, post-upgrade'
+        self.converge.return_value = result
         self._take_action(['--templates', TEMPLATES, '--force', '--yes'])
-        self.assertIn('Converged with --force: 2 play(s) of the run were '
-                      'not done: deploy-0, post-upgrade-0\n',
-                      self.app.stdout.getvalue())
+        out = self.app.stdout.getvalue()
+        self.assertIn('Converged by force: 1 node never ran deploy, '
+                      'post-upgrade (the plays not done: deploy-0, '
+                      'post-upgrade-0)\n', out)
+        self.assertIn('Next: those nodes are not upgraded; openstack '
+                      'overcloud ffwd-upgrade prepare, then run and converge '
+                      'again', out)
+        self.assertNotIn('Next: openstack overcloud ffwd-upgrade status', out)
+
+    def test_interrupted_update_says_its_line_and_exits_with_the_signal(
+            self):
+        self.converge.side_effect = errors.Interrupted(
+            'SIGINT: stopped waiting for the update of stack overcloud, but '
+            'Heat goes on with it', 2)
+        code = self._take_action(['--templates', TEMPLATES, '--yes'])
+        self.assertEqual(130, code)
+        self.assertEqual('SIGINT: stopped waiting for the update of stack '
+                         'overcloud, but Heat goes on with it\n',
+                         self.app.stderr.getvalue())
 
     def test_summary_warns_of_replaced_and_deleted_resources(self):
         self.converge.return_value = _result(preview={
@@ -356,7 +379,11 @@ REPORT = {'stack': 'overcloud', 'state': 'partly run',
           'nodes': {'c-0': {'role': 'Controller', 'done': list(PHASES),
                             'left': []},
                     'n-0': {'role': 'Compute', 'done': ['ffu'],
-                            'left': list(PHASES[1:])}}}
+                            'left': list(PHASES[1:])}},
+          'run_phases': {'ffu': {'nodes_done': 2, 'nodes': 2,
+                                 'last_at': '2026-12-07T07:00:00+00:00'},
+                         'upgrade': {'nodes_done': 1, 'nodes': 2,
+                                     'last_at': ''}}}
 
 
 class TestStatus(_CommandTest):
@@ -398,6 +425,10 @@ class TestStatus(_CommandTest):
             'nothing\n'
             'n-0 (Compute): done ffu; left upgrade, deploy, post-upgrade',
             values[6].human_readable())
+        self.assertEqual(REPORT['run_phases'], values[7].machine_readable())
+        self.assertEqual(
+            'ffu: 2 of 2 nodes, last at 2026-12-07T07:00:00+00:00\n'
+            'upgrade: 1 of 2 nodes, never run', values[7].human_readable())
 
     def test_take_action_default_config_dir(self):
         self._take_action([])

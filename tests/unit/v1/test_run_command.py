@@ -27,8 +27,8 @@ def _result(status='complete', exit_code=0, failures=(), host_table=(),
                       left=left)
 
 
-class TestRun(utils.TestCommand):
-    """The run command: its options and what it hands the workflow."""
+class _RunCommandTest(utils.TestCommand):
+    """What the run command's tests share."""
 
     def setUp(self):
         super().setUp()
@@ -54,6 +54,10 @@ class TestRun(utils.TestCommand):
 
     def _take_action(self, args):
         return self.cmd.take_action(self._parse(args))
+
+
+class TestRun(_RunCommandTest):
+    """The run command: its options and what it hands the workflow."""
 
     # Parsing
 
@@ -508,3 +512,35 @@ class TestRun(utils.TestCommand):
             self.assertEqual(choice, self.cmd._unfinished(self._journal()))
         self.assertIn('[r]esume, [s]tart over or [a]bort? ',
                       self.app.stdout.getvalue())
+
+
+class TestRunOwner(_RunCommandTest):
+    """run works on the state of the stack prepare ran for."""
+
+    def setUp(self):
+        super().setUp()
+        import types
+        from tripleo_ffu.workflow import run_state
+        self.config_dir = self.useFixture(fixtures.TempDir()).path
+        run_state.record_prepare(self.config_dir, 'earlier-id')
+        self.heat = self.app.client_manager.orchestration = mock.Mock()
+        self.heat.stacks.get.return_value = types.SimpleNamespace(
+            id='new-id', stack_name='overcloud')
+
+    def test_the_state_of_an_earlier_stack_is_refused(self):
+        exc = self.assertRaises(exceptions.CommandError, self._take_action,
+                                ['--config-dir', self.config_dir, '--yes'])
+        self.assertIn('holds the upgrade state of an earlier stack overcloud '
+                      '(id earlier-id), not of the one deployed now (id '
+                      'new-id)', str(exc))
+        self.assertNotCalled(self.run)
+
+    def test_without_heat_the_run_goes_on_and_says_it(self):
+        from heatclient import exc as heat_exc
+        self.heat.stacks.get.side_effect = heat_exc.CommunicationError(
+            'refused')
+        with self.assertLogs(self.cmd.log, 'WARNING') as logs:
+            self._take_action(['--config-dir', self.config_dir, '--yes'])
+        self.assertIn('Cannot check that %s holds the state of stack '
+                      'overcloud' % self.config_dir, logs.output[0])
+        self.assertEqual(1, self.run.call_count)
