@@ -154,7 +154,11 @@ def ping(options, say, advice='nothing was run', users='--ssh-user and '
          '--ssh-key'):
     """Every node must answer before anything runs."""
     directory = run_state.run_dir(options.config_dir)
-    path = os.path.join(directory, PING_PLAYBOOK)
+    # Beside the plays (the config dir): Ansible applies the host_vars/
+    # and group_vars/ next to a playbook over the inventory's, so the
+    # check reaches each node at the address, port, user and key the
+    # plays use, whatever the inventory (prepare's or a static one).
+    path = os.path.join(options.config_dir, PING_PLAYBOOK)
     # A limited run pings the nodes of its limit (the undercloud too, for
     # --limit undercloud); another every node of the overcloud.
     files.write_private(path, yamlfile.dump([{
