@@ -29,6 +29,8 @@ def _prepare(tmp_path, update):
                        side_effect=update), \
             mock.patch('tripleo_ffu.workflow.stack.outputs',
                        return_value={}), \
+            mock.patch('tripleo_ffu.workflow.host_keys.read',
+                       return_value=''), \
             mock.patch('tripleo_ffu.workflow.config_download.download',
                        side_effect=Stop):
         with pytest.raises((Stop, errors.WorkflowError)):

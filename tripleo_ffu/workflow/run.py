@@ -14,6 +14,7 @@ from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
@@ -55,6 +56,9 @@ class Options:
     resume: bool = False
     verbosity: int = 0
     host_key_checking: bool = False
+    # The operator's word that nodes with no known host key may be
+    # reached unchecked (--accept-unchecked-hosts).
+    accept_unchecked_hosts: bool = False
     # A run limited to some nodes: upstream's --roles, --nodes or --limit
     # (limit_option says which) and its pattern; force lets computes go
     # before the control plane.
@@ -283,8 +287,10 @@ def run(options, say, unfinished_choice=None):
             '%s needs the plan (it records what each node went through): '
             'run without --playbook stack' % options.limit_option)
     inventory = check_prepared(options)
-    options.host_key_checking = inventory_module.checks_host_keys(
-        inventory, options.stack)
+    host_keys.refuse_unchecked(inventory, options.stack,
+                               options.accept_unchecked_hosts,
+                               '--accept-unchecked-hosts')
+    options.host_key_checking = host_keys.checks(inventory, options.stack)
     options.forks = options.forks or default_forks(
         len(inventory_module.hosts(inventory, options.stack)))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
@@ -303,8 +309,9 @@ def run(options, say, unfinished_choice=None):
                     return Result('nothing to do', 0, '', [], [], 0.0, [],
                                   upgrade.missing(), notes)
         ping(options, say)
-        say('Host keys: %s' % inventory_module.host_key_checking(
-            inventory, options.stack))
+        say('Host keys: %s' % host_keys.describe(
+            inventory, options.stack,
+            inventory_module.hosts(inventory, options.stack)))
         log_path = _log_path(options.config_dir)
         say('Ansible log: %s' % log_path)
         started = time.monotonic()
