@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test suite: unit tests, then functional tests that bring a real lab
-# (MariaDB, heat-all, sshd) up in a temporary directory. Installs what it
-# needs; extra arguments go to pytest.
+# The test suite: functional tests that bring a real lab (MariaDB,
+# heat-all, sshd) up in a temporary directory (tests/functional sorts
+# first), then unit tests. Installs what it needs; extra arguments go to
+# pytest.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tools/ensure-venv.sh"

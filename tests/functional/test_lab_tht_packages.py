@@ -69,10 +69,14 @@ def test_the_ffu_of_the_overcloud_from_tht(tmp_path):
             '127.0.2.1', '127.0.3.1']
         upgrade = report['upgrade_arguments'] + [
             '--config-dir', config_dir, '--yes']
-        lab.openstack('overcloud', 'ffwd-upgrade', 'prepare', *upgrade,
-                      '--overcloud-ssh-user', report['ssh_user'],
-                      '--overcloud-ssh-key', report['ssh_key'],
-                      timeout=1800)
+        prepared = lab.openstack(
+            'overcloud', 'ffwd-upgrade', 'prepare', *upgrade,
+            '--overcloud-ssh-user', report['ssh_user'],
+            '--overcloud-ssh-key', report['ssh_key'], timeout=1800)
+        # THT's own SshHostPubKeyDeployment gave each node's key (the
+        # lab's agent answers it as a node's agent would): run checks them.
+        assert "Host keys: checked on 2 of 2 nodes against the stack's " \
+            "keys" in prepared.stdout
         lab.openstack('overcloud', 'ffwd-upgrade', 'run', '--config-dir',
                       config_dir, '--yes', timeout=3600)
         nodes = {node['hostname']: node for node in lab.status()['nodes']}

@@ -10,6 +10,7 @@ import yaml
 
 from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
 from tests.functional.conftest import BIN
 from tests.functional.conftest import LEGACY_SETTINGS
@@ -56,18 +57,27 @@ def test_ffu_status_of_the_prepared_stack(prepared):
 
 
 def test_host_keys_are_checked_against_the_stacks(prepared):
-    assert "Host keys: checked against the stack's SshKnownHosts (" \
+    """Each node's key, as its SshHostPubKey gave the newton stack (read
+    before the update, which maps those resources to OS::Heat::None)."""
+    assert "Host keys: checked on 5 of 5 nodes against the stack's keys" \
         in prepared.result.stdout
     with open(os.path.join(prepared.config_dir,
                            'tripleo-ansible-inventory.yaml')) as source:
-        group = yaml.safe_load(source)['overcloud']['vars']
-    assert group['ansible_host_key_checking'] is True
+        built = yaml.safe_load(source)
+    assert built['overcloud']['vars']['ansible_host_key_checking'] is True
     known_hosts = os.path.join(prepared.config_dir, 'ssh_known_hosts')
-    assert 'UserKnownHostsFile=%s' % known_hosts in group[
-        'ansible_ssh_common_args']
-    with open(known_hosts) as written, \
-            open(prepared.lab.status()['known_hosts']) as lab_keys:
-        assert written.read() == lab_keys.read()
+    hosts = inventory.hosts(built, 'overcloud')
+    for role in ('Controller', 'Compute'):
+        for host, variables in built[role]['hosts'].items():
+            assert variables['ansible_ssh_common_args'] == (
+                '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes '
+                '-o HostKeyAlias=%s' % (known_hosts, host))
+    lab_ssh = os.path.dirname(prepared.lab.status()['known_hosts'])
+    with open(os.path.join(lab_ssh, 'ssh_host_ecdsa_key.pub')) as pub:
+        key = ' '.join(pub.read().split()[:2])
+    with open(known_hosts) as written:
+        assert written.read() == ''.join(
+            '%s %s\n' % (host, key) for host in sorted(hosts))
 
 
 def test_every_step_is_reported_with_its_time(prepared):

@@ -2,9 +2,13 @@
 
 import os
 
+from unittest import mock
+
 import pytest
 import yaml
 
+from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory
 from tests.unit import fakes
 
@@ -52,48 +56,86 @@ def test_written_inventory_is_private_yaml(tmp_path):
         assert yaml.safe_load(written) == built
 
 
-KNOWN = '[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbc\n'
+ECDSA = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY='
+# THT newton's known_hosts_entry of a node, and queens' (bracketed names).
+NEWTON = ('127.0.0.1,overcloud-controller-0.localdomain,'
+          'overcloud-controller-0 %s root@c0\n' % ECDSA)
+QUEENS = ('[127.0.0.1]*,[overcloud-novacompute-0.localdomain]*,'
+          '[overcloud-novacompute-0]* %s\n' % ECDSA)
 
 
-def _with_known_hosts(text):
-    outputs = fakes.outputs('/nodes')
-    outputs[inventory.KNOWN_HOSTS_OUTPUT] = text
-    return fakes.Heat(outputs)
+def _built(tmp_path, text):
+    path = str(tmp_path / host_keys.KNOWN_HOSTS_FILE)
+    return path, inventory.build(fakes.Heat(fakes.outputs('/nodes')),
+                                 'overcloud', 'stack', known_hosts_path=path,
+                                 stack_host_keys=text)
 
 
-def test_host_keys_from_the_stack_are_checked(tmp_path):
-    path = str(tmp_path / inventory.KNOWN_HOSTS_FILE)
-    built = inventory.build(_with_known_hosts('# keys\n' + KNOWN),
-                            'overcloud', 'stack', known_hosts_path=path)
-    group = built['overcloud']['vars']
-    assert group['ansible_host_key_checking'] is True
-    assert group['ansible_ssh_common_args'] == (
-        '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes' % path)
+def test_each_node_is_checked_against_its_own_key_from_the_stack(tmp_path):
+    path, built = _built(tmp_path, '# keys\n' + NEWTON + QUEENS)
+    assert built['overcloud']['vars']['ansible_host_key_checking'] is True
+    host = built['Controller']['hosts']['overcloud-controller-0']
+    assert host['ansible_ssh_common_args'] == (
+        '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes '
+        '-o HostKeyAlias=overcloud-controller-0' % path)
     with open(path) as written:
-        assert written.read() == KNOWN
+        assert written.read() == (
+            'overcloud-controller-0 %s\novercloud-novacompute-0 %s\n'
+            % (ECDSA, ECDSA))
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
-    assert inventory.host_key_checking(built, 'overcloud') == (
-        "checked against the stack's SshKnownHosts (%s)" % path)
+    # Every node is at 127.0.0.1 here: an address names no node alone.
+    assert host_keys.unchecked(built, 'overcloud') == [
+        'overcloud-controller-1']
+    hosts = inventory.hosts(built, 'overcloud')
+    assert host_keys.describe(built, 'overcloud', hosts) == (
+        "checked on 2 of 3 nodes against the stack's keys; NOT checked on "
+        "overcloud-controller-1 (the stack gives no key for it)")
+    with pytest.raises(errors.WorkflowError, match='overcloud-controller-1'):
+        host_keys.refuse_unchecked(built, 'overcloud', False, '--accept')
+    assert host_keys.refuse_unchecked(built, 'overcloud', True, '--x') == [
+        'overcloud-controller-1']
 
 
-@pytest.mark.parametrize('text', [None, '', '\n# nothing\n'])
+@pytest.mark.parametrize('text', [None, '', '\n# nothing\n',
+                                  '127.0.0.1,overcloud-controller-0 \n'])
 def test_without_host_keys_from_the_stack_checking_is_off_and_said(
         tmp_path, text):
-    path = str(tmp_path / inventory.KNOWN_HOSTS_FILE)
-    built = inventory.build(_with_known_hosts(text), 'overcloud', 'stack',
-                            known_hosts_path=path)
+    path, built = _built(tmp_path, text)
     assert built['overcloud']['vars']['ansible_host_key_checking'] is False
-    assert 'ansible_ssh_common_args' not in built['overcloud']['vars']
     assert not os.path.exists(path)
-    assert inventory.host_key_checking(built, 'overcloud').startswith(
-        'NOT checked: the stack gives no SshKnownHosts output')
+    assert host_keys.unchecked(built, 'overcloud') == inventory.hosts(
+        built, 'overcloud')
+    assert host_keys.describe(built, 'overcloud', []).startswith(
+        "NOT checked on any node: the stack gives no key (its roles' "
+        "known_hosts_entry)")
 
 
-def test_host_keys_that_are_not_known_hosts_lines_are_refused(tmp_path):
-    with pytest.raises(inventory.InventoryError,
-                       match='not a known_hosts entry'):
-        inventory.build(_with_known_hosts('just-a-word\n'), 'overcloud',
-                        'stack', known_hosts_path=str(tmp_path / 'k'))
+def test_host_keys_that_are_not_known_hosts_keys_are_refused(tmp_path):
+    with pytest.raises(errors.WorkflowError,
+                       match='not a known_hosts key'):
+        _built(tmp_path, 'host ssh-rsa AAAA$(reboot)\n')
+
+
+def test_keys_are_read_from_each_roles_known_hosts_entry_and_kept(
+        tmp_path):
+    heat = mock.Mock()
+    heat.resources.get.side_effect = lambda stack, role: mock.Mock(
+        physical_resource_id=role + '-group')
+    members = {'Controller-group': [mock.Mock(physical_resource_id='c0')],
+               'Compute-group': [mock.Mock(physical_resource_id='n0'),
+                                 mock.Mock(physical_resource_id='n1')]}
+    for group in members.values():
+        for index, member in enumerate(group):
+            member.resource_name = str(index)
+    heat.resources.list.side_effect = members.get
+    entries = {'c0': NEWTON, 'n0': QUEENS, 'n1': None}
+    heat.stacks.output_show.side_effect = lambda stack_id, key: {
+        'output': {'output_key': key, 'output_value': entries[stack_id]}}
+    text = host_keys.read(heat, mock.Mock(id='id'), ['Controller', 'Compute'])
+    assert text == NEWTON.strip() + '\n' + QUEENS.strip()
+    assert host_keys.remember(str(tmp_path), text) == text
+    # After prepare's update the stack has no keys: the kept ones hold.
+    assert host_keys.remember(str(tmp_path), '') == text + '\n'
 
 
 def test_a_stack_with_another_name_still_has_an_overcloud_group():

@@ -140,10 +140,40 @@ def test_the_agent_completes_only_the_waiting_deployments():
         mock.Mock(id='a', status='IN_PROGRESS'),
         mock.Mock(id='b', status='COMPLETE'),
         mock.Mock(id='c', status='FAILED')]
+    heat.software_configs.get.return_value = mock.Mock(outputs=[])
     assert agent.complete_waiting(heat) == 1
     heat.software_deployments.update.assert_called_once_with(
         'a', status='COMPLETE', status_reason=agent.REASON,
         output_values=agent.DONE)
+
+
+def test_the_agent_reports_host_keys_as_thts_ssh_host_pub_key_does(
+        tmp_path):
+    """THT's SshHostPubKeyConfig outputs the node's public host keys: the
+    lab's agent reports the lab sshd's, the keys it serves every node
+    with."""
+    from tripleo_ffu.lab import sshd
+    (tmp_path / 'ssh_host_ecdsa_key.pub').write_text(
+        'ecdsa-sha2-nistp256 AAAAE2Vj lab\n')
+    keys = sshd.public_host_keys(None, str(tmp_path))
+    assert keys == {'ecdsa': 'ecdsa-sha2-nistp256 AAAAE2Vj lab'}
+    heat = mock.Mock()
+    heat.software_deployments.list.return_value = [
+        mock.Mock(id='keys', status='IN_PROGRESS'),
+        mock.Mock(id='other', status='IN_PROGRESS')]
+    configs = {'keys': [{'name': 'rsa'}, {'name': 'ecdsa'},
+                        {'name': 'ed25519'}],
+               'other': [{'name': 'result'}]}
+    heat.software_deployments.list.return_value[0].config_id = 'keys'
+    heat.software_deployments.list.return_value[1].config_id = 'other'
+    heat.software_configs.get.side_effect = lambda config_id: mock.Mock(
+        outputs=configs[config_id])
+    assert agent.complete_waiting(heat, keys) == 2
+    reported = {call.args[0]: call.kwargs['output_values'] for call in
+                heat.software_deployments.update.call_args_list}
+    assert reported['keys'] == dict(
+        agent.DONE, ecdsa='ecdsa-sha2-nistp256 AAAAE2Vj lab\n')
+    assert reported['other'] == agent.DONE
 
 
 def test_reset_nodes_brings_the_packages_lab_nodes_back(tmp_path):

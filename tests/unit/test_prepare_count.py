@@ -33,6 +33,8 @@ def _prepare(tmp_path, update):
                        return_value={}), \
             mock.patch('tripleo_ffu.workflow.passwords.for_prepare'), \
             mock.patch('tripleo_ffu.workflow.preview.run'), \
+            mock.patch('tripleo_ffu.workflow.host_keys.read',
+                       return_value=''), \
             mock.patch('tripleo_ffu.workflow.config_download.download',
                        side_effect=Stop):
         with pytest.raises((Stop, errors.WorkflowError)):

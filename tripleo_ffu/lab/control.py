@@ -91,14 +91,6 @@ def _ports(lab, state):
     return ports
 
 
-def _known_hosts(lab):
-    try:
-        with open(sshd.known_hosts(lab)) as source:
-            return source.read()
-    except FileNotFoundError:
-        return ''
-
-
 def bulk_parameters(bulk):
     """The queens templates' parameters of the bulk services: each item
     is 20 tasks (every step of two releases) of every bulk service."""
@@ -118,7 +110,7 @@ def _write_environments(lab, ports, counts, bulk=None):
         'LabSshPort': ports['sshd'],
         'ControllerCount': counts['controllers'],
         'ComputeCount': counts['computes'],
-        'LabSshKnownHosts': _known_hosts(lab),
+        'LabHostPubKeys': sshd.public_host_keys(lab),
     }}
     environment['parameter_defaults'].update(bulk_parameters(bulk))
     files.write_private(lab.lab_environment, yaml.safe_dump(environment))

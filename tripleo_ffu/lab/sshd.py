@@ -25,19 +25,41 @@ def _ssh_path(lab, name):
     return lab.path('ssh', name)
 
 
-def host_key(lab):
-    return _ssh_path(lab, 'ssh_host_ed25519_key')
+# The nodes' host key types: THT's known_hosts_entry carries the ecdsa
+# key (its SshHostPubKey collects rsa, ecdsa and ed25519).
+HOST_KEY_TYPES = ('ed25519', 'ecdsa')
+
+
+def host_key(lab, kind='ed25519'):
+    return _ssh_path(lab, 'ssh_host_%s_key' % kind)
 
 
 def ensure_keys(lab):
-    """Host key for the nodes, and the client key that `run` will use."""
-    for key, comment in ((host_key(lab), 'tripleo-ffu lab node host key'),
-                         (lab.ssh_key, 'tripleo-ffu lab admin key')):
+    """Host keys for the nodes, and the client key that `run` will use."""
+    keys = [(host_key(lab, kind), kind, 'tripleo-ffu lab node host key')
+            for kind in HOST_KEY_TYPES]
+    for key, kind, comment in keys + [
+            (lab.ssh_key, 'ed25519', 'tripleo-ffu lab admin key')]:
         if not os.path.exists(key):
-            procs.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '',
+            procs.run(['ssh-keygen', '-q', '-t', kind, '-N', '',
                        '-C', comment, '-f', key], 'ssh-keygen for ' + key)
     with open(lab.ssh_key + '.pub') as pub:
         files.write_private(_ssh_path(lab, 'authorized_keys'), pub.read())
+
+
+def public_host_keys(lab, directory=None):
+    """{type: public key line}: what a node's /etc/ssh/ssh_host_*.pub
+    hold, and so what THT's SshHostPubKey deployment reports."""
+    found = {}
+    for kind in HOST_KEY_TYPES:
+        path = (os.path.join(directory, 'ssh_host_%s_key' % kind)
+                if directory else host_key(lab, kind))
+        try:
+            with open(path + '.pub') as pub:
+                found[kind] = pub.read().strip()
+        except FileNotFoundError:
+            pass
+    return found
 
 
 def known_hosts(lab):
@@ -63,7 +85,7 @@ def write_config(lab, port, addresses=()):
     config = '\n'.join([
         'Port %d' % port,
     ] + ['ListenAddress ' + address for address in _listen(addresses)] + [
-        'HostKey ' + host_key(lab),
+        'HostKey ' + host_key(lab, kind) for kind in HOST_KEY_TYPES] + [
         'PidFile ' + os.path.join(lab.run_dir, 'sshd-daemon.pid'),
         'AuthorizedKeysFile ' + _ssh_path(lab, 'authorized_keys'),
         'AllowUsers ' + getpass.getuser(),

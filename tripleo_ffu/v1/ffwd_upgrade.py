@@ -397,6 +397,10 @@ class Run(_Command):
         parser.add_argument('--resume', action='store_true',
                             help=_('Go on from where the last run stopped '
                                    '(on the same nodes)'))
+        parser.add_argument(
+            '--accept-unchecked-hosts', action='store_true',
+            help=_('Reach nodes whose host key the stack did not give '
+                   '(prepare names them) without checking it'))
         common.add_yes_option(parser)
         return parser
 
@@ -469,7 +473,8 @@ class Run(_Command):
                 phases=self._phases(parsed_args, limit is not None),
                 playbook=parsed_args.playbook, resume=parsed_args.resume,
                 verbosity=max(self.app.options.verbose_level - 1, 0),
-                limit=limit, limit_option=option, force=parsed_args.force)
+                limit=limit, limit_option=option, force=parsed_args.force,
+                accept_unchecked_hosts=parsed_args.accept_unchecked_hosts)
             if whole:
                 options = self._whole_options(options)
             if options.ssh_key:

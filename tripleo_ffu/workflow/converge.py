@@ -10,6 +10,7 @@ from tripleo_ffu.workflow import credentials
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import history
+from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import preview as preview_module
@@ -133,8 +134,7 @@ def check_nodes(options, say):
     ping_options = run_module.Options(
         stack=options.stack, config_dir=options.config_dir,
         ssh_user=options.ssh_user, ssh_key=options.ssh_key,
-        host_key_checking=inventory_module.checks_host_keys(
-            inventory, options.stack))
+        host_key_checking=host_keys.checks(inventory, options.stack))
     ping_options.forks = run_module.default_forks(
         len(inventory_module.hosts(inventory, options.stack)))
     run_module.ping(ping_options, say, advice='the stack was not changed',

@@ -7,6 +7,7 @@ import sys
 from tripleo_common import inventory as tripleo_inventory
 
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
@@ -16,8 +17,6 @@ HOST_NETWORK = 'ctlplane'
 # the overcloud group after the stack.
 OVERCLOUD_GROUP = 'overcloud'
 UNDERCLOUD_GROUP = 'undercloud'
-KNOWN_HOSTS_OUTPUT = 'SshKnownHosts'
-KNOWN_HOSTS_FILE = 'ssh_known_hosts'
 # Host names become file names (host_vars/) and Ansible patterns.
 _SAFE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 
@@ -46,12 +45,14 @@ def check_stack_names(outputs):
             check_name(fqdn, 'host name')
 
 
-def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None):
+def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None,
+          stack_host_keys=''):
     """The static inventory tripleo-common builds, plus the host variables.
 
     tripleo-common's TripleoInventory reads the node data outputs but not
     AnsibleHostVarsMap, which carries per-host connection settings; we
-    merge it here.
+    merge it here. Host keys: stack_host_keys (host_keys.read), each
+    node's written to known_hosts_path.
     """
     outputs = {output['output_key']: output['output_value']
                for output in heat.stacks.get(stack_name).outputs or []}
@@ -76,46 +77,10 @@ def build(heat, stack_name, ssh_user, ssh_key=None, known_hosts_path=None):
     group = inventory.setdefault(stack_name, {}).setdefault('vars', {})
     if ssh_key:
         group['ansible_ssh_private_key_file'] = os.path.abspath(ssh_key)
-    group.update(_host_key_vars(outputs.get(KNOWN_HOSTS_OUTPUT),
-                                known_hosts_path))
+    if known_hosts_path:
+        host_keys.apply(inventory, stack_name, stack_host_keys,
+                        known_hosts_path)
     return inventory
-
-
-def _host_key_vars(known_hosts, path):
-    """Check the nodes' host keys against the stack's own, when it gives
-    them; else say plainly that nothing is checked."""
-    lines = [line.strip() for line in (known_hosts or '').splitlines()
-             if line.strip() and not line.startswith('#')]
-    if not lines or path is None:
-        return {'ansible_host_key_checking': False}
-    for line in lines:
-        if len(line.split()) < 3:
-            raise InventoryError('the stack\'s %s output has a line that is '
-                                 'not a known_hosts entry: %r'
-                                 % (KNOWN_HOSTS_OUTPUT, line[:80]))
-    files.write_private(path, '\n'.join(lines) + '\n')
-    return {'ansible_host_key_checking': True,
-            'ansible_ssh_common_args': '-o UserKnownHostsFile=%s -o '
-                                       'StrictHostKeyChecking=yes'
-                                       % os.path.abspath(path)}
-
-
-def checks_host_keys(inventory, stack_name):
-    """Whether the inventory prepare wrote checks the stack's host keys."""
-    group = (inventory.get(stack_name) or {}).get('vars') or {}
-    return bool(group.get('ansible_host_key_checking'))
-
-
-def host_key_checking(inventory, stack_name):
-    """How the nodes' host keys are checked, in words."""
-    group = inventory.get(stack_name, {}).get('vars', {})
-    if checks_host_keys(inventory, stack_name):
-        args = group.get('ansible_ssh_common_args', '')
-        return 'checked against the stack\'s %s (%s)' % (
-            KNOWN_HOSTS_OUTPUT, args.split('UserKnownHostsFile=')[-1]
-            .split()[0] if 'UserKnownHostsFile=' in args else '?')
-    return ('NOT checked: the stack gives no %s output (the nodes\' host '
-            'keys); make sure you reach the right nodes' % KNOWN_HOSTS_OUTPUT)
 
 
 def hosts(inventory, stack_name):

@@ -10,6 +10,7 @@ from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import history
+from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import passwords as passwords_module
@@ -162,6 +163,10 @@ def _prepare(heat, stack, roles, options, run, log):
     with run.step('Previewing the update'):
         preview = preview_module.run(heat, stack, fields, roles, passwords,
                                      on_stack, options.allow, run.report)
+    # Before the update: prepare's environment maps the nodes' host key
+    # deployments to OS::Heat::None, which leaves the entries keyless.
+    stack_host_keys = host_keys.remember(
+        options.config_dir, host_keys.read(heat, stack, roles))
     with run.step('Updating stack %s (noop deploy steps)' % stack.stack_name), \
             history.stack_update(options.config_dir, 'prepare', stack):
         overcloud_stack.update(
@@ -197,7 +202,8 @@ def _prepare(heat, stack, roles, options, run, log):
     with run.step('Writing the inventory'):
         built = inventory.build(
             updated, stack.stack_name, options.ssh_user, options.ssh_key,
-            os.path.join(options.config_dir, inventory.KNOWN_HOSTS_FILE))
+            os.path.join(options.config_dir, host_keys.KNOWN_HOSTS_FILE),
+            stack_host_keys)
         inventory_path = os.path.join(options.config_dir, INVENTORY_FILE)
         inventory.write(built, inventory_path)
         commits.append(config_download.commit(
@@ -210,11 +216,10 @@ def _prepare(heat, stack, roles, options, run, log):
         with run.step('Preparing the nodes (%d)' % len(hosts)):
             node_prep.run(options.config_dir, inventory_path,
                           stack.stack_name, options.ssh_key,
-                          inventory.checks_host_keys(built,
-                                                     stack.stack_name),
+                          host_keys.checks(built, stack.stack_name),
                           ssh_user=options.ssh_user)
     run_state.record_prepared(options.config_dir)
     return Result(options.config_dir, [c for c in commits if c], changes,
                   plays, inventory_path, hosts, run.timings,
-                  inventory.host_key_checking(built, stack.stack_name),
+                  host_keys.describe(built, stack.stack_name, hosts),
                   rc, preview, passwords)

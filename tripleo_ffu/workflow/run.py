@@ -16,6 +16,7 @@ from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import hosts as hosts_module
+from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
@@ -57,6 +58,9 @@ class Options:
     resume: bool = False
     verbosity: int = 0
     host_key_checking: bool = False
+    # The operator's word that nodes with no known host key may be
+    # reached unchecked (--accept-unchecked-hosts).
+    accept_unchecked_hosts: bool = False
     # A run limited to some nodes: upstream's --roles, --nodes or --limit
     # (limit_option says which) and its pattern; force lets computes go
     # before the control plane.
@@ -178,7 +182,11 @@ def ping(options, say, advice='nothing was run', users='--ssh-user and '
          '--ssh-key'):
     """Every node must answer before anything runs."""
     directory = run_state.run_dir(options.config_dir)
-    path = os.path.join(directory, PING_PLAYBOOK)
+    # Beside the plays (the config dir): Ansible applies the host_vars/
+    # and group_vars/ next to a playbook over the inventory's, so the
+    # check reaches each node at the address, port, user and key the
+    # plays use, whatever the inventory (prepare's or a static one).
+    path = os.path.join(options.config_dir, PING_PLAYBOOK)
     # A limited run pings the nodes of its limit (the undercloud too, for
     # --limit undercloud); another every node of the overcloud.
     files.write_private(path, yamlfile.dump([{
@@ -303,8 +311,10 @@ def run(options, say, unfinished_choice=None):
             '%s needs the plan (it records what each node went through): '
             'run without --playbook stack' % options.limit_option)
     inventory = check_prepared(options)
-    options.host_key_checking = inventory_module.checks_host_keys(
-        inventory, options.stack)
+    host_keys.refuse_unchecked(inventory, options.stack,
+                               options.accept_unchecked_hosts,
+                               '--accept-unchecked-hosts')
+    options.host_key_checking = host_keys.checks(inventory, options.stack)
     options.forks = options.forks or default_forks(
         len(inventory_module.hosts(inventory, options.stack)))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
@@ -325,8 +335,9 @@ def run(options, say, unfinished_choice=None):
                                   left, notes,
                                   batch.next_runs(upgrade, left))
         ping(options, say)
-        say('Host keys: %s' % inventory_module.host_key_checking(
-            inventory, options.stack))
+        say('Host keys: %s' % host_keys.describe(
+            inventory, options.stack,
+            inventory_module.hosts(inventory, options.stack)))
         log_path = _log_path(options.config_dir)
         say('Ansible log: %s' % log_path)
         started = time.monotonic()
