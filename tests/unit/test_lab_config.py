@@ -85,7 +85,10 @@ def test_sshd_config_is_key_only_on_loopback(lab):
             'PasswordAuthentication no', 'PubkeyAuthentication yes',
             'KbdInteractiveAuthentication no'} <= lines
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
-    subprocess.run([sshd.SSHD, '-t', '-f', path], check=True)
+    if not os.path.exists(sshd.SSHD):
+        pytest.skip('%s is not installed yet: tripleo-ffu-lab up '
+                    'installs openssh-server' % sshd.SSHD)
+    sshd.check_config(path)
 
 
 def test_authorized_key_is_the_lab_key(lab):

@@ -126,14 +126,20 @@ def start(lab, port, addresses=()):
             return False
         stop(lab)
     config = _ssh_path(lab, 'sshd_config')
-    if os.geteuid() == 0:
-        # sshd running as root wants its privilege separation directory.
-        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
-    procs.run([SSHD, '-t', '-f', config], 'checking ' + config)
+    check_config(config)
     proc = procs.start(lab, NAME, [SSHD, '-D', '-e', '-f', config])
     procs.wait_until(lambda: procs.port_probe(port), 30,
                      'sshd on 127.0.0.1:%d' % port, lab, NAME, proc)
     return True
+
+
+def check_config(config):
+    """sshd -t: the config is one sshd takes."""
+    if os.geteuid() == 0:
+        # sshd running as root wants its privilege separation directory
+        # (a fresh machine has none until an sshd started once).
+        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
+    procs.run([SSHD, '-t', '-f', config], 'checking ' + config)
 
 
 def stop(lab):
