@@ -17,6 +17,7 @@ from tripleo_ffu.lab import heat
 from tripleo_ffu.lab import layout
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.lab import procs
+from tripleo_ffu.lab import sshd
 from tripleo_ffu.workflow import inventory
 from tests.functional.conftest import BIN
 from tests.functional.conftest import deployment_steps
@@ -187,23 +188,29 @@ def busy_machine():
 
 
 def test_a_failed_up_leaves_nothing_running(lab):
-    """up fails at its last service (sshd refuses a broken host key),
+    """up fails at its last service (sshd refuses broken host keys),
     after it started MariaDB and heat-all: it stops them and says so."""
     lab.cli('down')
     ports = layout.Lab(lab.root).load_state()['ports']
-    key = os.path.join(lab.root, 'ssh', 'ssh_host_ed25519_key')
-    with open(key, 'rb') as source:
-        original = source.read()
+    # Every host key broken: sshd starts with any one that loads.
+    keys = [sshd.host_key(layout.Lab(lab.root), kind)
+            for kind in sshd.HOST_KEY_TYPES]
+    originals = {}
+    for key in keys:
+        with open(key, 'rb') as source:
+            originals[key] = source.read()
     try:
-        with open(key, 'wb') as out:
-            out.write(b'not a key\n')
+        for key in keys:
+            with open(key, 'wb') as out:
+                out.write(b'not a key\n')
         result = lab.cli('up', check=False)
         left = lab_processes(lab.root)
         listening = [port for port in ports.values()
                      if procs.port_open(port)]
     finally:
-        with open(key, 'wb') as out:
-            out.write(original)
+        for key, original in originals.items():
+            with open(key, 'wb') as out:
+                out.write(original)
         lab.cli('up')
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith(
