@@ -56,6 +56,23 @@ def test_the_file_holds_the_stacks_values(tmp_path, monkeypatch):
     assert not (tmp_path / 'pwned').exists()
 
 
+def test_thts_queens_role_data_keeps_them_in_merged_config_settings(
+        tmp_path):
+    """THT 8.4's RoleData: the role's config_settings nearly empty, the
+    hieradata in merged_config_settings (as on the packages lab)."""
+    outputs = dict(OUTPUTS, KeystoneURL='http://192.0.2.10:5000/')
+    outputs['RoleData'] = {
+        'Controller': {'config_settings': {},
+                       'merged_config_settings': {
+                           'keystone::admin_password': PASSWORD,
+                           'keystone::endpoint::region': 'regionTwo'}},
+        'Compute': {'config_settings': {}, 'merged_config_settings': {}}}
+    variables = _sourced(credentials.write(outputs, 'prod', str(tmp_path)))
+    assert variables['OS_PASSWORD'] == PASSWORD
+    assert variables['OS_REGION_NAME'] == 'regionTwo'
+    assert variables['OS_AUTH_URL'] == 'http://192.0.2.10:5000/v3'
+
+
 def test_the_defaults_of_a_small_stack(tmp_path, monkeypatch):
     """No region, no endpoint map: upstream's defaults."""
     monkeypatch.delenv('no_proxy', raising=False)

@@ -21,13 +21,15 @@ def test_collect_takes_secret_looking_keys_only(tmp_path):
         'keystone::admin_password': 'adminsecret1',
         'rabbitmq::default_pass': 'rabbitsecret',
         'nova::api::secret_key': 'novakey12345',
-        'keystone::token_provider': 'fernet-token',
+        'keystone::token_provider': 'fernet',
+        'keystone::cron::token_flush::user': 'keystone',
+        'keystone::admin_token': 'admintoken99',
         'mysql::bind_address': '192.168.24.1',
         'nested': {'db_password': 'nestedsecret', 'port': 3306},
         'short_password': 'abc',
     })
     assert secrets.collect(config_dir) == {
-        'adminsecret1', 'rabbitsecret', 'novakey12345', 'fernet-token',
+        'adminsecret1', 'rabbitsecret', 'novakey12345', 'admintoken99',
         'nestedsecret'}
 
 

@@ -31,11 +31,15 @@ def path_of(directory, stack_name):
 
 
 def _settings(outputs):
-    """Every role's config_settings, merged (keystone's live on the
-    control plane's roles)."""
+    """Every role's hieradata, merged (keystone's live on the control
+    plane's roles): THT queens' RoleData has it as merged_config_settings
+    (its config_settings hold the role's own few), older templates as
+    config_settings."""
     merged = {}
     for role_data in (outputs.get('RoleData') or {}).values():
-        merged.update((role_data or {}).get('config_settings') or {})
+        role_data = role_data or {}
+        merged.update(role_data.get('merged_config_settings') or
+                      role_data.get('config_settings') or {})
     return merged
 
 
@@ -91,7 +95,7 @@ def variables(outputs, stack_name, no_proxy=''):
                            'SSLContext object is not available'),
         ('OS_AUTH_TYPE', 'password'),
         ('OS_PASSWORD', str(password)),
-        ('OS_AUTH_URL', endpoint.replace('/v2.0', '') + '/v3'),
+        ('OS_AUTH_URL', endpoint.replace('/v2.0', '').rstrip('/') + '/v3'),
         ('OS_IDENTITY_API_VERSION', '3'),
         ('OS_IMAGE_API_VERSION', IMAGE_API_VERSION),
         ('OS_VOLUME_API_VERSION', VOLUME_API_VERSION),

@@ -24,9 +24,11 @@ from tripleo_ffu.workflow import yamlfile
 
 MASK = '********'
 # Hiera keys and THT parameter names that hold secrets:
-# keystone::admin_password, rabbitmq::default_pass, *::secret_key, *_token,
+# keystone::admin_password, rabbitmq::default_pass, *::secret_key, *_token
+# (a token at the end: keystone::token_provider and
+# keystone::cron::token_flush::* are settings, `fernet` or `keystone`),
 # AdminPassword, HeatAuthEncryptionKey, KeystoneFernetKeys...
-_SECRET_WORDS = (r'passw|_pass$|::pass$|secret|token|private_key|api_key|'
+_SECRET_WORDS = (r'passw|_pass$|::pass$|secret|token$|private_key|api_key|'
                  r'passphrase|authkey$|(?-i:[a-z]Keys?\d*$)|Kek$|Cookie$|'
                  r'Credential\d*$|FSID$|HashSuffix$')
 SECRET_KEY = re.compile(r'(%s|_key$)' % _SECRET_WORDS, re.IGNORECASE)
