@@ -540,8 +540,11 @@ class Run(_Command):
         for failure in result.failures[:5]:
             say(_('FAILED: %(task)s on %(host)s (play %(play)s)')
                 % failure)
+            # A task in no task file of the config is one of the
+            # playbook's own (facts, set_fact): where it ran says it.
             say(_('  task from: %s (as run: %s)') % (
-                ', '.join(failure['source']) or '?', failure['file']))
+                ', '.join(failure['source']) or _('the playbook itself'),
+                failure['file']))
             say('  %s' % failure['message'])
         if result.status == 'nothing to do':
             say(_('Nothing to run: those nodes have been through those '

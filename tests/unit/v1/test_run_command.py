@@ -444,7 +444,7 @@ class TestRun(_RunCommandTest):
                       '  task from: Controller/upgrade_tasks.yaml '
                       '(as run: /cfg/ffu_plan.yaml:12)\n'
                       '  boom\n', out)
-        self.assertIn('  task from: ? (as run', out)
+        self.assertIn('  task from: the playbook itself (as run', out)
         self.assertIn('Run failed in 12.3 s', out)
         self.assertTrue(out.endswith(
             'openstack overcloud ffwd-upgrade run --resume\n'))
