@@ -506,6 +506,12 @@ class Run(_Command):
         try:
             found = stack.get(self.app.client_manager.orchestration,
                               stack_name)
+        except stack.NotFound as exc:
+            # The run's own checks of --stack (the inventory's groups) say
+            # what is wrong, in one line.
+            self.log.debug('Cannot check that %s holds the state of stack '
+                           '%s (%s): going on', config_dir, stack_name, exc)
+            return
         except Exception as exc:
             # No credentials (keystoneauth's errors) or no Heat.
             if not (isinstance(exc, (errors.WorkflowError,

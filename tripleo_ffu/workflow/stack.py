@@ -16,6 +16,10 @@ DEPLOYMENT_STEPS = 'OS::TripleO::DeploymentSteps'
 STALL_POLL_SECONDS = 10
 
 
+class NotFound(WorkflowError):
+    """Heat has no stack of that name."""
+
+
 def get(heat, name):
     """The stack, whatever its status; one clear error when Heat cannot
     show it."""
@@ -23,7 +27,7 @@ def get(heat, name):
     try:
         stack = heat.stacks.get(name, resolve_outputs=False)
     except heat_exc.HTTPNotFound:
-        raise WorkflowError('stack %r not found: check --stack (or '
+        raise NotFound('stack %r not found: check --stack (or '
                             '$OVERCLOUD_STACK_NAME) and `openstack stack '
                             'list`' % name)
     except heat_exc.HTTPException as exc:

@@ -544,3 +544,14 @@ class TestRunOwner(_RunCommandTest):
         self.assertIn('Cannot check that %s holds the state of stack '
                       'overcloud' % self.config_dir, logs.output[0])
         self.assertEqual(1, self.run.call_count)
+
+    def test_a_stack_heat_does_not_have_warns_of_nothing(self):
+        """--stack naming no stack: the run's own check of the inventory
+        says so in one line; no warning before it."""
+        from heatclient import exc as heat_exc
+        self.heat.stacks.get.side_effect = heat_exc.HTTPNotFound()
+        with self.assertLogs(self.cmd.log, 'DEBUG') as logs:
+            self._take_action(['--config-dir', self.config_dir, '--yes'])
+        self.assertEqual(['DEBUG'], sorted({record.levelname
+                                            for record in logs.records}))
+        self.assertEqual(1, self.run.call_count)
