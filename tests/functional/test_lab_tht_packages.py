@@ -77,8 +77,14 @@ def test_the_ffu_of_the_overcloud_from_tht(tmp_path):
         # lab's agent answers it as a node's agent would): run checks them.
         assert "Host keys: checked on 2 of 2 nodes against the stack's " \
             "keys" in prepared.stdout
-        lab.openstack('overcloud', 'ffwd-upgrade', 'run', '--config-dir',
-                      config_dir, '--yes', timeout=3600)
+        # The operator's procedure: the fast-forward phase on every node
+        # (upstream's `ffwd-upgrade run`), then queens role by role.
+        run = ('overcloud', 'ffwd-upgrade', 'run', '--config-dir',
+               config_dir)
+        lab.openstack(*run, '--yes', timeout=3600)
+        assert lab.ffu_status(config_dir)['state'] == 'partly run'
+        lab.openstack(*run, '--roles', 'Controller', timeout=3600)
+        lab.openstack(*run, '--roles', 'Compute', timeout=3600)
         nodes = {node['hostname']: node for node in lab.status()['nodes']}
         for node in nodes.values():
             assert node['release'] == 'queens', node
@@ -94,6 +100,33 @@ def test_the_ffu_of_the_overcloud_from_tht(tmp_path):
                       timeout=1800)
         assert lab.ffu_status(config_dir)['state'] == 'converged'
         assert lab.status()['stack']['status'] == 'UPDATE_COMPLETE'
+        _secrets_are_newtons(lab, config_dir)
     finally:
         lab.cli('down', check=False)
     assert not conftest.lab_processes(root)
+
+
+def _secrets_are_newtons(lab, config_dir):
+    """With no passwords file given: the converged stack's hieradata holds
+    newton's values (the deploy's passwords, and the five RandomString
+    secrets prepare carried), and the passwords queens added."""
+    import yaml
+    from tripleo_ffu.lab import overcloud
+    heat = overcloud.client(lab.env['OS_ENDPOINT'])
+    hiera = overcloud.outputs(heat, 'overcloud')['RoleData']['Controller'][
+        'merged_config_settings']
+    environments = os.path.join(config_dir, 'ffu-environments')
+    with open(os.path.join(environments,
+                           'ffwd-upgrade-legacy-passwords.yaml')) as source:
+        carried = yaml.safe_load(source)['parameter_defaults']
+    with open(os.path.join(lab.root, 'passwords.yaml')) as source:
+        newton = yaml.safe_load(source)['parameter_defaults']
+    assert sorted(carried) == ['HeatAuthEncryptionKey', 'HorizonSecret',
+                               'MysqlRootPassword', 'PcsdPassword',
+                               'RabbitCookie']
+    assert all(carried.values())
+    assert hiera['mysql::server::root_password'] == \
+        carried['MysqlRootPassword']
+    assert hiera['rabbitmq::erlang_cookie'] == carried['RabbitCookie']
+    assert hiera['keystone::admin_password'] == newton['AdminPassword']
+    assert hiera['keystone::fernet_keys']

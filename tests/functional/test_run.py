@@ -5,6 +5,7 @@ the prepared config as it found it."""
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -216,16 +217,27 @@ def _refused(prepared, *args):
 
 def test_an_unreachable_node_stops_the_run_before_it_starts(
         prepared, tmp_path):
+    """One node's SSH port wrong where the plays take it from (the
+    config's host_vars, over any inventory): the check before the run
+    names it, and nothing runs."""
     _fresh(prepared)
-    with open(os.path.join(prepared.config_dir,
-                           'tripleo-ansible-inventory.yaml')) as source:
-        inventory = yaml.safe_load(source)
-    inventory['Compute']['hosts']['overcloud-novacompute-1'][
-        'ansible_port'] = 1
-    path = tmp_path / 'inventory.yaml'
-    path.write_text(yaml.safe_dump(inventory))
-    stderr = _refused(prepared, '--static-inventory', str(path), '--yes')
-    assert 'not answering: overcloud-novacompute-1;' in stderr
+    config_dir = str(tmp_path / 'config')
+    shutil.copytree(prepared.config_dir, config_dir, symlinks=True)
+    host_vars = os.path.join(config_dir, 'host_vars',
+                             'overcloud-novacompute-1')
+    with open(host_vars) as source:
+        node = yaml.safe_load(source)
+    node['ansible_port'] = 1
+    with open(host_vars, 'w') as out:
+        yaml.safe_dump(node, out)
+    before = _releases(prepared)
+    result = prepared.lab.openstack(
+        'overcloud', 'ffwd-upgrade', 'run', '--config-dir', config_dir,
+        '--yes', check=False, timeout=1200)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'Traceback' not in result.stderr
+    assert _releases(prepared) == before
+    assert 'not answering: overcloud-novacompute-1;' in result.stderr
 
 
 @pytest.mark.parametrize('args, message', [
