@@ -178,5 +178,5 @@ def test_preview_falls_back_to_the_top_level(error):
         error(), {'resource_changes': {'updated': [
             {'resource_name': 'Controller',
              'resource_type': 'OS::Heat::ResourceGroup'}]}}]
-    assert overcloud_stack.preview_changes(heat, STACK, {}, {}, {}) == {
-        'updated': [('Controller', 'OS::Heat::ResourceGroup')]}
+    assert overcloud_stack.preview_changes(heat, STACK, {}, {}, {}) == ({
+        'updated': [('Controller', 'OS::Heat::ResourceGroup')]}, False)

@@ -29,6 +29,8 @@ class Preview:
     changed_parameters: list
     hidden_parameters: list
     changed_passwords: list
+    # Heat could preview the top level only (its nested preview failed).
+    top_level_only: bool = False
 
 
 @dataclasses.dataclass
@@ -61,7 +63,7 @@ def parameter_changes(on_stack, new, known):
 
 
 def build(heat, stack, fields, roles, known, on_stack):
-    changes = overcloud_stack.preview_changes(heat, stack, *fields)
+    changes, nested = overcloud_stack.preview_changes(heat, stack, *fields)
     new = passwords_module.given_parameters(fields[2])
     changed, hidden = parameter_changes(on_stack, new, known)
     return Preview(
@@ -72,14 +74,16 @@ def build(heat, stack, fields, roles, known, on_stack):
                      if holds_data(name, resource_type, roles)),
         changed_parameters=changed, hidden_parameters=hidden,
         changed_passwords=passwords_module.changed_passwords(
-            on_stack, new, known))
+            on_stack, new, known),
+        top_level_only=not nested)
 
 
 def report(preview, say):
     counts = preview.counts
-    say('Heat\'s preview: %d updated, %d created, %d deleted, %d replaced'
+    say('Heat\'s preview: %d updated, %d created, %d deleted, %d replaced%s'
         % (counts['updated'], counts['added'], counts['deleted'],
-           counts['replaced']))
+           counts['replaced'], ' (the top level only: Heat could not '
+           'preview the nested stacks)' if preview.top_level_only else ''))
     if preview.changed_parameters:
         say('Parameters whose value changes: %s'
             % ', '.join(preview.changed_parameters))

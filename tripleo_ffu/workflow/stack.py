@@ -333,15 +333,16 @@ def preview_update(heat, stack, template, files, environment):
     """Heat's preview of the update (PATCH) with these fields: {change:
     [resource names]}, for 'added', 'deleted', 'replaced', 'updated',
     'unchanged'."""
+    changes, _nested = preview_changes(heat, stack, template, files,
+                                       environment, nested=False)
     return {change: sorted(name for name, _type in resources)
-            for change, resources in preview_changes(
-                heat, stack, template, files, environment,
-                nested=False).items()}
+            for change, resources in changes.items()}
 
 
 def preview_changes(heat, stack, template, files, environment, nested=True):
     """Heat's preview of the update (PATCH), nested stacks' resources
-    included: {change: [(resource name, resource type)]}."""
+    included: ({change: [(resource name, resource type)]}, whether the
+    nested stacks are in it)."""
     from heatclient import exc as heat_exc
     try:
         try:
@@ -353,10 +354,11 @@ def preview_changes(heat, stack, template, files, environment, nested=True):
                 raise
             # Heat 24 fails a nested preview where a nested stack's
             # resource is replaced (format_stack_resource on a resource
-            # with no nested stack yet: 400 or 500): the top level's then.
-            LOG.warning('Heat could not preview the nested stacks of %s: '
-                        'its preview shows the top level only',
-                        stack.stack_name)
+            # with no nested stack yet: 400 or 500): the top level's then,
+            # which the preview's line says.
+            LOG.debug('Heat could not preview the nested stacks of %s',
+                      stack.stack_name, exc_info=True)
+            nested = False
             preview = heat.stacks.preview_update(
                 stack.id, template=template, files=files,
                 environment=environment, existing=True)
@@ -366,7 +368,7 @@ def preview_changes(heat, stack, template, files, environment, nested=True):
     changes = preview.get('resource_changes', preview)
     return {change: [(r.get('resource_name', '?'), r.get('resource_type', ''))
                      for r in _flat(resources)]
-            for change, resources in changes.items()}
+            for change, resources in changes.items()}, nested
 
 
 def _flat(items):
