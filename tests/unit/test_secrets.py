@@ -113,6 +113,8 @@ def test_harvest_takes_the_values_of_secret_looking_keys():
     '"AdminPassword": "******"', 'password=********',
     '"SshKnownHosts": "[127.0.0.1]:22 ssh-ed25519 AAAA"',
     '"public_key": "ssh-rsa AAAAB3Nza"', '"KeyName": "default"',
+    'OS::TripleO::Ssh::HostPubKey: OS::Heat::None',
+    '"OS::TripleO::Ssh::HostPubKey": "OS::Heat::None"',
 ])
 def test_harvest_leaves_what_is_not_secret(text):
     assert secrets.harvest(text) == set()

@@ -38,9 +38,11 @@ TEXT_SECRET_KEY = re.compile(
     r'(%s|(auth|access|activation|encryption|crypt|fernet)_key$)'
     % _SECRET_WORDS, re.IGNORECASE)
 # Keys matching those whose values are not secret: file paths, public
-# halves, host keys.
+# halves, host keys, resource registry aliases (OS::TripleO::Ssh::HostPubKey:
+# OS::Heat::None).
 NOT_SECRET_KEY = re.compile(r'(_file|_path|_dir|known_hosts|host_key|'
-                            r'KeyName|key_name)$|public', re.IGNORECASE)
+                            r'KeyName|key_name)$|public|PubKey|^OS::',
+                            re.IGNORECASE)
 SETTINGS_FILES = ('config_settings.yaml', 'global_config_settings.yaml',
                   'service_config_settings.yaml')
 # Shorter values are not masked: "ok", "true" or a port would blank out
