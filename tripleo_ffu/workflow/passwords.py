@@ -49,10 +49,7 @@ class Passwords:
 def stack_parameters(heat, stack):
     """{name: value} of the parameters the stack's environment holds
     (parameter_defaults over parameters); hidden ones are MASKED."""
-    environment = heat.stacks.environment(stack.id) or {}
-    values = dict(environment.get('parameters') or {})
-    values.update(environment.get('parameter_defaults') or {})
-    return values
+    return given_parameters(heat.stacks.environment(stack.id) or {})
 
 
 def given_parameters(environment):
