@@ -128,7 +128,6 @@ from hypothesis import strategies as st
 import jinja2
 import jinja2.meta
 import jinja2.nodes
-import pytest
 import yaml
 
 from tripleo_ffu.workflow import conditions

@@ -12,6 +12,7 @@ from osc_lib.i18n import _
 
 from tripleo_ffu.v1 import common
 from tripleo_ffu.v1 import upstream
+from tripleo_ffu.workflow import phases
 
 
 def add_update_options(parser, command):
@@ -307,15 +308,7 @@ class Prepare(_Command):
             % stack_name)
 
 
-# Upstream's `overcloud upgrade run --playbook` values: the phase each
-# stands for, with the plan.
-UPSTREAM_PLAYBOOKS = {
-    'all': ('upgrade', 'deploy', 'post-upgrade'),
-    'fast_forward_upgrade_playbook.yaml': ('ffu',),
-    'upgrade_steps_playbook.yaml': ('upgrade',),
-    'deploy_steps_playbook.yaml': ('deploy',),
-    'post_upgrade_steps_playbook.yaml': ('post-upgrade',),
-}
+UPSTREAM_PLAYBOOKS = phases.UPSTREAM_PLAYBOOKS
 
 
 class Run(_Command):
@@ -405,15 +398,14 @@ class Run(_Command):
         return parser
 
     def _phases(self, parsed_args, limited):
-        from tripleo_ffu.workflow import batch
-        from tripleo_ffu.workflow import plan
         chosen = set(parsed_args.phases or ())
         if parsed_args.playbook in UPSTREAM_PLAYBOOKS:
             chosen |= set(UPSTREAM_PLAYBOOKS[parsed_args.playbook])
             parsed_args.playbook = 'plan'
         if not chosen:
-            chosen = set(batch.TARGET_PHASES if limited else ('ffu',))
-        return tuple(phase for phase in plan.PHASES if phase in chosen)
+            chosen = set(phases.TARGET_PHASES if limited
+                         else (phases.FFU_PHASE,))
+        return tuple(phase for phase in phases.PHASES if phase in chosen)
 
     @staticmethod
     def _whole(parsed_args, option, limit):
@@ -576,8 +568,8 @@ class Run(_Command):
             self._say(_('Every node has been through every phase; next: '
                         'openstack overcloud ffwd-upgrade converge'))
             return
-        for host, phases in sorted(result.left.items()):
-            self._say(_('Left: %s (%s)') % (host, ', '.join(phases)))
+        for host, left in sorted(result.left.items()):
+            self._say(_('Left: %s (%s)') % (host, ', '.join(left)))
         for index, line in enumerate(result.next_runs):
             self._say((_('Next: %s') if index == 0 else _('Then %s')) % line)
 

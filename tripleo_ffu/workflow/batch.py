@@ -20,13 +20,14 @@ import yaml
 
 from tripleo_ffu.workflow import hosts as hosts_module
 from tripleo_ffu.workflow import inventory as inventory_module
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan as plan_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
-PHASES = plan_module.PHASES
-TARGET_PHASES = ('upgrade', 'deploy', 'post-upgrade')
+PHASES = phases.PHASES
+TARGET_PHASES = phases.TARGET_PHASES
 # A role is a compute role when it runs nova-compute, and a control plane
 # role when it runs what the control plane is made of (its API, database
 # and messaging); a role may be neither (storage, networker).

@@ -26,20 +26,15 @@ import yaml
 from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 PLAN_FILE = 'ffu_plan.yaml'
 # The task files of the plan's includes.
 PLAN_TASKS_DIR = 'ffu_plan_tasks'
-# The phases of an FFU and the RoleConfig playbook each runs, in order.
-PHASE_PLAYBOOKS = (
-    ('ffu', 'fast_forward_upgrade_playbook.yaml'),
-    ('upgrade', 'upgrade_steps_playbook.yaml'),
-    ('deploy', 'deploy_steps_playbook.yaml'),
-    ('post-upgrade', 'post_upgrade_steps_playbook.yaml'),
-)
-PHASES = tuple(phase for phase, _ in PHASE_PLAYBOOKS)
+PHASE_PLAYBOOKS = phases.PHASE_PLAYBOOKS
+PHASES = phases.PHASES
 INCLUDE_KEYS = ('include_tasks', 'include', 'import_tasks')
 BLOCK_KEYS = ('block', 'rescue', 'always')
 # Play sections that run around the tasks: such a play stays whole.

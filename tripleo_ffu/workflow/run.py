@@ -18,6 +18,7 @@ from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import hosts as hosts_module
 from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import run_state
@@ -30,12 +31,7 @@ INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 # its own, as the stack's playbooks are (facts do not leak across phases).
 RUN_PLAYBOOK = 'ffu-run-%s.yaml'
 PING_PLAYBOOK = 'ffu-ping.yaml'
-STACK_PLAYBOOKS = {
-    'ffu': 'fast_forward_upgrade_playbook.yaml',
-    'upgrade': 'upgrade_steps_playbook.yaml',
-    'deploy': 'deploy_steps_playbook.yaml',
-    'post-upgrade': 'post_upgrade_steps_playbook.yaml',
-}
+STACK_PLAYBOOKS = phases.STACK_PLAYBOOKS
 EXIT_FAILED = 1
 # config download's per-step copies of a task file: not where tasks live.
 _STEP_FILE = re.compile(r'_step\d+\.yaml$')
