@@ -443,7 +443,7 @@ class Run(_Command):
         from tripleo_ffu import conf
         from tripleo_ffu.workflow import batch
         from tripleo_ffu.workflow import errors
-        from tripleo_ffu.workflow import prepare
+        from tripleo_ffu.workflow import reach
         from tripleo_ffu.workflow import run
 
         if parsed_args.forks is not None and parsed_args.forks < 1:
@@ -470,7 +470,7 @@ class Run(_Command):
             if whole:
                 options = self._whole_options(options)
             if options.ssh_key:
-                prepare.check_ssh_key(options.ssh_key)
+                reach.check_ssh_key(options.ssh_key)
             self._check_owner(parsed_args.stack, config_dir)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
@@ -611,7 +611,7 @@ class Converge(_Command):
         from tripleo_ffu import conf
         from tripleo_ffu.workflow import converge
         from tripleo_ffu.workflow import errors
-        from tripleo_ffu.workflow import prepare
+        from tripleo_ffu.workflow import reach
 
         _check_timeout(parsed_args)
         for line in upstream.notices(parsed_args, 'converge'):
@@ -628,7 +628,7 @@ class Converge(_Command):
                                   self._note))
             guard_secrets(options.config_dir, options)
             if options.ssh_key:
-                prepare.check_ssh_key(options.ssh_key)
+                reach.check_ssh_key(options.ssh_key)
             # Refused before the question, not after the operator's yes.
             converge.check_owner(heat, options)
             run_check = converge.check_run(options)

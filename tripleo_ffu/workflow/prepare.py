@@ -16,6 +16,7 @@ from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import preview as preview_module
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
@@ -81,19 +82,7 @@ def check_inputs(options):
     if options.container_registry_file:
         environments.read_environment(options.container_registry_file)
     if options.ssh_key:
-        check_ssh_key(options.ssh_key)
-
-
-def check_ssh_key(path):
-    if os.path.isdir(path):
-        raise WorkflowError('ssh key %s is not a file' % path)
-    if not os.path.isfile(path):
-        raise WorkflowError('ssh key %s does not exist' % path)
-    if not os.access(path, os.R_OK):
-        raise WorkflowError('ssh key %s is not readable' % path)
-    if os.stat(path).st_mode & 0o077:
-        raise WorkflowError('ssh key %s is readable by others: ssh refuses '
-                            'it; run chmod 600 %s' % (path, path))
+        reach.check_ssh_key(options.ssh_key)
 
 
 def _role_names(heat, stack):
