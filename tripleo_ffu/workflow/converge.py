@@ -19,35 +19,16 @@ from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
 from tripleo_ffu.workflow import steps
+from tripleo_ffu.workflow import update_options
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass
-class Options:
-    stack: str
-    templates: str
-    config_dir: str
-    environment_files: list = dataclasses.field(default_factory=list)
-    environment_directories: list = dataclasses.field(default_factory=list)
-    # Set by upstream's deprecated options, and --rhel-reg's.
-    parameters: dict = dataclasses.field(default_factory=dict)
-    registration_files: list = dataclasses.field(default_factory=list)
-    roles_file: str = None
-    networks_file: str = None
-    timeout: int = 240
+@dataclasses.dataclass(frozen=True)
+class Options(update_options.UpdateOptions):
+    # Converge over a run that is not complete (--force).
     force: bool = False
-    stall_minutes: int = 60
-    # Where <stack>rc goes (the command's default: the working directory,
-    # as upstream); None: nowhere.
-    credentials_dir: str = None
-    # Who the nodes are checked to answer as (default: the inventory's).
-    ssh_user: str = None
-    ssh_key: str = None
-    # What the operator allows despite the update's preview.
-    allow: preview_module.Allow = dataclasses.field(
-        default_factory=preview_module.Allow)
 
 
 @dataclasses.dataclass

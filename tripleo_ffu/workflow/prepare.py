@@ -21,39 +21,20 @@ from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
+from tripleo_ffu.workflow import update_options
 from tripleo_ffu.workflow.errors import WorkflowError
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 CEPH_ANSIBLE_ENV = 'ffwd-upgrade-ceph-ansible-playbook.yaml'
 
 
-@dataclasses.dataclass
-class Options:
-    stack: str
-    templates: str
-    config_dir: str
-    ssh_user: str
-    environment_files: list = dataclasses.field(default_factory=list)
-    environment_directories: list = dataclasses.field(default_factory=list)
-    # Set by upstream's deprecated options, and --rhel-reg's.
-    parameters: dict = dataclasses.field(default_factory=dict)
-    registration_files: list = dataclasses.field(default_factory=list)
-    roles_file: str = None
-    networks_file: str = None
-    timeout: int = 240
-    ssh_key: str = None
+@dataclasses.dataclass(frozen=True)
+class Options(update_options.UpdateOptions):
     skip_node_prep: bool = False
-    stall_minutes: int = 60
-    # Where <stack>rc goes (the command's default: the working directory,
-    # as upstream); None: nowhere.
-    credentials_dir: str = None
     # Upstream's --container-registry-file and --ceph-ansible-playbook:
     # merged over every other environment, as upstream's update did.
     container_registry_file: str = None
     ceph_ansible_playbook: str = None
-    # What the operator allows despite the update's preview.
-    allow: preview_module.Allow = dataclasses.field(
-        default_factory=preview_module.Allow)
 
 
 @dataclasses.dataclass
