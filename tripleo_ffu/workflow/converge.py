@@ -14,6 +14,7 @@ from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import preview as preview_module
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run as run_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
@@ -116,10 +117,10 @@ def check_nodes(options, say):
         stack=options.stack, config_dir=options.config_dir,
         ssh_user=options.ssh_user, ssh_key=options.ssh_key,
         host_key_checking=host_keys.checks(inventory, options.stack))
-    ping_options.forks = run_module.default_forks(
+    ping_options.forks = reach.default_forks(
         len(inventory_module.hosts(inventory, options.stack)))
-    run_module.ping(ping_options, say, advice='the stack was not changed',
-                    users='--overcloud-ssh-user and --overcloud-ssh-key')
+    reach.ping(ping_options, path, say, advice='the stack was not changed',
+               users='--overcloud-ssh-user and --overcloud-ssh-key')
 
 
 def converge(heat, options, report=None, log=None, run_check=None):

@@ -21,6 +21,7 @@ from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import yamlfile
@@ -30,7 +31,6 @@ INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 # The plays of one phase a run selected: each phase is an Ansible run of
 # its own, as the stack's playbooks are (facts do not leak across phases).
 RUN_PLAYBOOK = 'ffu-run-%s.yaml'
-PING_PLAYBOOK = 'ffu-ping.yaml'
 STACK_PLAYBOOKS = phases.STACK_PLAYBOOKS
 EXIT_FAILED = 1
 # config download's per-step copies of a task file: not where tasks live.
@@ -87,13 +87,6 @@ class Result:
 def inventory_path(options):
     return options.inventory or os.path.join(options.config_dir,
                                              INVENTORY_FILE)
-
-
-def default_forks(nodes):
-    """tripleoclient's default (4 per CPU, at most 100), and no more
-    than there are nodes: Ansible's own default of 5 makes a 20-node
-    overcloud wait four rounds on every task."""
-    return max(1, min(nodes, (os.cpu_count() or 1) * 4, 100))
 
 
 def check_prepared(options):
@@ -160,66 +153,6 @@ def read_inventory(path):
         raise WorkflowError('inventory %s is not a YAML mapping of groups'
                             % path)
     return inventory
-
-
-def _extravars(options):
-    """What the operator gave on the command line wins over the inventory
-    prepare wrote (its user and key are group variables there)."""
-    extravars = {}
-    if options.ssh_user:
-        extravars['ansible_ssh_user'] = options.ssh_user
-    if options.ssh_key:
-        extravars['ansible_ssh_private_key_file'] = os.path.abspath(
-            options.ssh_key)
-    return extravars
-
-
-def ping(options, say, advice='nothing was run', users='--ssh-user and '
-         '--ssh-key'):
-    """Every node must answer before anything runs."""
-    directory = run_state.run_dir(options.config_dir)
-    # Beside the plays (the config dir): Ansible applies the host_vars/
-    # and group_vars/ next to a playbook over the inventory's, so the
-    # check reaches each node at the address, port, user and key the
-    # plays use, whatever the inventory (prepare's or a static one).
-    path = os.path.join(options.config_dir, PING_PLAYBOOK)
-    # A limited run pings the nodes of its limit (the undercloud too, for
-    # --limit undercloud); another every node of the overcloud.
-    files.write_private(path, yamlfile.dump([{
-        'name': 'ping', 'hosts': 'all' if options.limit else options.stack,
-        'gather_facts': False, 'tasks': [{'name': 'ping', 'ping': {}}]}]))
-    runner = ansible.run_playbook(
-        path, inventory_path(options), os.path.join(directory, 'runner'),
-        ssh_key=options.ssh_key, forks=options.forks, ident='ping',
-        extravars=_extravars(options),
-        host_key_checking=options.host_key_checking, **_limit(options))
-    stats = runner.stats or {}
-    down = sorted(set(stats.get('dark') or {}) |
-                  set(stats.get('failures') or {}))
-    answered = sorted(set(stats.get('ok') or {}) - set(down))
-    if down or not answered:
-        raise WorkflowError(
-            'node(s) not answering: %s; %s. Check that they are up and '
-            'reachable over SSH as the inventory says (%s)%s'
-            % (', '.join(down) or 'no node in group %s' % options.stack,
-               advice, inventory_path(options), _as_whom(options, users)))
-    say('All %d nodes answer.' % len(answered))
-
-
-def _as_whom(options, users):
-    """The user and key given on the command line, and how to give
-    others."""
-    tried = [what % value for what, value in (
-        ('user %s', options.ssh_user),
-        ('key %s', options.ssh_key and os.path.abspath(options.ssh_key)))
-        if value]
-    return ', as %s (%s give others)' % (' with '.join(tried), users) \
-        if tried else '; %s give another user and key' % users
-
-
-def _limit(options):
-    """Ansible's --limit, for a run limited to some nodes."""
-    return {'limit': options.limit} if options.limit else {}
 
 
 def select_plays(playbook, phases, journal=None):
@@ -290,8 +223,9 @@ def _ansible(options, playbook, log_file, say, journal, signals, ident,
         ssh_key=options.ssh_key, forks=options.forks,
         verbosity=options.verbosity, event_handler=handler, ident=ident,
         cancel_callback=signals.cancel, tags=options.tags,
-        skip_tags=options.skip_tags, extravars=_extravars(options),
-        host_key_checking=options.host_key_checking, **_limit(options))
+        skip_tags=options.skip_tags, extravars=reach.extravars(options),
+        host_key_checking=options.host_key_checking,
+        **reach.ansible_limit(options))
     # A completed playbook closed its last play on Ansible's stats; a play
     # still open here was cut short and must run again on --resume.
     handler.abandon_play()
@@ -311,7 +245,7 @@ def run(options, say, unfinished_choice=None):
                                options.accept_unchecked_hosts,
                                '--accept-unchecked-hosts')
     options.host_key_checking = host_keys.checks(inventory, options.stack)
-    options.forks = options.forks or default_forks(
+    options.forks = options.forks or reach.default_forks(
         len(inventory_module.hosts(inventory, options.stack)))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
         journal, upgrade, notes = None, None, []
@@ -330,7 +264,7 @@ def run(options, say, unfinished_choice=None):
                     return Result('nothing to do', 0, '', [], [], 0.0, [],
                                   left, notes,
                                   batch.next_runs(upgrade, left))
-        ping(options, say)
+        reach.ping(options, inventory_path(options), say)
         say('Host keys: %s' % host_keys.describe(
             inventory, options.stack,
             inventory_module.hosts(inventory, options.stack)))
