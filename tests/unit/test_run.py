@@ -421,7 +421,7 @@ def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
     status, _, ids, _ = run._run_plan(
         options, lambda line: None, None, None,
         types.SimpleNamespace(received=None), str(tmp_path / 'log'),
-        upgrade)
+        upgrade, compiled, lambda text: text)
     assert status == 'complete'
     assert ran == [('plan-%s' % phase, {phase}) for phase in plan.PHASES]
     assert ids == run.select_plays(compiled, plan.PHASES)

@@ -81,7 +81,8 @@ class Prepare(common.Command):
         say = self._say
         say('')
         if result.changes:
-            say(_('Generated tasks fixed (%d change(s)):') % len(result.changes))
+            say(_('Generated tasks fixed (%d change(s)):')
+                % len(result.changes))
             for change in result.changes:
                 say('  %s' % change)
         else:

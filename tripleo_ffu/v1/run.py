@@ -50,8 +50,8 @@ class Run(common.Command):
                                    '(default: the node count, at most 4 '
                                    'per CPU and 100)'))
         parser.add_argument(
-            '--playbook', choices=('plan', 'stack') + tuple(
-                phases.UPSTREAM_PLAYBOOKS), default='plan', metavar='<playbook>',
+            '--playbook', default='plan', metavar='<playbook>',
+            choices=('plan', 'stack') + tuple(phases.UPSTREAM_PLAYBOOKS),
             help=_('plan: the plan compiled by prepare, with journal and '
                    'resume (default); stack: the stack\'s own playbooks; '
                    'upstream\'s "all" or a playbook\'s file name: the plan, '
@@ -153,7 +153,7 @@ class Run(common.Command):
                                            parsed_args.limit)
             whole = self._whole(parsed_args, option, limit)
             config_dir = common.config_dir(parsed_args, settings)
-            common.guard_secrets(config_dir)
+            redact = common.guard_secrets(config_dir)
             options = run.Options(
                 stack=parsed_args.stack, config_dir=config_dir,
                 inventory=parsed_args.static_inventory,
@@ -179,7 +179,8 @@ class Run(common.Command):
         if option is None or whole and 'ffu' in options.phases:
             common.confirm(parsed_args, run.scope(options), self.log)
         try:
-            result = run.run(options, self._say, self._unfinished)
+            result = run.run(options, self._say, self._unfinished,
+                             redact=redact)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
         self._summary(result)

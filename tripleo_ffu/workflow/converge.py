@@ -116,9 +116,9 @@ def check_nodes(options, say):
     ping_options = run_module.Options(
         stack=options.stack, config_dir=options.config_dir,
         ssh_user=options.ssh_user, ssh_key=options.ssh_key,
-        host_key_checking=host_keys.checks(inventory, options.stack))
-    ping_options.forks = reach.default_forks(
-        len(inventory_module.hosts(inventory, options.stack)))
+        host_key_checking=host_keys.checks(inventory, options.stack),
+        forks=reach.default_forks(
+            len(inventory_module.hosts(inventory, options.stack))))
     reach.ping(ping_options, path, say, advice='the stack was not changed',
                users='--overcloud-ssh-user and --overcloud-ssh-key')
 

@@ -22,7 +22,6 @@ from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow import update_options
-from tripleo_ffu.workflow.errors import WorkflowError
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 CEPH_ANSIBLE_ENV = 'ffwd-upgrade-ceph-ansible-playbook.yaml'

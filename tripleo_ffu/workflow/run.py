@@ -39,8 +39,10 @@ _STEP_FILE = re.compile(r'_step\d+\.yaml$')
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Options:
+    """What the command settled; a resumed or limited run is another
+    value, built once before it starts (settle)."""
     stack: str
     config_dir: str
     inventory: str = None
@@ -91,7 +93,8 @@ def inventory_path(options):
 
 def check_prepared(options):
     """Every file the run needs, or which is missing and what makes it;
-    the inventory, read."""
+    (the inventory, the plan), read (the plan is None for the stack's
+    playbooks)."""
     files.check_private(options.config_dir)
     path = inventory_path(options)
     if options.inventory and not os.path.isfile(path):
@@ -113,9 +116,9 @@ def check_prepared(options):
     if options.stack not in inventory:
         raise WorkflowError('inventory %s has no group %s: check --stack (the '
                             'stack prepare ran for)' % (path, options.stack))
-    if options.playbook == 'plan':
-        plan.load(options.config_dir)  # a damaged plan is said now
-    return inventory
+    # A damaged plan is said now; the run reads it only here.
+    return inventory, (plan.load(options.config_dir)
+                       if options.playbook == 'plan' else None)
 
 
 def scope(options):
@@ -213,10 +216,8 @@ def _log_path(config_dir):
 
 
 def _ansible(options, playbook, log_file, say, journal, signals, ident,
-             handler=None):
-    handler = handler or progress.Progress(
-        say, log_file, journal,
-        secrets.guard(secrets.collect(options.config_dir)))
+             handler=None, redact=None):
+    handler = handler or progress.Progress(say, log_file, journal, redact)
     runner = ansible.run_playbook(
         playbook, inventory_path(options),
         os.path.join(run_state.run_dir(options.config_dir), 'runner'),
@@ -232,38 +233,36 @@ def _ansible(options, playbook, log_file, say, journal, signals, ident,
     return runner, handler
 
 
-def run(options, say, unfinished_choice=None):
+def run(options, say, unfinished_choice=None, redact=None):
     """Run the upgrade; return a Result. unfinished_choice(journal) says
     what to do with an unfinished journal without --resume: 'resume' or
-    'restart' (or raises)."""
+    'restart' (or raises). redact: the secrets' guard the command made
+    (else the config dir's secrets are collected here)."""
     if options.limit and options.playbook != 'plan':
         raise WorkflowError(
             '%s needs the plan (it records what each node went through): '
             'run without --playbook stack' % options.limit_option)
-    inventory = check_prepared(options)
+    inventory, playbook = check_prepared(options)
     host_keys.refuse_unchecked(inventory, options.stack,
                                options.accept_unchecked_hosts,
                                '--accept-unchecked-hosts')
-    options.host_key_checking = host_keys.checks(inventory, options.stack)
-    options.forks = options.forks or reach.default_forks(
-        len(inventory_module.hosts(inventory, options.stack)))
+    if redact is None:
+        redact = secrets.guard(secrets.collect(options.config_dir))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
-        journal, upgrade, notes = None, None, []
-        if options.playbook == 'plan':
+        journal, upgrade, chosen = None, None, None
+        if playbook is not None:
             journal = _journal(options, unfinished_choice)
-            upgrade = batch.Upgrade.load(
-                options.config_dir, options.stack,
-                plan.load(options.config_dir), inventory)
+            upgrade = batch.Upgrade.load(options.config_dir, options.stack,
+                                         playbook, inventory)
             chosen = _batch(options, upgrade, journal)
-            if chosen is not None:
-                notes = chosen.notes
-                for note in notes:
-                    say(note)
-                if not chosen.hosts:
-                    left = upgrade.missing()
-                    return Result('nothing to do', 0, '', [], [], 0.0, [],
-                                  left, notes,
-                                  batch.next_runs(upgrade, left))
+        options = settle(options, inventory, playbook, journal, chosen)
+        notes = chosen.notes if chosen is not None else []
+        for note in notes:
+            say(note)
+        if chosen is not None and not chosen.hosts:
+            left = upgrade.missing()
+            return Result('nothing to do', 0, '', [], [], 0.0, [], left,
+                          notes, batch.next_runs(upgrade, left))
         reach.ping(options, inventory_path(options), say)
         say('Host keys: %s' % host_keys.describe(
             inventory, options.stack,
@@ -273,11 +272,11 @@ def run(options, say, unfinished_choice=None):
         started = time.monotonic()
         with files.private_umask(), open(log_path, 'w') as log_file, \
                 _Signals() as signals:
-            if options.playbook == 'plan':
+            if playbook is not None:
                 outcome = _run_plan(options, say, log_file, journal, signals,
-                                    log_path, upgrade)
+                                    log_path, upgrade, playbook, redact)
             else:
-                outcome = _run_stack(options, say, log_file, signals)
+                outcome = _run_stack(options, say, log_file, signals, redact)
         status, handler, plays_run, journal = outcome
         if status == 'complete':
             worked_on = inventory_module.hosts(inventory, options.stack)
@@ -303,13 +302,32 @@ def run(options, say, unfinished_choice=None):
                       plays_run, left, notes, next_runs)
 
 
+def settle(options, inventory, playbook, journal, chosen):
+    """The run's options, settled once before it starts: its host key
+    checking and forks; resumed (a journal to continue), that run's
+    phases and nodes; limited, the batch's pattern (the one given kept)."""
+    hosts = inventory_module.hosts(inventory, options.stack)
+    changes = {'host_key_checking': host_keys.checks(inventory,
+                                                     options.stack),
+               'forks': options.forks or reach.default_forks(len(hosts))}
+    if journal is not None:
+        by_id = dict(zip(plan.play_ids(playbook), playbook))
+        done = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
+                if play_id in by_id}
+        changes.update(resume=True, limit=journal.limit, phases=tuple(
+            phase for phase in plan.PHASES if phase in done)
+            or options.phases)
+    elif chosen is not None:
+        changes.update(limit_given=options.limit, limit=chosen.limit)
+    return dataclasses.replace(options, **changes)
+
+
 def _batch(options, upgrade, journal):
     """The Batch of a limited run (None for a run on every node); a
-    resume continues the batch of the run it resumes."""
-    if options.resume:
-        given = options.limit
-        options.limit = journal.limit
-        if given and given != journal.data.get('limit_given'):
+    resume continues the batch of the run it resumes (the journal's)."""
+    if journal is not None:
+        if options.limit and options.limit != journal.data.get(
+                'limit_given'):
             raise WorkflowError(
                 'the run to resume was %s: run --resume without %s (it '
                 'goes on with the same nodes)' % (
@@ -319,10 +337,8 @@ def _batch(options, upgrade, journal):
         return None
     if not options.limit:
         return None
-    chosen = batch.plan(upgrade, options.limit_option, options.limit,
-                        options.phases, options.force)
-    options.limit_given, options.limit = options.limit, chosen.limit
-    return chosen
+    return batch.plan(upgrade, options.limit_option, options.limit,
+                      options.phases, options.force)
 
 
 def _check_every_node_worked(handler, hosts):
@@ -338,7 +354,8 @@ def _check_every_node_worked(handler, hosts):
 
 
 def _journal(options, unfinished_choice):
-    """The journal to continue (resume) or None to start a new one."""
+    """The journal to continue (a resume: --resume, or the operator's
+    choice) or None to start a new one."""
     journal = run_state.Journal.load(options.config_dir)
     unfinished = journal is not None and not journal.complete
     if options.resume:
@@ -349,7 +366,6 @@ def _journal(options, unfinished_choice):
     if unfinished:
         choice = unfinished_choice(journal) if unfinished_choice else None
         if choice == 'resume':
-            options.resume = True
             return journal
         if choice != 'restart':
             raise WorkflowError(
@@ -370,14 +386,12 @@ def _targets(upgrade, ids, limit):
             for play_id in ids}
 
 
-def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
-    playbook = plan.load(options.config_dir)
+def _run_plan(options, say, log_file, journal, signals, log_path, upgrade,
+              playbook, redact):
     by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
-        # A resume finishes the run it resumes: that run's phases.
-        phases = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
-                  if play_id in by_id}
-        ids = select_plays(playbook, phases or options.phases, journal)
+        # A resume finishes the run it resumes: that run's phases (settle).
+        ids = select_plays(playbook, options.phases, journal)
         unfinished = journal.first_unfinished()
         again = ids[:ids.index(unfinished)]
         say('Resuming at %s%s%s' % (
@@ -399,10 +413,8 @@ def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
             options.config_dir, ids, log_path, limit=options.limit,
             targets=_targets(upgrade, ids, options.limit),
             limit_given=options.limit_given)
-    handler = progress.Progress(
-        say, log_file, journal,
-        secrets.guard(secrets.collect(options.config_dir)),
-        limited=bool(options.limit))
+    handler = progress.Progress(say, log_file, journal, redact,
+                                limited=bool(options.limit))
     for phase in plan.PHASES:
         plays = [by_id[play_id] for play_id in ids
                  if plan.phase_of(by_id[play_id]) == phase]
@@ -437,12 +449,12 @@ def source_of(config_dir, task_name):
     return found
 
 
-def _run_stack(options, say, log_file, signals):
+def _run_stack(options, say, log_file, signals, redact):
     handler, ran = None, []
     for phase in options.phases:
         path = os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
         runner, handler = _ansible(options, path, log_file, say, None,
-                                   signals, 'stack-' + phase)
+                                   signals, 'stack-' + phase, None, redact)
         ran.append(STACK_PLAYBOOKS[phase])
         status = _status(runner, handler, signals)
         if status != 'complete':

@@ -157,7 +157,8 @@ class TestRun(_RunCommandTest):
             limit_option=None, force=False),
             self._options())
         self.run.assert_called_once_with(mock.ANY, self.cmd._say,
-                                         self.cmd._unfinished)
+                                         self.cmd._unfinished,
+                                         redact=mock.ANY)
 
     def test_take_action_passes_every_option(self):
         key = self.useFixture(fixtures.TempDir()).join('id_rsa')
