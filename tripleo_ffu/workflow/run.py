@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import os
 import re
-import signal
 import time
 
 import yaml
@@ -22,6 +21,7 @@ from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import reach
+from tripleo_ffu.workflow import run_signals
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import yamlfile
@@ -32,11 +32,8 @@ INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 # its own, as the stack's playbooks are (facts do not leak across phases).
 RUN_PLAYBOOK = 'ffu-run-%s.yaml'
 STACK_PLAYBOOKS = phases.STACK_PLAYBOOKS
-EXIT_FAILED = 1
 # config download's per-step copies of a task file: not where tasks live.
 _STEP_FILE = re.compile(r'_step\d+\.yaml$')
-# A lost terminal (SIGHUP) stops the run as cleanly as Ctrl-C does.
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,29 +183,6 @@ def select_plays(playbook, phases, journal=None):
                 plan.sets_context_only(by_id[play_id]))] + selected[start:]
 
 
-class _Signals:
-    """SIGINT, SIGTERM and SIGHUP ask Ansible to stop; the run records
-    where."""
-
-    def __init__(self):
-        self.received = None
-
-    def __enter__(self):
-        self.previous = {sig: signal.signal(sig, self._handle)
-                         for sig in EXIT_SIGNAL}
-        return self
-
-    def _handle(self, signum, frame):
-        self.received = signum
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-    def cancel(self):
-        return self.received is not None
-
-
 def _log_path(config_dir):
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     return os.path.join(run_state.run_dir(config_dir),
@@ -271,7 +245,7 @@ def run(options, say, unfinished_choice=None, redact=None):
         say('Ansible log: %s' % log_path)
         started = time.monotonic()
         with files.private_umask(), open(log_path, 'w') as log_file, \
-                _Signals() as signals:
+                run_signals.Signals() as signals:
             if playbook is not None:
                 outcome = _run_plan(options, say, log_file, journal, signals,
                                     log_path, upgrade, playbook, redact)
@@ -290,8 +264,7 @@ def run(options, say, unfinished_choice=None, redact=None):
         if journal is not None:
             journal.finish(status, handler.failures[0]
                            if handler.failures else None, log_path)
-        code = 0 if status == 'complete' else EXIT_SIGNAL.get(
-            signals.received, EXIT_FAILED)
+        code = run_signals.exit_code(status, signals.received)
         left, next_runs = None, []
         if upgrade is not None:  # what this run added
             upgrade.nodes = run_state.Nodes.load(options.config_dir)
