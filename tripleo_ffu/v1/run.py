@@ -95,15 +95,19 @@ class Run(common.Command):
         options.add_yes_option(parser)
         return parser
 
-    def _phases(self, parsed_args, limited):
-        chosen = set(parsed_args.phases or ())
-        if parsed_args.playbook in phases.UPSTREAM_PLAYBOOKS:
-            chosen |= set(phases.UPSTREAM_PLAYBOOKS[parsed_args.playbook])
-            parsed_args.playbook = 'plan'
+    @staticmethod
+    def _playbook(parsed_args, limited):
+        """(playbook, phases): upstream's --playbook values are the plan,
+        for the phases they stand for."""
+        chosen, playbook = set(parsed_args.phases or ()), parsed_args.playbook
+        if playbook in phases.UPSTREAM_PLAYBOOKS:
+            chosen |= set(phases.UPSTREAM_PLAYBOOKS[playbook])
+            playbook = 'plan'
         if not chosen:
             chosen = set(phases.TARGET_PHASES if limited
                          else (phases.FFU_PHASE,))
-        return tuple(phase for phase in phases.PHASES if phase in chosen)
+        return playbook, tuple(phase for phase in phases.PHASES
+                               if phase in chosen)
 
     @staticmethod
     def _whole(parsed_args, option, limit):
@@ -152,6 +156,7 @@ class Run(common.Command):
                                            parsed_args.nodes,
                                            parsed_args.limit)
             whole = self._whole(parsed_args, option, limit)
+            playbook, chosen = self._playbook(parsed_args, limit is not None)
             config_dir = common.config_dir(parsed_args, settings)
             redact = common.guard_secrets(config_dir)
             options = run.Options(
@@ -160,8 +165,7 @@ class Run(common.Command):
                 ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
                 tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
                 forks=parsed_args.forks,
-                phases=self._phases(parsed_args, limit is not None),
-                playbook=parsed_args.playbook, resume=parsed_args.resume,
+                phases=chosen, playbook=playbook, resume=parsed_args.resume,
                 verbosity=max(self.app.options.verbose_level - 1, 0),
                 limit=limit, limit_option=option, force=parsed_args.force,
                 accept_unchecked_hosts=parsed_args.accept_unchecked_hosts)
