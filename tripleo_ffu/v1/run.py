@@ -142,45 +142,14 @@ class Run(common.Command):
                                    limit_option=limit and '--roles')
 
     def take_action(self, parsed_args):
-        from tripleo_ffu import conf
-        from tripleo_ffu.workflow import batch
         from tripleo_ffu.workflow import errors
-        from tripleo_ffu.workflow import reach
         from tripleo_ffu.workflow import run
 
-        if parsed_args.forks is not None and parsed_args.forks < 1:
-            raise exceptions.CommandError(_('--forks must be at least 1'))
-        settings = conf.load()
         try:
-            option, limit = batch.limit_of(parsed_args.roles,
-                                           parsed_args.nodes,
-                                           parsed_args.limit)
-            whole = self._whole(parsed_args, option, limit)
-            playbook, chosen = self._playbook(parsed_args, limit is not None)
-            config_dir = common.config_dir(parsed_args, settings)
-            redact = common.guard_secrets(config_dir)
-            options = run.Options(
-                stack=parsed_args.stack, config_dir=config_dir,
-                inventory=parsed_args.static_inventory,
-                ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
-                tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
-                forks=parsed_args.forks,
-                phases=chosen, playbook=playbook, resume=parsed_args.resume,
-                verbosity=max(self.app.options.verbose_level - 1, 0),
-                limit=limit, limit_option=option, force=parsed_args.force,
-                accept_unchecked_hosts=parsed_args.accept_unchecked_hosts)
-            if whole:
-                options = self._whole_options(options)
-            if options.ssh_key:
-                reach.check_ssh_key(options.ssh_key)
-            self._check_owner(parsed_args.stack, config_dir)
+            options, redact, ask = self._options(parsed_args)
         except errors.WorkflowError as exc:
             raise exceptions.CommandError(str(exc))
-        # A run limited to some nodes asks nothing, as upstream's upgrade
-        # run (the role's scripts give it no --yes): it only runs the
-        # target release, once the fast-forward phase, whose run asked, is
-        # complete. Any run that takes the fast-forward phase asks.
-        if option is None or whole and 'ffu' in options.phases:
+        if ask:
             common.confirm(parsed_args, run.scope(options), self.log)
         try:
             result = run.run(options, self._say, self._unfinished,
@@ -189,6 +158,44 @@ class Run(common.Command):
             raise exceptions.CommandError(str(exc))
         self._summary(result)
         return result.exit_code
+
+    def _options(self, parsed_args):
+        """(the run's Options, the secrets' guard, whether to ask)."""
+        from tripleo_ffu import conf
+        from tripleo_ffu.workflow import batch
+        from tripleo_ffu.workflow import reach
+        from tripleo_ffu.workflow import run
+
+        if parsed_args.forks is not None and parsed_args.forks < 1:
+            raise exceptions.CommandError(_('--forks must be at least 1'))
+        settings = conf.load()
+        option, limit = batch.limit_of(parsed_args.roles, parsed_args.nodes,
+                                       parsed_args.limit)
+        whole = self._whole(parsed_args, option, limit)
+        playbook, chosen = self._playbook(parsed_args, limit is not None)
+        config_dir = common.config_dir(parsed_args, settings)
+        redact = common.guard_secrets(config_dir)
+        options = run.Options(
+            stack=parsed_args.stack, config_dir=config_dir,
+            inventory=parsed_args.static_inventory,
+            ssh_user=parsed_args.ssh_user, ssh_key=parsed_args.ssh_key,
+            tags=parsed_args.tags, skip_tags=parsed_args.skip_tags,
+            forks=parsed_args.forks, phases=chosen, playbook=playbook,
+            resume=parsed_args.resume,
+            verbosity=max(self.app.options.verbose_level - 1, 0),
+            limit=limit, limit_option=option, force=parsed_args.force,
+            accept_unchecked_hosts=parsed_args.accept_unchecked_hosts)
+        if whole:
+            options = self._whole_options(options)
+        if options.ssh_key:
+            reach.check_ssh_key(options.ssh_key)
+        self._check_owner(parsed_args.stack, config_dir)
+        # A run limited to some nodes asks nothing, as upstream's upgrade
+        # run (the role's scripts give it no --yes): it only runs the
+        # target release, once the fast-forward phase, whose run asked, is
+        # complete. Any run that takes the fast-forward phase asks.
+        return options, redact, (
+            option is None or whole and 'ffu' in options.phases)
 
     def _check_owner(self, stack_name, config_dir):
         """The config dir's state is the stack's: checked when Heat
