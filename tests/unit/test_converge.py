@@ -79,7 +79,7 @@ def config_dir(tmp_path):
 @pytest.fixture(autouse=True)
 def ping():
     """No node to answer here: the tests that check it patch it again."""
-    with mock.patch('tripleo_ffu.workflow.run.ping') as patched:
+    with mock.patch('tripleo_ffu.workflow.reach.ping') as patched:
         yield patched
 
 
@@ -347,7 +347,7 @@ def _inventory(config_dir):
 def test_converge_checks_the_nodes_answer_as_given(templates, config_dir,
                                                   update):
     _inventory(config_dir)
-    with mock.patch('tripleo_ffu.workflow.run.ping') as ping:
+    with mock.patch('tripleo_ffu.workflow.reach.ping') as ping:
         converge.converge(_heat(), _options(
             templates, config_dir, ssh_user='heat-admin', ssh_key='/k'))
     options = ping.call_args.args[0]
@@ -361,7 +361,7 @@ def test_converge_checks_the_nodes_answer_as_given(templates, config_dir,
 def test_converge_refused_when_a_node_does_not_answer(templates, config_dir,
                                                       update):
     _inventory(config_dir)
-    with mock.patch('tripleo_ffu.workflow.run.ping',
+    with mock.patch('tripleo_ffu.workflow.reach.ping',
                     side_effect=errors.WorkflowError('not answering')):
         with pytest.raises(errors.WorkflowError, match='not answering'):
             converge.converge(_heat(), _options(templates, config_dir))

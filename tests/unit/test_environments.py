@@ -11,6 +11,7 @@ from tripleo_ffu.workflow import converge
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import prepare
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow.errors import WorkflowError
 
 
@@ -474,12 +475,12 @@ def test_render_templates_glob_characters_in_the_path(tmp_path):
             str(tht), None, None, mock.Mock()) != str(tht)
 
 
-# prepare: check_ssh_key, default_config_dir, check_inputs
+# reach.check_ssh_key; prepare: default_config_dir, check_inputs
 
 
 def test_check_ssh_key_missing(tmp_path):
     with pytest.raises(WorkflowError, match='does not exist'):
-        prepare.check_ssh_key(str(tmp_path / 'id_rsa'))
+        reach.check_ssh_key(str(tmp_path / 'id_rsa'))
 
 
 @pytest.mark.parametrize('mode', [0o644, 0o640, 0o604, 0o660])
@@ -487,7 +488,7 @@ def test_check_ssh_key_open_to_others(tmp_path, mode):
     key = _write(tmp_path / 'id_rsa', 'key\n')
     os.chmod(key, mode)
     with pytest.raises(WorkflowError, match='chmod 600') as exc:
-        prepare.check_ssh_key(key)
+        reach.check_ssh_key(key)
     assert key in str(exc.value)
 
 
@@ -495,7 +496,7 @@ def test_check_ssh_key_open_to_others(tmp_path, mode):
 def test_check_ssh_key_private(tmp_path, mode):
     key = _write(tmp_path / 'id_rsa', 'key\n')
     os.chmod(key, mode)
-    prepare.check_ssh_key(key)
+    reach.check_ssh_key(key)
 
 
 def test_default_config_dir_expands_the_home():

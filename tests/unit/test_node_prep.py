@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 
 from tripleo_ffu.workflow import node_prep
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow.errors import WorkflowError
 
@@ -79,4 +80,4 @@ def test_success_says_nothing(tmp_path):
 def test_run_ping_says_as_whom(user, key, said):
     options = run.Options(stack='overcloud', config_dir='/cfg',
                           ssh_user=user, ssh_key=key)
-    assert run._as_whom(options, '--ssh-user and --ssh-key') == said
+    assert reach._as_whom(options, '--ssh-user and --ssh-key') == said

@@ -10,6 +10,7 @@ import pytest
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow import yamlfile
 
@@ -59,7 +60,7 @@ def test_the_check_and_the_plays_reach_a_node_at_one_address(
     options = _setup(tmp_path, static_vars, host_vars)
     said = []
     try:
-        run.ping(options, said.append)
+        reach.ping(options, run.inventory_path(options), said.append)
         checked = True
     except errors.WorkflowError as exc:
         assert 'not answering: %s' % NODE in str(exc)

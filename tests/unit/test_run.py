@@ -9,6 +9,7 @@ import yaml
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow import run_state
 from tests.unit import tht_queens
@@ -373,18 +374,18 @@ def test_check_prepared_reads_the_plan(tmp_path):
 
 def test_extravars_from_the_command_line_win(tmp_path):
     options = _options(tmp_path, ssh_user='admin', ssh_key='key')
-    assert run._extravars(options) == {
+    assert reach.extravars(options) == {
         'ansible_ssh_user': 'admin',
         'ansible_ssh_private_key_file': os.path.abspath('key')}
 
 
 def test_default_forks_follow_the_nodes_and_the_cpus(monkeypatch):
-    monkeypatch.setattr(run.os, 'cpu_count', lambda: 2)
-    assert run.default_forks(3) == 3
-    assert run.default_forks(20) == 8
-    assert run.default_forks(0) == 1
-    monkeypatch.setattr(run.os, 'cpu_count', lambda: 64)
-    assert run.default_forks(500) == 100
+    monkeypatch.setattr(reach.os, 'cpu_count', lambda: 2)
+    assert reach.default_forks(3) == 3
+    assert reach.default_forks(20) == 8
+    assert reach.default_forks(0) == 1
+    monkeypatch.setattr(reach.os, 'cpu_count', lambda: 64)
+    assert reach.default_forks(500) == 100
 
 
 def test_a_node_that_ran_no_task_fails_the_run():
@@ -420,7 +421,7 @@ def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
     status, _, ids, _ = run._run_plan(
         options, lambda line: None, None, None,
         types.SimpleNamespace(received=None), str(tmp_path / 'log'),
-        upgrade)
+        upgrade, compiled, lambda text: text)
     assert status == 'complete'
     assert ran == [('plan-%s' % phase, {phase}) for phase in plan.PHASES]
     assert ids == run.select_plays(compiled, plan.PHASES)
@@ -480,7 +481,7 @@ def _run_limited(options, monkeypatch):
         handler.worked.update(dict.fromkeys(('c-0', 'c-1', 'n-0'), 1))
         return _runner(), handler
     monkeypatch.setattr(run, '_ansible', ansible)
-    monkeypatch.setattr(run, 'ping', lambda options, say: calls.append(
+    monkeypatch.setattr(reach, 'ping', lambda options, path, say: calls.append(
         ('ping', options.limit)))
     said = []
     return run.run(options, said.append), calls, said

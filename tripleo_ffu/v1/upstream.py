@@ -3,9 +3,9 @@ ffwd-upgrade commands (stable/queens to stable/stein) and the
 tripleo-upgrade role run unchanged.
 
 prepare and converge inherited every option of `overcloud deploy`. Those
-that mean something here are read by the commands (see ffwd_upgrade); the
-others are accepted, and each one given says in one line on stderr why it
-changes nothing here. None is silently ignored.
+that mean something here are read by the commands (see options and
+common); the others are accepted, and each one given says in one line on
+stderr why it changes nothing here. None is silently ignored.
 """
 
 from osc_lib.i18n import _

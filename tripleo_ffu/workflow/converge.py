@@ -14,40 +14,22 @@ from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import preview as preview_module
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run as run_module
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
 from tripleo_ffu.workflow import steps
+from tripleo_ffu.workflow import update_options
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass
-class Options:
-    stack: str
-    templates: str
-    config_dir: str
-    environment_files: list = dataclasses.field(default_factory=list)
-    environment_directories: list = dataclasses.field(default_factory=list)
-    # Set by upstream's deprecated options, and --rhel-reg's.
-    parameters: dict = dataclasses.field(default_factory=dict)
-    registration_files: list = dataclasses.field(default_factory=list)
-    roles_file: str = None
-    networks_file: str = None
-    timeout: int = 240
+@dataclasses.dataclass(frozen=True)
+class Options(update_options.UpdateOptions):
+    # Converge over a run that is not complete (--force).
     force: bool = False
-    stall_minutes: int = 60
-    # Where <stack>rc goes (the command's default: the working directory,
-    # as upstream); None: nowhere.
-    credentials_dir: str = None
-    # Who the nodes are checked to answer as (default: the inventory's).
-    ssh_user: str = None
-    ssh_key: str = None
-    # What the operator allows despite the update's preview.
-    allow: preview_module.Allow = dataclasses.field(
-        default_factory=preview_module.Allow)
 
 
 @dataclasses.dataclass
@@ -134,11 +116,11 @@ def check_nodes(options, say):
     ping_options = run_module.Options(
         stack=options.stack, config_dir=options.config_dir,
         ssh_user=options.ssh_user, ssh_key=options.ssh_key,
-        host_key_checking=host_keys.checks(inventory, options.stack))
-    ping_options.forks = run_module.default_forks(
-        len(inventory_module.hosts(inventory, options.stack)))
-    run_module.ping(ping_options, say, advice='the stack was not changed',
-                    users='--overcloud-ssh-user and --overcloud-ssh-key')
+        host_key_checking=host_keys.checks(inventory, options.stack),
+        forks=reach.default_forks(
+            len(inventory_module.hosts(inventory, options.stack))))
+    reach.ping(ping_options, path, say, advice='the stack was not changed',
+               users='--overcloud-ssh-user and --overcloud-ssh-key')
 
 
 def converge(heat, options, report=None, log=None, run_check=None):

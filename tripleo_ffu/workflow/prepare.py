@@ -16,43 +16,24 @@ from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import passwords as passwords_module
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import preview as preview_module
+from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
-from tripleo_ffu.workflow.errors import WorkflowError
+from tripleo_ffu.workflow import update_options
 
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 CEPH_ANSIBLE_ENV = 'ffwd-upgrade-ceph-ansible-playbook.yaml'
 
 
-@dataclasses.dataclass
-class Options:
-    stack: str
-    templates: str
-    config_dir: str
-    ssh_user: str
-    environment_files: list = dataclasses.field(default_factory=list)
-    environment_directories: list = dataclasses.field(default_factory=list)
-    # Set by upstream's deprecated options, and --rhel-reg's.
-    parameters: dict = dataclasses.field(default_factory=dict)
-    registration_files: list = dataclasses.field(default_factory=list)
-    roles_file: str = None
-    networks_file: str = None
-    timeout: int = 240
-    ssh_key: str = None
+@dataclasses.dataclass(frozen=True)
+class Options(update_options.UpdateOptions):
     skip_node_prep: bool = False
-    stall_minutes: int = 60
-    # Where <stack>rc goes (the command's default: the working directory,
-    # as upstream); None: nowhere.
-    credentials_dir: str = None
     # Upstream's --container-registry-file and --ceph-ansible-playbook:
     # merged over every other environment, as upstream's update did.
     container_registry_file: str = None
     ceph_ansible_playbook: str = None
-    # What the operator allows despite the update's preview.
-    allow: preview_module.Allow = dataclasses.field(
-        default_factory=preview_module.Allow)
 
 
 @dataclasses.dataclass
@@ -81,19 +62,7 @@ def check_inputs(options):
     if options.container_registry_file:
         environments.read_environment(options.container_registry_file)
     if options.ssh_key:
-        check_ssh_key(options.ssh_key)
-
-
-def check_ssh_key(path):
-    if os.path.isdir(path):
-        raise WorkflowError('ssh key %s is not a file' % path)
-    if not os.path.isfile(path):
-        raise WorkflowError('ssh key %s does not exist' % path)
-    if not os.access(path, os.R_OK):
-        raise WorkflowError('ssh key %s is not readable' % path)
-    if os.stat(path).st_mode & 0o077:
-        raise WorkflowError('ssh key %s is readable by others: ssh refuses '
-                            'it; run chmod 600 %s' % (path, path))
+        reach.check_ssh_key(options.ssh_key)
 
 
 def _role_names(heat, stack):

@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import os
 import re
-import signal
 import time
 
 import yaml
@@ -21,6 +20,8 @@ from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import progress
+from tripleo_ffu.workflow import reach
+from tripleo_ffu.workflow import run_signals
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import yamlfile
@@ -30,17 +31,15 @@ INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 # The plays of one phase a run selected: each phase is an Ansible run of
 # its own, as the stack's playbooks are (facts do not leak across phases).
 RUN_PLAYBOOK = 'ffu-run-%s.yaml'
-PING_PLAYBOOK = 'ffu-ping.yaml'
 STACK_PLAYBOOKS = phases.STACK_PLAYBOOKS
-EXIT_FAILED = 1
 # config download's per-step copies of a task file: not where tasks live.
 _STEP_FILE = re.compile(r'_step\d+\.yaml$')
-# A lost terminal (SIGHUP) stops the run as cleanly as Ctrl-C does.
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Options:
+    """What the command settled; a resumed or limited run is another
+    value, built once before it starts (settle)."""
     stack: str
     config_dir: str
     inventory: str = None
@@ -89,16 +88,10 @@ def inventory_path(options):
                                              INVENTORY_FILE)
 
 
-def default_forks(nodes):
-    """tripleoclient's default (4 per CPU, at most 100), and no more
-    than there are nodes: Ansible's own default of 5 makes a 20-node
-    overcloud wait four rounds on every task."""
-    return max(1, min(nodes, (os.cpu_count() or 1) * 4, 100))
-
-
 def check_prepared(options):
     """Every file the run needs, or which is missing and what makes it;
-    the inventory, read."""
+    (the inventory, the plan), read (the plan is None for the stack's
+    playbooks)."""
     files.check_private(options.config_dir)
     path = inventory_path(options)
     if options.inventory and not os.path.isfile(path):
@@ -120,9 +113,9 @@ def check_prepared(options):
     if options.stack not in inventory:
         raise WorkflowError('inventory %s has no group %s: check --stack (the '
                             'stack prepare ran for)' % (path, options.stack))
-    if options.playbook == 'plan':
-        plan.load(options.config_dir)  # a damaged plan is said now
-    return inventory
+    # A damaged plan is said now; the run reads it only here.
+    return inventory, (plan.load(options.config_dir)
+                       if options.playbook == 'plan' else None)
 
 
 def scope(options):
@@ -162,66 +155,6 @@ def read_inventory(path):
     return inventory
 
 
-def _extravars(options):
-    """What the operator gave on the command line wins over the inventory
-    prepare wrote (its user and key are group variables there)."""
-    extravars = {}
-    if options.ssh_user:
-        extravars['ansible_ssh_user'] = options.ssh_user
-    if options.ssh_key:
-        extravars['ansible_ssh_private_key_file'] = os.path.abspath(
-            options.ssh_key)
-    return extravars
-
-
-def ping(options, say, advice='nothing was run', users='--ssh-user and '
-         '--ssh-key'):
-    """Every node must answer before anything runs."""
-    directory = run_state.run_dir(options.config_dir)
-    # Beside the plays (the config dir): Ansible applies the host_vars/
-    # and group_vars/ next to a playbook over the inventory's, so the
-    # check reaches each node at the address, port, user and key the
-    # plays use, whatever the inventory (prepare's or a static one).
-    path = os.path.join(options.config_dir, PING_PLAYBOOK)
-    # A limited run pings the nodes of its limit (the undercloud too, for
-    # --limit undercloud); another every node of the overcloud.
-    files.write_private(path, yamlfile.dump([{
-        'name': 'ping', 'hosts': 'all' if options.limit else options.stack,
-        'gather_facts': False, 'tasks': [{'name': 'ping', 'ping': {}}]}]))
-    runner = ansible.run_playbook(
-        path, inventory_path(options), os.path.join(directory, 'runner'),
-        ssh_key=options.ssh_key, forks=options.forks, ident='ping',
-        extravars=_extravars(options),
-        host_key_checking=options.host_key_checking, **_limit(options))
-    stats = runner.stats or {}
-    down = sorted(set(stats.get('dark') or {}) |
-                  set(stats.get('failures') or {}))
-    answered = sorted(set(stats.get('ok') or {}) - set(down))
-    if down or not answered:
-        raise WorkflowError(
-            'node(s) not answering: %s; %s. Check that they are up and '
-            'reachable over SSH as the inventory says (%s)%s'
-            % (', '.join(down) or 'no node in group %s' % options.stack,
-               advice, inventory_path(options), _as_whom(options, users)))
-    say('All %d nodes answer.' % len(answered))
-
-
-def _as_whom(options, users):
-    """The user and key given on the command line, and how to give
-    others."""
-    tried = [what % value for what, value in (
-        ('user %s', options.ssh_user),
-        ('key %s', options.ssh_key and os.path.abspath(options.ssh_key)))
-        if value]
-    return ', as %s (%s give others)' % (' with '.join(tried), users) \
-        if tried else '; %s give another user and key' % users
-
-
-def _limit(options):
-    """Ansible's --limit, for a run limited to some nodes."""
-    return {'limit': options.limit} if options.limit else {}
-
-
 def select_plays(playbook, phases, journal=None):
     """The ids to run: the phases' plays, or, resuming, what the
     unfinished play needs run again first (the plan says which: the
@@ -250,29 +183,6 @@ def select_plays(playbook, phases, journal=None):
                 plan.sets_context_only(by_id[play_id]))] + selected[start:]
 
 
-class _Signals:
-    """SIGINT, SIGTERM and SIGHUP ask Ansible to stop; the run records
-    where."""
-
-    def __init__(self):
-        self.received = None
-
-    def __enter__(self):
-        self.previous = {sig: signal.signal(sig, self._handle)
-                         for sig in EXIT_SIGNAL}
-        return self
-
-    def _handle(self, signum, frame):
-        self.received = signum
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-    def cancel(self):
-        return self.received is not None
-
-
 def _log_path(config_dir):
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     return os.path.join(run_state.run_dir(config_dir),
@@ -280,57 +190,54 @@ def _log_path(config_dir):
 
 
 def _ansible(options, playbook, log_file, say, journal, signals, ident,
-             handler=None):
-    handler = handler or progress.Progress(
-        say, log_file, journal,
-        secrets.guard(secrets.collect(options.config_dir)))
+             handler=None, redact=None):
+    handler = handler or progress.Progress(say, log_file, journal, redact)
     runner = ansible.run_playbook(
         playbook, inventory_path(options),
         os.path.join(run_state.run_dir(options.config_dir), 'runner'),
         ssh_key=options.ssh_key, forks=options.forks,
         verbosity=options.verbosity, event_handler=handler, ident=ident,
         cancel_callback=signals.cancel, tags=options.tags,
-        skip_tags=options.skip_tags, extravars=_extravars(options),
-        host_key_checking=options.host_key_checking, **_limit(options))
+        skip_tags=options.skip_tags, extravars=reach.extravars(options),
+        host_key_checking=options.host_key_checking,
+        **reach.ansible_limit(options))
     # A completed playbook closed its last play on Ansible's stats; a play
     # still open here was cut short and must run again on --resume.
     handler.abandon_play()
     return runner, handler
 
 
-def run(options, say, unfinished_choice=None):
+def run(options, say, unfinished_choice=None, redact=None):
     """Run the upgrade; return a Result. unfinished_choice(journal) says
     what to do with an unfinished journal without --resume: 'resume' or
-    'restart' (or raises)."""
+    'restart' (or raises). redact: the secrets' guard the command made
+    (else the config dir's secrets are collected here)."""
     if options.limit and options.playbook != 'plan':
         raise WorkflowError(
             '%s needs the plan (it records what each node went through): '
             'run without --playbook stack' % options.limit_option)
-    inventory = check_prepared(options)
+    inventory, playbook = check_prepared(options)
     host_keys.refuse_unchecked(inventory, options.stack,
                                options.accept_unchecked_hosts,
                                '--accept-unchecked-hosts')
-    options.host_key_checking = host_keys.checks(inventory, options.stack)
-    options.forks = options.forks or default_forks(
-        len(inventory_module.hosts(inventory, options.stack)))
+    if redact is None:
+        redact = secrets.guard(secrets.collect(options.config_dir))
     with run_state.Lock(options.config_dir, 'ffwd-upgrade run'):
-        journal, upgrade, notes = None, None, []
-        if options.playbook == 'plan':
+        journal, upgrade, chosen = None, None, None
+        if playbook is not None:
             journal = _journal(options, unfinished_choice)
-            upgrade = batch.Upgrade.load(
-                options.config_dir, options.stack,
-                plan.load(options.config_dir), inventory)
+            upgrade = batch.Upgrade.load(options.config_dir, options.stack,
+                                         playbook, inventory)
             chosen = _batch(options, upgrade, journal)
-            if chosen is not None:
-                notes = chosen.notes
-                for note in notes:
-                    say(note)
-                if not chosen.hosts:
-                    left = upgrade.missing()
-                    return Result('nothing to do', 0, '', [], [], 0.0, [],
-                                  left, notes,
-                                  batch.next_runs(upgrade, left))
-        ping(options, say)
+        options = settle(options, inventory, playbook, journal, chosen)
+        notes = chosen.notes if chosen is not None else []
+        for note in notes:
+            say(note)
+        if chosen is not None and not chosen.hosts:
+            left = upgrade.missing()
+            return Result('nothing to do', 0, '', [], [], 0.0, [], left,
+                          notes, batch.next_runs(upgrade, left))
+        reach.ping(options, inventory_path(options), say)
         say('Host keys: %s' % host_keys.describe(
             inventory, options.stack,
             inventory_module.hosts(inventory, options.stack)))
@@ -338,12 +245,12 @@ def run(options, say, unfinished_choice=None):
         say('Ansible log: %s' % log_path)
         started = time.monotonic()
         with files.private_umask(), open(log_path, 'w') as log_file, \
-                _Signals() as signals:
-            if options.playbook == 'plan':
+                run_signals.Signals() as signals:
+            if playbook is not None:
                 outcome = _run_plan(options, say, log_file, journal, signals,
-                                    log_path, upgrade)
+                                    log_path, upgrade, playbook, redact)
             else:
-                outcome = _run_stack(options, say, log_file, signals)
+                outcome = _run_stack(options, say, log_file, signals, redact)
         status, handler, plays_run, journal = outcome
         if status == 'complete':
             worked_on = inventory_module.hosts(inventory, options.stack)
@@ -357,8 +264,7 @@ def run(options, say, unfinished_choice=None):
         if journal is not None:
             journal.finish(status, handler.failures[0]
                            if handler.failures else None, log_path)
-        code = 0 if status == 'complete' else EXIT_SIGNAL.get(
-            signals.received, EXIT_FAILED)
+        code = run_signals.exit_code(status, signals.received)
         left, next_runs = None, []
         if upgrade is not None:  # what this run added
             upgrade.nodes = run_state.Nodes.load(options.config_dir)
@@ -369,13 +275,32 @@ def run(options, say, unfinished_choice=None):
                       plays_run, left, notes, next_runs)
 
 
+def settle(options, inventory, playbook, journal, chosen):
+    """The run's options, settled once before it starts: its host key
+    checking and forks; resumed (a journal to continue), that run's
+    phases and nodes; limited, the batch's pattern (the one given kept)."""
+    hosts = inventory_module.hosts(inventory, options.stack)
+    changes = {'host_key_checking': host_keys.checks(inventory,
+                                                     options.stack),
+               'forks': options.forks or reach.default_forks(len(hosts))}
+    if journal is not None:
+        by_id = dict(zip(plan.play_ids(playbook), playbook))
+        done = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
+                if play_id in by_id}
+        changes.update(resume=True, limit=journal.limit, phases=tuple(
+            phase for phase in plan.PHASES if phase in done)
+            or options.phases)
+    elif chosen is not None:
+        changes.update(limit_given=options.limit, limit=chosen.limit)
+    return dataclasses.replace(options, **changes)
+
+
 def _batch(options, upgrade, journal):
     """The Batch of a limited run (None for a run on every node); a
-    resume continues the batch of the run it resumes."""
-    if options.resume:
-        given = options.limit
-        options.limit = journal.limit
-        if given and given != journal.data.get('limit_given'):
+    resume continues the batch of the run it resumes (the journal's)."""
+    if journal is not None:
+        if options.limit and options.limit != journal.data.get(
+                'limit_given'):
             raise WorkflowError(
                 'the run to resume was %s: run --resume without %s (it '
                 'goes on with the same nodes)' % (
@@ -385,10 +310,8 @@ def _batch(options, upgrade, journal):
         return None
     if not options.limit:
         return None
-    chosen = batch.plan(upgrade, options.limit_option, options.limit,
-                        options.phases, options.force)
-    options.limit_given, options.limit = options.limit, chosen.limit
-    return chosen
+    return batch.plan(upgrade, options.limit_option, options.limit,
+                      options.phases, options.force)
 
 
 def _check_every_node_worked(handler, hosts):
@@ -404,7 +327,8 @@ def _check_every_node_worked(handler, hosts):
 
 
 def _journal(options, unfinished_choice):
-    """The journal to continue (resume) or None to start a new one."""
+    """The journal to continue (a resume: --resume, or the operator's
+    choice) or None to start a new one."""
     journal = run_state.Journal.load(options.config_dir)
     unfinished = journal is not None and not journal.complete
     if options.resume:
@@ -415,7 +339,6 @@ def _journal(options, unfinished_choice):
     if unfinished:
         choice = unfinished_choice(journal) if unfinished_choice else None
         if choice == 'resume':
-            options.resume = True
             return journal
         if choice != 'restart':
             raise WorkflowError(
@@ -436,14 +359,12 @@ def _targets(upgrade, ids, limit):
             for play_id in ids}
 
 
-def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
-    playbook = plan.load(options.config_dir)
+def _run_plan(options, say, log_file, journal, signals, log_path, upgrade,
+              playbook, redact):
     by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
-        # A resume finishes the run it resumes: that run's phases.
-        phases = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
-                  if play_id in by_id}
-        ids = select_plays(playbook, phases or options.phases, journal)
+        # A resume finishes the run it resumes: that run's phases (settle).
+        ids = select_plays(playbook, options.phases, journal)
         unfinished = journal.first_unfinished()
         again = ids[:ids.index(unfinished)]
         say('Resuming at %s%s%s' % (
@@ -465,10 +386,8 @@ def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
             options.config_dir, ids, log_path, limit=options.limit,
             targets=_targets(upgrade, ids, options.limit),
             limit_given=options.limit_given)
-    handler = progress.Progress(
-        say, log_file, journal,
-        secrets.guard(secrets.collect(options.config_dir)),
-        limited=bool(options.limit))
+    handler = progress.Progress(say, log_file, journal, redact,
+                                limited=bool(options.limit))
     for phase in plan.PHASES:
         plays = [by_id[play_id] for play_id in ids
                  if plan.phase_of(by_id[play_id]) == phase]
@@ -503,12 +422,12 @@ def source_of(config_dir, task_name):
     return found
 
 
-def _run_stack(options, say, log_file, signals):
+def _run_stack(options, say, log_file, signals, redact):
     handler, ran = None, []
     for phase in options.phases:
         path = os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
         runner, handler = _ansible(options, path, log_file, say, None,
-                                   signals, 'stack-' + phase)
+                                   signals, 'stack-' + phase, None, redact)
         ran.append(STACK_PLAYBOOKS[phase])
         status = _status(runner, handler, signals)
         if status != 'complete':

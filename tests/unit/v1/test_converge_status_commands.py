@@ -11,7 +11,8 @@ from osc_lib.test import base as utils
 from oslo_config import cfg
 
 from tripleo_ffu import conf
-from tripleo_ffu.v1 import ffwd_upgrade
+from tripleo_ffu.v1 import converge as converge_command
+from tripleo_ffu.v1 import status as status_command
 from tripleo_ffu.workflow import converge
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import status
@@ -74,7 +75,7 @@ class TestConverge(_CommandTest):
             converge, 'check_owner')).mock
         self.converge = self.useFixture(fixtures.MockPatchObject(
             converge, 'converge', return_value=_result())).mock
-        self.cmd = ffwd_upgrade.Converge(self.app, None)
+        self.cmd = converge_command.Converge(self.app, None)
 
     def _options(self):
         self.converge.assert_called_once_with(
@@ -155,13 +156,13 @@ class TestConverge(_CommandTest):
         """What upstream's ffwd-upgrade converge took (overcloud deploy's
         options, queens to stein): each means something or says why not.
         """
-        from tests.unit.v1 import test_ffwd_upgrade
+        from tests.unit.v1 import test_prepare_command
         key = os.path.join(self.home, 'id_rsa')
         with open(key, 'w'):
             pass
         os.chmod(key, 0o600)
         args = [key if arg == '/keys/id_rsa' else arg
-                for arg in test_ffwd_upgrade.UPSTREAM_ARGS]
+                for arg in test_prepare_command.UPSTREAM_ARGS]
         for prepare_only in ('--container-registry-file',
                              '--ceph-ansible-playbook'):
             index = args.index(prepare_only)
@@ -169,7 +170,7 @@ class TestConverge(_CommandTest):
         self._take_action(args)
         said = [line.split(':')[0]
                 for line in self.app.stderr.getvalue().splitlines()]
-        self.assertEqual(sorted(test_ffwd_upgrade.SAY_WHY), sorted(said))
+        self.assertEqual(sorted(test_prepare_command.SAY_WHY), sorted(said))
         options = self._options()
         self.assertEqual(('heat-admin', key, 30), (
             options.ssh_user, options.ssh_key, options.timeout))
@@ -393,7 +394,7 @@ class TestStatus(_CommandTest):
         super().setUp()
         self.status = self.useFixture(fixtures.MockPatchObject(
             status, 'status', side_effect=lambda *args: dict(REPORT))).mock
-        self.cmd = ffwd_upgrade.Status(self.app, None)
+        self.cmd = status_command.Status(self.app, None)
 
     def test_parse_defaults(self):
         self._parse([], [('stack', 'overcloud'), ('config_dir', None)])

@@ -10,7 +10,7 @@ from osc_lib.test import base as utils
 from oslo_config import cfg
 
 from tripleo_ffu import conf
-from tripleo_ffu.v1 import ffwd_upgrade
+from tripleo_ffu.v1 import run as run_command
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
@@ -43,7 +43,7 @@ class _RunCommandTest(utils.TestCommand):
         self.useFixture(fixtures.MockPatchObject(conf, 'CONFIG_FILES', ()))
         self.run = self.useFixture(fixtures.MockPatchObject(
             run, 'run', return_value=_result())).mock
-        self.cmd = ffwd_upgrade.Run(self.app, None)
+        self.cmd = run_command.Run(self.app, None)
 
     def _parse(self, args, verify=()):
         return self.check_parser(self.cmd, args, list(verify))
@@ -157,7 +157,8 @@ class TestRun(_RunCommandTest):
             limit_option=None, force=False),
             self._options())
         self.run.assert_called_once_with(mock.ANY, self.cmd._say,
-                                         self.cmd._unfinished)
+                                         self.cmd._unfinished,
+                                         redact=mock.ANY)
 
     def test_take_action_passes_every_option(self):
         key = self.useFixture(fixtures.TempDir()).join('id_rsa')

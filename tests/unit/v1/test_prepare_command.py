@@ -10,8 +10,8 @@ from osc_lib.test import base as utils
 from oslo_config import cfg
 
 from tripleo_ffu import conf
-from tripleo_ffu.v1 import common
-from tripleo_ffu.v1 import ffwd_upgrade
+from tripleo_ffu.v1 import options
+from tripleo_ffu.v1 import prepare as prepare_command
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import prepare
@@ -97,7 +97,7 @@ class TestPrepare(utils.TestCommand):
         self.useFixture(fixtures.MockPatchObject(conf, 'CONFIG_FILES', ()))
         self.prepare = self.useFixture(fixtures.MockPatchObject(
             prepare, 'prepare', return_value=_result())).mock
-        self.cmd = ffwd_upgrade.Prepare(self.app, None)
+        self.cmd = prepare_command.Prepare(self.app, None)
 
     def _parse(self, args, verify=()):
         return self.check_parser(self.cmd, args, list(verify))
@@ -196,10 +196,10 @@ class TestPrepare(utils.TestCommand):
                     [('stack', 'given')])
 
     def test_default_stack(self):
-        self.assertEqual('overcloud', common.default_stack())
+        self.assertEqual('overcloud', options.default_stack())
         self.useFixture(fixtures.EnvironmentVariable(
             'OVERCLOUD_STACK_NAME', 'oc2'))
-        self.assertEqual('oc2', common.default_stack())
+        self.assertEqual('oc2', options.default_stack())
 
     # take_action
 
