@@ -63,7 +63,7 @@ def local_phases(heat, stack, work):
         built = inventory.build(heat, stack, 'tripleo-admin', None,
                                 os.path.join(config_dir, 'ssh_known_hosts'))
         inventory.write(built, os.path.join(config_dir,
-                                            'tripleo-ansible-inventory.yaml'))
+                                            inventory.INVENTORY_FILE))
         config_download.commit(config_dir, 'plan and inventory')
     return dict(timer.timings)
 

@@ -26,6 +26,7 @@ import yaml
 from tests.functional.conftest import BIN
 from tests.functional.conftest import passwords
 from tripleo_ffu.lab import overcloud
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run_state
 
@@ -234,7 +235,7 @@ def test_prepare_with_upstreams_options_and_default_key(procedure, job):
                    '--deployed-server'):
         assert '\n%s: ' % option in out
     with open(os.path.join(job.config_dir,
-                           'tripleo-ansible-inventory.yaml')) as source:
+                           inventory.INVENTORY_FILE)) as source:
         group = yaml.safe_load(source)[STACK]['vars']
     assert group['ansible_ssh_private_key_file'] == os.path.join(
         job.home, '.ssh', 'id_rsa')

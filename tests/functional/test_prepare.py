@@ -63,7 +63,7 @@ def test_host_keys_are_checked_against_the_stacks(prepared):
     assert "Host keys: checked on 5 of 5 nodes against the stack's keys" \
         in prepared.result.stdout
     with open(os.path.join(prepared.config_dir,
-                           'tripleo-ansible-inventory.yaml')) as source:
+                           inventory.INVENTORY_FILE)) as source:
         built = yaml.safe_load(source)
     assert built['overcloud']['vars']['ansible_host_key_checking'] is True
     known_hosts = os.path.join(prepared.config_dir, 'ssh_known_hosts')
@@ -130,7 +130,7 @@ def test_config_dir_has_playbooks_role_files_and_plan(prepared):
     config_dir = prepared.config_dir
     for name in ('fast_forward_upgrade_playbook.yaml',
                  'upgrade_steps_playbook.yaml', plan.PLAN_FILE,
-                 'tripleo-ansible-inventory.yaml'):
+                 inventory.INVENTORY_FILE):
         assert os.path.isfile(os.path.join(config_dir, name)), name
     for role in ('Controller', 'Compute'):
         for section in fixers.ROLE_SECTIONS:
@@ -192,7 +192,7 @@ def test_playbooks_pass_the_syntax_check(prepared, playbook):
     THT's deploy playbook names (an undercloud has them installed)."""
     result = subprocess.run(
         [os.path.join(BIN, 'ansible-playbook'), '--syntax-check', '-i',
-         'tripleo-ansible-inventory.yaml', playbook],
+         inventory.INVENTORY_FILE, playbook],
         cwd=prepared.config_dir, capture_output=True, text=True,
         env=prepared.lab.env)
     assert result.returncode == 0, result.stdout + result.stderr

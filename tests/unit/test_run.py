@@ -8,6 +8,7 @@ import yaml
 
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow import run_state
@@ -146,7 +147,7 @@ def _write(tmp_path, relative, text=None):
 
 
 def _inventory(tmp_path, text='overcloud:\n  children:\n    Controller: {}\n'):
-    return _write(tmp_path, run.INVENTORY_FILE, text)
+    return _write(tmp_path, inventory.INVENTORY_FILE, text)
 
 
 def _missing(options, path):
@@ -168,7 +169,7 @@ def test_check_prepared_plan(tmp_path):
 def test_check_prepared_missing_inventory(tmp_path):
     _write(tmp_path, plan.PLAN_FILE)
     _missing(_options(tmp_path, stack='prod'),
-             os.path.join(str(tmp_path), run.INVENTORY_FILE))
+             os.path.join(str(tmp_path), inventory.INVENTORY_FILE))
 
 
 def test_check_prepared_missing_plan(tmp_path):
@@ -241,10 +242,10 @@ def test_check_prepared_inventory_not_a_mapping(tmp_path, text):
 
 
 def test_check_prepared_inventory_is_a_directory(tmp_path):
-    os.mkdir(os.path.join(str(tmp_path), run.INVENTORY_FILE))
+    os.mkdir(os.path.join(str(tmp_path), inventory.INVENTORY_FILE))
     _write(tmp_path, plan.PLAN_FILE)
     _missing(_options(tmp_path),
-             os.path.join(str(tmp_path), run.INVENTORY_FILE))
+             os.path.join(str(tmp_path), inventory.INVENTORY_FILE))
 
 
 # source_of
@@ -356,7 +357,7 @@ def test_check_prepared_inventory_without_the_stack_group(tmp_path):
 
 
 def test_check_prepared_inventory_not_utf8(tmp_path):
-    path = _write(tmp_path, run.INVENTORY_FILE, '')
+    path = _write(tmp_path, inventory.INVENTORY_FILE, '')
     with open(path, 'wb') as out:
         out.write(b'\xff\xfe')
     _write(tmp_path, plan.PLAN_FILE)
@@ -455,7 +456,7 @@ def prepared(tmp_path):
     config_dir = str(tmp_path / 'cfg')
     os.makedirs(config_dir, mode=0o700)
     test_status.write_plan(config_dir, FFU_IDS + TARGET)
-    with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+    with open(os.path.join(config_dir, inventory.INVENTORY_FILE), 'w') as out:
         yaml.safe_dump(LIMITED_INVENTORY, out)
     test_status.write_run(config_dir, done=FFU_IDS, play_ids=FFU_IDS,
                           hosts=['c-0', 'c-1', 'n-0'])

@@ -22,7 +22,6 @@ from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow.errors import WorkflowError
 
-INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 CEPH_ANSIBLE_ENV = 'ffwd-upgrade-ceph-ansible-playbook.yaml'
 
 
@@ -204,7 +203,8 @@ def _prepare(heat, stack, roles, options, run, log):
             updated, stack.stack_name, options.ssh_user, options.ssh_key,
             os.path.join(options.config_dir, host_keys.KNOWN_HOSTS_FILE),
             stack_host_keys)
-        inventory_path = os.path.join(options.config_dir, INVENTORY_FILE)
+        inventory_path = os.path.join(options.config_dir,
+                                      inventory.INVENTORY_FILE)
         inventory.write(built, inventory_path)
         commits.append(config_download.commit(
             options.config_dir, 'FFU plan and inventory of stack %s'

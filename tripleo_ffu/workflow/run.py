@@ -26,7 +26,6 @@ from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
-INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 # The plays of one phase a run selected: each phase is an Ansible run of
 # its own, as the stack's playbooks are (facts do not leak across phases).
 RUN_PLAYBOOK = 'ffu-run-%s.yaml'
@@ -85,8 +84,8 @@ class Result:
 
 
 def inventory_path(options):
-    return options.inventory or os.path.join(options.config_dir,
-                                             INVENTORY_FILE)
+    return options.inventory or os.path.join(
+        options.config_dir, inventory_module.INVENTORY_FILE)
 
 
 def default_forks(nodes):

@@ -13,6 +13,7 @@ from tripleo_ffu import conf
 from tripleo_ffu.v1 import common
 from tripleo_ffu.v1 import ffwd_upgrade
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import prepare
 
@@ -67,7 +68,7 @@ def _result(config_dir='/cfg', changes=()):
         plays=[plan.Play('ffu-ocata-1', 'ffu',
                          (('release', 'ocata'), ('step', '1')),
                          {'Controller': 3, 'Compute': 2})],
-        inventory=config_dir + '/tripleo-ansible-inventory.yaml',
+        inventory=os.path.join(config_dir, inventory.INVENTORY_FILE),
         hosts=['overcloud-controller-0', 'overcloud-novacompute-0'],
         timings=[('Checking the stack and the inputs', 0.25)],
         credentials='/home/stack/overcloudrc')

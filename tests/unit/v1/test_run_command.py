@@ -13,6 +13,7 @@ from tripleo_ffu import conf
 from tripleo_ffu.v1 import ffwd_upgrade
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
 
@@ -252,8 +253,8 @@ class TestRun(_RunCommandTest):
                 options.phases, options.limit, options.limit_option))
         whole.assert_called_with(
             os.path.expanduser('~/tripleo-ffu/overcloud'), 'overcloud',
-            os.path.expanduser('~/tripleo-ffu/overcloud/'
-                               'tripleo-ansible-inventory.yaml'))
+            os.path.join(os.path.expanduser('~/tripleo-ffu/overcloud'),
+                         inventory.INVENTORY_FILE))
         self._whole(batch.TARGET_PHASES, 'all')
         self.run.reset_mock()
         self._take_action(['--whole-upgrade', '-y'])
@@ -310,7 +311,8 @@ class TestRun(_RunCommandTest):
     @mock.patch('sys.stdin.isatty', return_value=True)
     def test_the_question_names_the_phases_and_nodes(self, isatty, prompt):
         config_dir = self.useFixture(fixtures.TempDir()).path
-        with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+        with open(os.path.join(config_dir, inventory.INVENTORY_FILE),
+                  'w') as out:
             out.write('overcloud:\n  children: {Controller: {}}\n'
                       'Controller:\n  hosts: {c-0: {}, c-1: {}}\n'
                       'undercloud:\n  hosts: {undercloud: {}}\n')
