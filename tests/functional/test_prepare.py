@@ -13,6 +13,7 @@ from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import task_lists
 from tests.functional.conftest import BIN
 from tests.functional.conftest import LEGACY_SETTINGS
 from tests.functional.conftest import deployment_steps
@@ -144,7 +145,7 @@ def _whens(tasks):
     for task in tasks or []:
         if 'when' in task:
             yield task['when']
-        for key in fixers.BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             yield from _whens(task.get(key))
 
 

@@ -134,11 +134,11 @@ from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import run
+from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow.fixers import step_first
 from tests.unit import ansible_standins
 from tests.unit import tht_queens
 
-BLOCK_KEYS = ('block', 'rescue', 'always')
 RELEASES = ('ocata', 'pike', 'queens')
 ROLES = ('Controller', 'Compute')
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -740,7 +740,7 @@ def names(tasks):
     found = []
     for task in tasks:
         found.append(task.get('name'))
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             found.extend(names(task.get(key) or []))
     return found
 
@@ -749,7 +749,7 @@ def without_when(tasks):
     stripped = []
     for task in tasks:
         task = {key: value for key, value in task.items() if key != 'when'}
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             if key in task:
                 task[key] = without_when(task[key])
         stripped.append(task)
@@ -761,7 +761,7 @@ def whens_of(tasks):
     found = []
     for task in tasks:
         found.append(task.get('when'))
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             found.extend(whens_of(task.get(key) or []))
     return found
 
@@ -994,8 +994,8 @@ def test_filter_tasks_leaves_out_only_provably_skipped_tasks(
         for task in tasks:
             never_here = never or conditions.provably_false(
                 task.get('when'), release, step)
-            if any(key in task for key in BLOCK_KEYS):
-                for key in BLOCK_KEYS:
+            if any(key in task for key in task_lists.BLOCK_KEYS):
+                for key in task_lists.BLOCK_KEYS:
                     check(task.get(key) or [], never_here)
             elif task['name'] not in kept_names:
                 assert never_here and 'register' not in task
@@ -1079,12 +1079,13 @@ def ansible_refuses(tasks):
     always next to an empty block section ("'rescue' keyword cannot be
     used without 'block'")."""
     for task in tasks:
-        if not any(key in task for key in BLOCK_KEYS):
+        if not any(key in task for key in task_lists.BLOCK_KEYS):
             continue
         if not task.get('block') and (task.get('rescue') or
                                       task.get('always')):
             return True
-        if any(ansible_refuses(task.get(key) or []) for key in BLOCK_KEYS):
+        if any(ansible_refuses(task.get(key) or [])
+               for key in task_lists.BLOCK_KEYS):
             return True
     return False
 
@@ -1189,7 +1190,7 @@ class ConfigFiles:
             elif key is None and any(
                     self.unloadable(task.get(block) or [], path,
                                     parents_static)
-                    for block in BLOCK_KEYS if block in task):
+                    for block in task_lists.BLOCK_KEYS if block in task):
                 return True
         return False
 
@@ -1326,7 +1327,7 @@ class Host:
             key = include_key(task)
             if key is not None:
                 self.include(task, key, context)
-            elif any(block in task for block in BLOCK_KEYS):
+            elif any(block in task for block in task_lists.BLOCK_KEYS):
                 self.block(task, context)
             else:
                 self.leaf(task, context)

@@ -27,6 +27,7 @@ from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import phases
+from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
@@ -36,7 +37,6 @@ PLAN_TASKS_DIR = 'ffu_plan_tasks'
 PHASE_PLAYBOOKS = phases.PHASE_PLAYBOOKS
 PHASES = phases.PHASES
 INCLUDE_KEYS = ('include_tasks', 'include', 'import_tasks')
-BLOCK_KEYS = ('block', 'rescue', 'always')
 # Play sections that run around the tasks: such a play stays whole.
 WHOLE_PLAY_KEYS = ('roles', 'pre_tasks', 'post_tasks', 'handlers')
 # Lookups whose result depends only on their terms.
@@ -154,7 +154,7 @@ def _registers(tasks):
         if not isinstance(task, dict):
             continue
         if 'register' in task or any(_registers(task.get(key))
-                                     for key in BLOCK_KEYS):
+                                     for key in task_lists.BLOCK_KEYS):
             return True
     return False
 
@@ -180,13 +180,13 @@ def filter_tasks(tasks, release, step, skipped=False, weak=()):
             if not never or _registers([task]):
                 kept.append(task)
             continue
-        if any(key in task for key in BLOCK_KEYS):
+        if any(key in task for key in task_lists.BLOCK_KEYS):
             task = dict(task)
-            for key in BLOCK_KEYS:
+            for key in task_lists.BLOCK_KEYS:
                 if key in task:
                     task[key] = filter_tasks(task[key], release, step,
                                              never, weak)
-            if not any(task.get(key) for key in BLOCK_KEYS):
+            if not any(task.get(key) for key in task_lists.BLOCK_KEYS):
                 continue
         elif never and 'register' not in task:
             continue
@@ -556,7 +556,7 @@ def _assigned_names(config_dir, tasks):
             names.add(task['register'])
         if 'include_vars' in task:
             names.update(_vars_file_names(config_dir, task['include_vars']))
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             names.update(_assigned_names(config_dir, task.get(key)))
     return names
 
@@ -737,8 +737,10 @@ def _role_of(relative):
 def _count(tasks):
     count = 0
     for task in tasks or []:
-        if isinstance(task, dict) and any(key in task for key in BLOCK_KEYS):
-            count += sum(_count(task.get(key)) for key in BLOCK_KEYS)
+        if isinstance(task, dict) and any(
+                key in task for key in task_lists.BLOCK_KEYS):
+            count += sum(_count(task.get(key))
+                         for key in task_lists.BLOCK_KEYS)
         else:
             count += 1
     return count
@@ -793,9 +795,9 @@ def count_tasks(tasks, config_dir=None):
                 PLAN_TASKS_DIR + '/'):
             count += count_tasks(_load(config_dir, target), config_dir)
         elif isinstance(task, dict) and any(key in task
-                                            for key in BLOCK_KEYS):
+                                            for key in task_lists.BLOCK_KEYS):
             count += sum(count_tasks(task.get(key), config_dir)
-                         for key in BLOCK_KEYS)
+                         for key in task_lists.BLOCK_KEYS)
         else:
             count += 1
     return count
