@@ -27,7 +27,8 @@ from tests.functional.conftest import BIN
 from tests.functional.conftest import passwords
 from tripleo_ffu.lab import overcloud
 from tripleo_ffu.workflow import inventory
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_compiler
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 
 STACK = 'overcloud'
@@ -160,8 +161,8 @@ echo "[$(date)] Finished  ffwd-upgrade upgrade converge step"'''
 def _edit_and_recompile(config_dir, relative, tasks):
     with open(os.path.join(config_dir, relative), 'w') as out:
         yaml.safe_dump(tasks, out, default_flow_style=False)
-    playbook, _ = plan.Compiler(config_dir).compile()
-    plan.write(config_dir, playbook)
+    playbook, _ = plan_compiler.Compiler(config_dir).compile()
+    plan_file.write(config_dir, playbook)
 
 
 def _releases(job):

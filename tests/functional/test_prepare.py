@@ -13,6 +13,7 @@ from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import task_lists
 from tests.functional.conftest import BIN
 from tests.functional.conftest import LEGACY_SETTINGS
@@ -130,7 +131,7 @@ def test_no_passwords_file_newtons_five_carried_with_their_values(
 def test_config_dir_has_playbooks_role_files_and_plan(prepared):
     config_dir = prepared.config_dir
     for name in ('fast_forward_upgrade_playbook.yaml',
-                 'upgrade_steps_playbook.yaml', plan.PLAN_FILE,
+                 'upgrade_steps_playbook.yaml', plan_file.PLAN_FILE,
                  inventory.INVENTORY_FILE):
         assert os.path.isfile(os.path.join(config_dir, name)), name
     for role in ('Controller', 'Compute'):
@@ -187,7 +188,7 @@ def test_config_dir_is_private(prepared):
 
 @pytest.mark.parametrize('playbook', ['fast_forward_upgrade_playbook.yaml',
                                       'deploy_steps_playbook.yaml',
-                                      plan.PLAN_FILE])
+                                      plan_file.PLAN_FILE])
 def test_playbooks_pass_the_syntax_check(prepared, playbook):
     """With the operator's environment: the lab's stackrc gives the roles
     THT's deploy playbook names (an undercloud has them installed)."""

@@ -18,7 +18,6 @@ from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
-from tripleo_ffu.workflow import status
 
 PLAN_IDS = test_status.PLAN_IDS
 STEPS = overcloud_stack.DEPLOYMENT_STEPS

@@ -182,7 +182,7 @@ def test_status_after_a_whole_upgrade_reads_as_a_history(planned):
     _prepared_for(planned, STACK)
     write_run(planned, done=PLAN_IDS, hosts=['c-0'])
     run_state.record_converge(planned, {'stack': 'overcloud', 'forced': '',
-                                     'nodes_left': {}})
+                                        'nodes_left': {}})
     report = status.status(fake_heat(CONVERGED), 'overcloud', planned)
     assert report['state'] == 'converged'
     assert report['prepared_at'] <= report['converged_at']

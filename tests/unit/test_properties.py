@@ -1,6 +1,6 @@
 """Property tests (hypothesis) on generated task trees: the step-first
-fixer, conditions.provably_false, plan.filter_tasks, and "the plan executes
-what the stack executes" on THT stable/queens' own RoleConfig.
+fixer, conditions.provably_false, plan_walk.filter_tasks, and "the plan
+executes what the stack executes" on THT stable/queens' own RoleConfig.
 
 The `when` grammar covers what THT writes: `step|int == N` in its
 spellings, `step|int >= N`, `release == 'X'`, `is_bootstrap_node|bool`,
@@ -19,10 +19,10 @@ and `int` filters and its `skipped`/`succeeded`/`failed`/`changed` tests.
 The stack side is THT 8.4.1's RoleConfig as Heat resolves it
 (tests/unit/tht_queens.py), the drawn releases as FastForwardUpgradeReleases,
 written as config download writes it, with generated role task files;
-the plan side is what plan.Compiler makes of that config, as plan.write
-leaves it on disk. Both run in the simulator below (class Host), one
-host at a time: controller-0 (bootstrap), controller-1, compute-0
-(bootstrap or not) and the undercloud. Its model of Ansible 2.9:
+the plan side is what plan_compiler.Compiler makes of that config, as
+plan_file.write leaves it on disk. Both run in the simulator below (class
+Host), one host at a time: controller-0 (bootstrap), controller-1,
+compute-0 (bootstrap or not) and the undercloud. Its model of Ansible 2.9:
 
 - Runs: each phase (ffu, upgrade, deploy, post-upgrade) is an
   ansible-playbook run of its own, the stack's four RoleConfig playbooks
@@ -132,7 +132,11 @@ import yaml
 
 from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_compiler
+from tripleo_ffu.workflow import plan_file
+from tripleo_ffu.workflow import plan_walk
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow.fixers import step_first
@@ -984,7 +988,7 @@ def test_filter_tasks_leaves_out_only_provably_skipped_tasks(
     provably false (or under a block that is) and registers nothing."""
     tasks = Builder('t', all_named=True).tasks(skeleton)
     original = copy.deepcopy(tasks)
-    kept = plan.filter_tasks(tasks, release, step)
+    kept = plan_walk.filter_tasks(tasks, release, step)
     assert tasks == original
     kept_names = names(kept)
     assert kept_names == [name for name in names(tasks)
@@ -1011,7 +1015,7 @@ def test_filter_tasks_leaves_out_only_provably_skipped_tasks(
 def test_filter_tasks_leaves_blocks_ansible_loads(skeleton, release, step):
     tasks = Builder('t').tasks(skeleton)
     assert not ansible_refuses(tasks)
-    assert not ansible_refuses(plan.filter_tasks(tasks, release, step))
+    assert not ansible_refuses(plan_walk.filter_tasks(tasks, release, step))
 
 
 def test_regression_filter_empties_a_block_next_to_always():
@@ -1019,7 +1023,7 @@ def test_regression_filter_empties_a_block_next_to_always():
               'block': [{'name': 'at 9', 'debug': {},
                          'when': 'step|int == 9'}],
               'always': [{'name': 'always there', 'debug': {}}]}]
-    assert not ansible_refuses(plan.filter_tasks(tasks, 'ocata', 4))
+    assert not ansible_refuses(plan_walk.filter_tasks(tasks, 'ocata', 4))
 
 
 # ---------------------------------------------------------------------------
@@ -1535,18 +1539,18 @@ def simulate(files, phases, hosts, seed):
 
 def stack_phases(root):
     return [(phase, relative, _load(root, relative))
-            for phase, relative in plan.PHASE_PLAYBOOKS]
+            for phase, relative in phases.PHASE_PLAYBOOKS]
 
 
 def plan_phases(root):
     """The written plan's plays, a playbook per phase, as run runs them."""
-    playbook = plan.load(root)
-    phases = []
-    for phase in plan.PHASES:
+    playbook = plan_file.load(root)
+    runs = []
+    for phase in phases.PHASES:
         plays = [play for play in playbook if plan.phase_of(play) == phase]
         if plays:
-            phases.append((phase, run.RUN_PLAYBOOK % phase, plays))
-    return phases
+            runs.append((phase, run.RUN_PLAYBOOK % phase, plays))
+    return runs
 
 
 MODES = ('', 'a and b', 'x or y', 'a\nb', 'step|int == 2 and (')
@@ -1632,7 +1636,7 @@ def _hosts(drawn):
 
 def runs_of(root, drawn):
     """{host: (stack events, plan events)} of a written config."""
-    plan.write(root, plan.Compiler(root).compile()[0])
+    plan_file.write(root, plan_compiler.Compiler(root).compile()[0])
     hosts = list(_hosts(drawn))
     files = ConfigFiles(root)
     stack = simulate(files, stack_phases(root), hosts, drawn['seed'])
@@ -1786,7 +1790,7 @@ def test_minimal_config_runs_the_same():
     assert ('ok', ('deploy', None, None), 'role tripleo-bootstrap') in stack
     assert [event for event in stack if event[2] == 'Gathering Facts'] == [
         ('ok', (phase, None, None), 'Gathering Facts')
-        for phase in plan.PHASES]
+        for phase in phases.PHASES]
     assert _ran(runs['compute-0'][0], 'each') == []
     undercloud, _ = runs['undercloud']
     assert [task for _, _, task in undercloud] == [

@@ -16,7 +16,7 @@ from tests.unit import test_run_state
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import inventory
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
@@ -64,9 +64,10 @@ def _phase(play_id):
 
 def write_plan(config_dir, play_ids=PLAN_IDS):
     """A plan of these plays, two tasks each (one nested in a block)."""
-    plan.write(config_dir, [
+    plan_file.write(config_dir, [
         {'name': play_id, 'hosts': 'overcloud',
-         'vars': {plan.PLAY_VAR: play_id, plan.PHASE_VAR: _phase(play_id)},
+         'vars': {plan_file.PLAY_VAR: play_id,
+                  plan_file.PHASE_VAR: _phase(play_id)},
          'tasks': [{'name': 'Controller tasks', 'block': [
              {'name': 'a', 'debug': {}},
              {'name': 'b', 'block': [{'name': 'c', 'debug': {}}]}]}]}

@@ -20,6 +20,7 @@ from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import secrets
@@ -49,7 +50,7 @@ class Options:
     skip_tags: str = None
     forks: int = None
     playbook: str = 'plan'
-    phases: tuple = plan.PHASES
+    phases: tuple = phases.PHASES
     resume: bool = False
     verbosity: int = 0
     host_key_checking: bool = False
@@ -105,7 +106,7 @@ def check_prepared(options):
                             'exist' % path)
     needed = [path]
     if options.playbook == 'plan':
-        needed.append(os.path.join(options.config_dir, plan.PLAN_FILE))
+        needed.append(os.path.join(options.config_dir, plan_file.PLAN_FILE))
     else:
         needed.extend(os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
                       for phase in options.phases)
@@ -120,7 +121,7 @@ def check_prepared(options):
         raise WorkflowError('inventory %s has no group %s: check --stack (the '
                             'stack prepare ran for)' % (path, options.stack))
     if options.playbook == 'plan':
-        plan.load(options.config_dir)  # a damaged plan is said now
+        plan_file.load(options.config_dir)  # a damaged plan is said now
     return inventory
 
 
@@ -318,7 +319,7 @@ def run(options, say, unfinished_choice=None):
             journal = _journal(options, unfinished_choice)
             upgrade = batch.Upgrade.load(
                 options.config_dir, options.stack,
-                plan.load(options.config_dir), inventory)
+                plan_file.load(options.config_dir), inventory)
             chosen = _batch(options, upgrade, journal)
             if chosen is not None:
                 notes = chosen.notes
@@ -436,13 +437,13 @@ def _targets(upgrade, ids, limit):
 
 
 def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
-    playbook = plan.load(options.config_dir)
+    playbook = plan_file.load(options.config_dir)
     by_id = dict(zip(plan.play_ids(playbook), playbook))
     if options.resume:
         # A resume finishes the run it resumes: that run's phases.
-        phases = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
-                  if play_id in by_id}
-        ids = select_plays(playbook, phases or options.phases, journal)
+        resumed = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
+                   if play_id in by_id}
+        ids = select_plays(playbook, resumed or options.phases, journal)
         unfinished = journal.first_unfinished()
         again = ids[:ids.index(unfinished)]
         say('Resuming at %s%s%s' % (
@@ -468,7 +469,7 @@ def _run_plan(options, say, log_file, journal, signals, log_path, upgrade):
         say, log_file, journal,
         secrets.guard(secrets.collect(options.config_dir)),
         limited=bool(options.limit))
-    for phase in plan.PHASES:
+    for phase in phases.PHASES:
         plays = [by_id[play_id] for play_id in ids
                  if plan.phase_of(by_id[play_id]) == phase]
         if not plays:

@@ -14,6 +14,7 @@ from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import history
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow.errors import WorkflowError
@@ -100,9 +101,9 @@ def run_summary(config_dir, stack_name):
     """Where the upgrade stands against the whole plan (plan_ids is None
     when there is no plan, journal None when no run started): a play is
     done when it completed on every node it runs on."""
-    if not os.path.isfile(os.path.join(config_dir, plan.PLAN_FILE)):
+    if not os.path.isfile(os.path.join(config_dir, plan_file.PLAN_FILE)):
         return RunSummary(None, None, [], [], [])
-    playbook = plan.load(config_dir)
+    playbook = plan_file.load(config_dir)
     plan_ids = plan.play_ids(playbook)
     journal = run_state.Journal.load(config_dir)
     upgrade = _upgrade(config_dir, stack_name, playbook)
