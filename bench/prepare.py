@@ -31,7 +31,8 @@ from tripleo_ffu.lab import overcloud  # noqa: E402
 from tripleo_ffu.workflow import config_download  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
 from tripleo_ffu.workflow import inventory  # noqa: E402
-from tripleo_ffu.workflow import plan  # noqa: E402
+from tripleo_ffu.workflow import plan_compiler  # noqa: E402
+from tripleo_ffu.workflow import plan_file  # noqa: E402
 from tripleo_ffu.workflow import stack as overcloud_stack  # noqa: E402
 from tripleo_ffu.workflow import steps  # noqa: E402
 
@@ -57,13 +58,13 @@ def local_phases(heat, stack, work):
             config_download.commit(config_dir,
                                    fixers.commit_message(changes))
     with timer.step('compile'):
-        playbook, _ = plan.Compiler(config_dir, task_files).compile()
-        plan.write(config_dir, playbook)
+        playbook, _ = plan_compiler.Compiler(config_dir, task_files).compile()
+        plan_file.write(config_dir, playbook)
     with timer.step('inventory'):
         built = inventory.build(heat, stack, 'tripleo-admin', None,
                                 os.path.join(config_dir, 'ssh_known_hosts'))
         inventory.write(built, os.path.join(config_dir,
-                                            'tripleo-ansible-inventory.yaml'))
+                                            inventory.INVENTORY_FILE))
         config_download.commit(config_dir, 'plan and inventory')
     return dict(timer.timings)
 

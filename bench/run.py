@@ -41,7 +41,10 @@ from tripleo_ffu.lab import heat as lab_heat  # noqa: E402
 from tripleo_ffu.lab import layout  # noqa: E402
 from tripleo_ffu.lab import standins  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
+from tripleo_ffu.workflow import phases  # noqa: E402
 from tripleo_ffu.workflow import plan  # noqa: E402
+from tripleo_ffu.workflow import plan_file  # noqa: E402
+from tripleo_ffu.workflow import task_lists  # noqa: E402
 from tripleo_ffu.workflow import run  # noqa: E402
 
 BIN = os.path.join(ROOT, '.venv', 'bin')
@@ -214,9 +217,9 @@ def _cut(tasks, relative, executed, config_dir):
                                  config_dir)
             if task['block']:
                 kept.append(task)
-        elif str(plan.include_target(task) or '').startswith(
-                plan.PLAN_TASKS_DIR + '/'):
-            target = plan.include_target(task)
+        elif str(task_lists.include_target(task) or '').startswith(
+                plan_file.PLAN_TASKS_DIR + '/'):
+            target = task_lists.include_target(task)
             path = os.path.join(config_dir, target)
             included = _cut(_load_lines(path), target, executed, config_dir)
             if included:
@@ -237,7 +240,7 @@ def limit_config(config_dir, executed, target):
     # The plays as the plan's run ran them (all of them): run writes each
     # phase's to ffu-run-<phase>.yaml, whose lines Ansible's events name.
     # Plays without tasks (facts, roles) stay as they are.
-    for phase in plan.PHASES:
+    for phase in phases.PHASES:
         relative = run.RUN_PLAYBOOK % phase
         if not os.path.isfile(os.path.join(config_dir, relative)):
             continue
@@ -248,7 +251,7 @@ def limit_config(config_dir, executed, target):
                 if not play['tasks'] and not play.get('roles'):
                     continue
             plays.append(_strip_lines(play))
-    with open(os.path.join(target, plan.PLAN_FILE), 'w') as out:
+    with open(os.path.join(target, plan_file.PLAN_FILE), 'w') as out:
         yaml.safe_dump(plays, out, sort_keys=False)
     os.chmod(target, 0o700)
 

@@ -26,7 +26,9 @@ import yaml
 from tests.functional.conftest import BIN
 from tests.functional.conftest import passwords
 from tripleo_ffu.lab import overcloud
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import inventory
+from tripleo_ffu.workflow import plan_compiler
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 
 STACK = 'overcloud'
@@ -159,8 +161,8 @@ echo "[$(date)] Finished  ffwd-upgrade upgrade converge step"'''
 def _edit_and_recompile(config_dir, relative, tasks):
     with open(os.path.join(config_dir, relative), 'w') as out:
         yaml.safe_dump(tasks, out, default_flow_style=False)
-    playbook, _ = plan.Compiler(config_dir).compile()
-    plan.write(config_dir, playbook)
+    playbook, _ = plan_compiler.Compiler(config_dir).compile()
+    plan_file.write(config_dir, playbook)
 
 
 def _releases(job):
@@ -234,7 +236,7 @@ def test_prepare_with_upstreams_options_and_default_key(procedure, job):
                    '--deployed-server'):
         assert '\n%s: ' % option in out
     with open(os.path.join(job.config_dir,
-                           'tripleo-ansible-inventory.yaml')) as source:
+                           inventory.INVENTORY_FILE)) as source:
         group = yaml.safe_load(source)[STACK]['vars']
     assert group['ansible_ssh_private_key_file'] == os.path.join(
         job.home, '.ssh', 'id_rsa')

@@ -10,7 +10,11 @@ import subprocess
 import pytest
 import yaml
 
+from tripleo_ffu.workflow import phases
+
 from tripleo_ffu.workflow import plan
+
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tests.functional.conftest import LEGACY_SETTINGS
 from tests.functional.conftest import OUTPUTS
@@ -40,7 +44,7 @@ def _registry(lab):
 def _copy_of_the_plan(prepared, tmp_path):
     config_dir = tmp_path / 'config'
     config_dir.mkdir()
-    shutil.copy(os.path.join(prepared.config_dir, plan.PLAN_FILE),
+    shutil.copy(os.path.join(prepared.config_dir, plan_file.PLAN_FILE),
                 config_dir)
     return str(config_dir)
 
@@ -60,7 +64,7 @@ def test_converge_refused_without_a_run(prepared, tmp_path):
     _refused(prepared, config_dir, 'no run recorded in %s/ffu-run: run '
              '`openstack overcloud ffwd-upgrade run --stack overcloud` '
              'before converge (--force converges anyway)' % config_dir)
-    assert os.listdir(config_dir) == [plan.PLAN_FILE]
+    assert os.listdir(config_dir) == [plan_file.PLAN_FILE]
 
 
 def test_converge_refused_while_the_run_is_incomplete(prepared, tmp_path):
@@ -139,7 +143,7 @@ def test_status_after_converge(converged):
     # A history: each step when it happened, in order.
     assert status['summary'] == 'converged at %s' % status['converged_at']
     assert '' < status['prepared_at'] < status['converged_at']
-    assert set(status['run_phases']) == set(plan.PHASES)
+    assert set(status['run_phases']) == set(phases.PHASES)
     for phase in status['run_phases'].values():
         assert phase['nodes_done'] == phase['nodes'] == 5
         assert status['prepared_at'] <= phase['last_at'] <= \

@@ -13,6 +13,8 @@ from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
+from tripleo_ffu.workflow import task_lists
 from tests.functional.conftest import BIN
 from tests.functional.conftest import LEGACY_SETTINGS
 from tests.functional.conftest import deployment_steps
@@ -63,7 +65,7 @@ def test_host_keys_are_checked_against_the_stacks(prepared):
     assert "Host keys: checked on 5 of 5 nodes against the stack's keys" \
         in prepared.result.stdout
     with open(os.path.join(prepared.config_dir,
-                           'tripleo-ansible-inventory.yaml')) as source:
+                           inventory.INVENTORY_FILE)) as source:
         built = yaml.safe_load(source)
     assert built['overcloud']['vars']['ansible_host_key_checking'] is True
     known_hosts = os.path.join(prepared.config_dir, 'ssh_known_hosts')
@@ -129,8 +131,8 @@ def test_no_passwords_file_newtons_five_carried_with_their_values(
 def test_config_dir_has_playbooks_role_files_and_plan(prepared):
     config_dir = prepared.config_dir
     for name in ('fast_forward_upgrade_playbook.yaml',
-                 'upgrade_steps_playbook.yaml', plan.PLAN_FILE,
-                 'tripleo-ansible-inventory.yaml'):
+                 'upgrade_steps_playbook.yaml', plan_file.PLAN_FILE,
+                 inventory.INVENTORY_FILE):
         assert os.path.isfile(os.path.join(config_dir, name)), name
     for role in ('Controller', 'Compute'):
         for section in fixers.ROLE_SECTIONS:
@@ -144,7 +146,7 @@ def _whens(tasks):
     for task in tasks or []:
         if 'when' in task:
             yield task['when']
-        for key in fixers.BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             yield from _whens(task.get(key))
 
 
@@ -186,13 +188,13 @@ def test_config_dir_is_private(prepared):
 
 @pytest.mark.parametrize('playbook', ['fast_forward_upgrade_playbook.yaml',
                                       'deploy_steps_playbook.yaml',
-                                      plan.PLAN_FILE])
+                                      plan_file.PLAN_FILE])
 def test_playbooks_pass_the_syntax_check(prepared, playbook):
     """With the operator's environment: the lab's stackrc gives the roles
     THT's deploy playbook names (an undercloud has them installed)."""
     result = subprocess.run(
         [os.path.join(BIN, 'ansible-playbook'), '--syntax-check', '-i',
-         'tripleo-ansible-inventory.yaml', playbook],
+         inventory.INVENTORY_FILE, playbook],
         cwd=prepared.config_dir, capture_output=True, text=True,
         env=prepared.lab.env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,6 +10,7 @@ plan, a run per phase), each from a freshly deployed newton.
 import os
 
 from tripleo_ffu.workflow import ansible
+from tripleo_ffu.workflow import inventory
 from tests.functional import conftest
 from tests.functional import test_tht
 
@@ -31,8 +32,7 @@ def _run_stack_playbooks(prepared, log):
     for playbook in STACK_PLAYBOOKS:
         runner = ansible.run_playbook(
             os.path.join(prepared.config_dir, playbook),
-            os.path.join(prepared.config_dir,
-                         'tripleo-ansible-inventory.yaml'),
+            os.path.join(prepared.config_dir, inventory.INVENTORY_FILE),
             str(log) + '.runner', ssh_key=report['ssh_key'], extra_env=env,
             ident=playbook)
         assert runner.rc == 0, '%s failed: %s' % (playbook, runner.stats)

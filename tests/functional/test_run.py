@@ -11,7 +11,9 @@ import subprocess
 import pytest
 import yaml
 
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_compiler
+
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tests.functional.conftest import passwords
 
@@ -52,8 +54,8 @@ def _edited(prepared, relative, edit):
         original = source.read()
 
     def recompile():
-        playbook, _ = plan.Compiler(prepared.config_dir).compile()
-        plan.write(prepared.config_dir, playbook)
+        playbook, _ = plan_compiler.Compiler(prepared.config_dir).compile()
+        plan_file.write(prepared.config_dir, playbook)
 
     tasks = edit(yaml.safe_load(original))
     with open(path, 'w') as out:

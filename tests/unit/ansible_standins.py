@@ -16,6 +16,8 @@ import sys
 
 import yaml
 
+from tripleo_ffu.workflow import phases
+
 from tripleo_ffu.workflow import plan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,7 +26,7 @@ BIN = os.path.dirname(sys.executable)
 # Modules that only set or check variables: they run for real.
 REAL = {'set_fact', 'debug', 'include_vars', 'fail', 'assert', 'meta',
         'setup', 'include_role', 'import_role', 'set_stats', 'stat'}
-STACK_PLAYBOOKS = [relative for _, relative in plan.PHASE_PLAYBOOKS]
+STACK_PLAYBOOKS = [relative for _, relative in phases.PHASE_PLAYBOOKS]
 
 
 def _keywords():
@@ -145,7 +147,7 @@ def plan_playbooks(config_dir, playbook):
     """The plan's plays written one playbook per phase, as run runs
     them."""
     paths = []
-    for phase in plan.PHASES:
+    for phase in phases.PHASES:
         plays = [play for play in playbook if plan.phase_of(play) == phase]
         if plays:
             path = os.path.join(config_dir, 'test-plan-%s.yaml' % phase)

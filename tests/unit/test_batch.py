@@ -7,7 +7,7 @@ import yaml
 
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 
 CONTROLLERS = ['overcloud-controller-0', 'overcloud-controller-1']
@@ -50,8 +50,8 @@ def config_dir(tmp_path):
 
 
 def _upgrade(config_dir):
-    playbook = [{'hosts': hosts, 'vars': {plan.PLAY_VAR: play_id,
-                                          plan.PHASE_VAR: phase}}
+    playbook = [{'hosts': hosts, 'vars': {plan_file.PLAY_VAR: play_id,
+                                          plan_file.PHASE_VAR: phase}}
                 for play_id, hosts, phase in PLAYS]
     return batch.Upgrade.load(config_dir, 'overcloud', playbook, INVENTORY)
 
@@ -288,10 +288,10 @@ def test_next_the_nodes_left_of_a_role(config_dir):
 
 
 def _files(config_dir):
-    playbook = [{'hosts': hosts, 'vars': {plan.PLAY_VAR: play_id,
-                                          plan.PHASE_VAR: phase}}
+    playbook = [{'hosts': hosts, 'vars': {plan_file.PLAY_VAR: play_id,
+                                          plan_file.PHASE_VAR: phase}}
                 for play_id, hosts, phase in PLAYS]
-    plan.write(config_dir, playbook)
+    plan_file.write(config_dir, playbook)
     path = os.path.join(config_dir, 'inventory.yaml')
     with open(path, 'w') as out:
         yaml.safe_dump(INVENTORY, out)
@@ -326,5 +326,5 @@ def test_whole_with_a_damaged_inventory_or_plan(config_dir, text):
     with open(path, 'w') as out:
         out.write(text)
     if text == 'x: 1\n':
-        os.unlink(os.path.join(config_dir, plan.PLAN_FILE))
+        os.unlink(os.path.join(config_dir, plan_file.PLAN_FILE))
     assert batch.whole(config_dir, 'overcloud', path) == (batch.PHASES, None)

@@ -22,8 +22,7 @@ class _Heat(fakes.Heat):
 
 
 def _queens_outputs():
-    outputs = fakes.outputs('/nodes')
-    del outputs['AnsibleHostVarsMap']
+    outputs = fakes.outputs()
     outputs['RoleData']['Controller']['deploy_steps_tasks'] = [
         None, {'name': 'at 1', 'debug': {}, 'when': 'step|int == 1'}]
     outputs['RoleConfig'] = {'upgrade_steps_playbook': '- hosts: overcloud\n'}

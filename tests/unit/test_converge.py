@@ -15,9 +15,9 @@ from tests.unit import test_status
 from tripleo_ffu.workflow import converge
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
-from tripleo_ffu.workflow import status
 
 PLAN_IDS = test_status.PLAN_IDS
 STEPS = overcloud_stack.DEPLOYMENT_STEPS
@@ -106,7 +106,7 @@ def _lock_path(config_dir):
 
 def _record_path(config_dir):
     return os.path.join(config_dir, run_state.RUN_DIR,
-                        status.CONVERGE_RECORD)
+                        run_state.CONVERGE_FILE)
 
 
 # The run must be complete
@@ -114,7 +114,7 @@ def _record_path(config_dir):
 def _incomplete_run(config_dir):
     """Only a run that failed at upgrade-0, on the inventory's nodes."""
     shutil.rmtree(os.path.join(config_dir, run_state.RUN_DIR))
-    _write(os.path.join(config_dir, 'tripleo-ansible-inventory.yaml'), {
+    _write(os.path.join(config_dir, inventory.INVENTORY_FILE), {
         'overcloud': {'children': {'Controller': {}}},
         'Controller': {'hosts': {'c-0': {}, 'c-1': {}}}})
     test_status.write_run(config_dir, done=PLAN_IDS[:5], run_status='failed',
@@ -337,7 +337,7 @@ def test_converge_result(templates, config_dir, update):
 
 def _inventory(config_dir):
     """The inventory prepare wrote, and a run through on its nodes."""
-    _write(os.path.join(config_dir, 'tripleo-ansible-inventory.yaml'), {
+    _write(os.path.join(config_dir, inventory.INVENTORY_FILE), {
         'overcloud': {'children': {'Controller': {}},
                       'vars': {'ansible_host_key_checking': True}},
         'Controller': {'hosts': {'c-0': {}, 'c-1': {}}}})

@@ -16,6 +16,7 @@ from tests.unit.test_status import write_run
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import history
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import status
 
@@ -62,7 +63,7 @@ def test_the_stacks_own_state_and_an_unknown_one_pass(planned):
 def test_prepare_moves_an_earlier_stacks_state_aside_whole(planned):
     _prepared_for(planned, EARLIER)
     write_run(planned, done=PLAN_IDS)
-    status.record_converge(planned, {'stack': 'overcloud'})
+    run_state.record_converge(planned, {'stack': 'overcloud'})
     run_dir = os.path.join(planned, run_state.RUN_DIR)
     before = {name: open(os.path.join(run_dir, name)).read()
               for name in os.listdir(run_dir)}
@@ -144,7 +145,7 @@ def test_a_killed_update_is_dated_by_its_start(planned):
 # A forced converge
 
 def test_status_after_a_converge_forced_right_after_prepare(planned):
-    status.record_converge(planned, {
+    run_state.record_converge(planned, {
         'stack': 'overcloud', 'forced': 'no run recorded',
         'skipped_plays': PLAN_IDS,
         'nodes_left': {'c-0': ['ffu', 'upgrade'], 'c-1': ['ffu', 'upgrade'],
@@ -175,13 +176,13 @@ def test_prepared_at_is_when_the_last_prepare_ended(planned):
 
 
 def test_status_after_a_whole_upgrade_reads_as_a_history(planned):
-    with open(os.path.join(planned, status.INVENTORY_FILE), 'w') as out:
+    with open(os.path.join(planned, inventory.INVENTORY_FILE), 'w') as out:
         json.dump({'Controller': {'hosts': {'c-0': {}}},
                    'overcloud': {'children': {'Controller': {}}}}, out)
     _prepared_for(planned, STACK)
     write_run(planned, done=PLAN_IDS, hosts=['c-0'])
-    status.record_converge(planned, {'stack': 'overcloud', 'forced': '',
-                                     'nodes_left': {}})
+    run_state.record_converge(planned, {'stack': 'overcloud', 'forced': '',
+                                        'nodes_left': {}})
     report = status.status(fake_heat(CONVERGED), 'overcloud', planned)
     assert report['state'] == 'converged'
     assert report['prepared_at'] <= report['converged_at']

@@ -14,15 +14,19 @@ from tests.unit import fakes
 
 
 def test_inventory_has_roles_hosts_and_host_vars():
-    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'overcloud',
-                            'stack', '/keys/id')
+    host_vars = {'Controller': {'overcloud-controller-0': {
+        'ansible_port': 2222, 'ansible_python_interpreter': 'python2'}}}
+    built = inventory.build(fakes.Heat(fakes.outputs(host_vars=host_vars)),
+                            'overcloud', 'stack', '/keys/id')
     assert inventory.hosts(built, 'overcloud') == [
         'overcloud-novacompute-0', 'overcloud-controller-0',
         'overcloud-controller-1']
     host = built['Controller']['hosts']['overcloud-controller-0']
-    assert host['ansible_host'] == '127.0.0.1'
+    assert host['ansible_host'] == '192.168.24.10'
     assert host['ansible_port'] == 2222
-    assert host['lab_node_root'] == '/nodes/overcloud-controller-0'
+    assert host['ansible_python_interpreter'] == 'python2'
+    assert 'ansible_port' not in (
+        built['Controller']['hosts']['overcloud-controller-1'])
     assert host['deploy_server_id'] == 'Controller-id-0'
     assert built['Controller']['vars']['bootstrap_server_id'] == (
         'Controller-id-0')
@@ -34,20 +38,20 @@ def test_inventory_has_roles_hosts_and_host_vars():
 
 @pytest.mark.parametrize('hostname', ['../etc', 'a;reboot', 'a b', '$(x)'])
 def test_host_names_with_tricks_are_refused(hostname):
-    outputs = fakes.outputs('/nodes', roles={'Controller': [hostname]})
+    outputs = fakes.outputs(roles={'Controller': [hostname]})
     with pytest.raises(inventory.InventoryError, match='not a plain name'):
         inventory.build(fakes.Heat(outputs), 'overcloud', 'stack')
 
 
 def test_role_names_with_tricks_are_refused():
-    outputs = fakes.outputs('/nodes')
+    outputs = fakes.outputs()
     outputs['RoleNetHostnameMap']['../Evil'] = {'ctlplane': []}
     with pytest.raises(inventory.InventoryError, match='role name'):
         inventory.build(fakes.Heat(outputs), 'overcloud', 'stack')
 
 
 def test_written_inventory_is_private_yaml(tmp_path):
-    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'overcloud',
+    built = inventory.build(fakes.Heat(fakes.outputs()), 'overcloud',
                             'stack')
     path = str(tmp_path / 'inventory.yaml')
     inventory.write(built, path)
@@ -58,15 +62,15 @@ def test_written_inventory_is_private_yaml(tmp_path):
 
 ECDSA = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY='
 # THT newton's known_hosts_entry of a node, and queens' (bracketed names).
-NEWTON = ('127.0.0.1,overcloud-controller-0.localdomain,'
+NEWTON = ('192.168.24.10,overcloud-controller-0.localdomain,'
           'overcloud-controller-0 %s root@c0\n' % ECDSA)
-QUEENS = ('[127.0.0.1]*,[overcloud-novacompute-0.localdomain]*,'
+QUEENS = ('[192.168.24.20]*,[overcloud-novacompute-0.localdomain]*,'
           '[overcloud-novacompute-0]* %s\n' % ECDSA)
 
 
 def _built(tmp_path, text):
     path = str(tmp_path / host_keys.KNOWN_HOSTS_FILE)
-    return path, inventory.build(fakes.Heat(fakes.outputs('/nodes')),
+    return path, inventory.build(fakes.Heat(fakes.outputs()),
                                  'overcloud', 'stack', known_hosts_path=path,
                                  stack_host_keys=text)
 
@@ -83,7 +87,7 @@ def test_each_node_is_checked_against_its_own_key_from_the_stack(tmp_path):
             'overcloud-controller-0 %s\novercloud-novacompute-0 %s\n'
             % (ECDSA, ECDSA))
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
-    # Every node is at 127.0.0.1 here: an address names no node alone.
+    # The stack gives no key for overcloud-controller-1.
     assert host_keys.unchecked(built, 'overcloud') == [
         'overcloud-controller-1']
     hosts = inventory.hosts(built, 'overcloud')
@@ -97,7 +101,7 @@ def test_each_node_is_checked_against_its_own_key_from_the_stack(tmp_path):
 
 
 @pytest.mark.parametrize('text', [None, '', '\n# nothing\n',
-                                  '127.0.0.1,overcloud-controller-0 \n'])
+                                  '192.168.24.10,overcloud-controller-0 \n'])
 def test_without_host_keys_from_the_stack_checking_is_off_and_said(
         tmp_path, text):
     path, built = _built(tmp_path, text)
@@ -141,7 +145,7 @@ def test_keys_are_read_from_each_roles_known_hosts_entry_and_kept(
 def test_a_stack_with_another_name_still_has_an_overcloud_group():
     """Queens' playbooks run on `hosts: overcloud` whatever the stack's
     name: every node must be in that group."""
-    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'mycloud',
+    built = inventory.build(fakes.Heat(fakes.outputs()), 'mycloud',
                             'stack')
     assert sorted(built['overcloud']['children']) == sorted(
         built['mycloud']['children']) == ['Compute', 'Controller']
@@ -150,7 +154,7 @@ def test_a_stack_with_another_name_still_has_an_overcloud_group():
 
 
 def test_the_undercloud_plays_run_locally_without_the_admin_password():
-    built = inventory.build(fakes.Heat(fakes.outputs('/nodes')), 'overcloud',
+    built = inventory.build(fakes.Heat(fakes.outputs()), 'overcloud',
                             'stack')
     host = built['undercloud']['hosts']['undercloud']
     assert host['ansible_connection'] == 'local'

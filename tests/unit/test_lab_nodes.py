@@ -6,7 +6,7 @@ import pytest
 
 from tripleo_ffu.lab import nodes
 from tripleo_ffu.workflow import errors
-from tests.unit import fakes
+from tests.unit import lab_fakes
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def nodes_dir(tmp_path):
 
 
 def test_nodes_come_from_the_outputs(nodes_dir):
-    found = nodes.nodes_from_outputs(fakes.outputs(nodes_dir), nodes_dir)
+    found = nodes.nodes_from_outputs(lab_fakes.outputs(nodes_dir), nodes_dir)
     assert [(n.role, n.hostname, n.bootstrap) for n in found] == [
         ('Compute', 'overcloud-novacompute-0', False),
         ('Controller', 'overcloud-controller-0', True),
@@ -31,14 +31,14 @@ def test_nodes_come_from_the_outputs(nodes_dir):
 
 @pytest.mark.parametrize('hostname', ['..', 'a/b', '-rf', ''])
 def test_host_names_that_are_not_plain_are_refused(nodes_dir, hostname):
-    outputs = fakes.outputs(nodes_dir)
+    outputs = lab_fakes.outputs(nodes_dir)
     outputs['RoleNetHostnameMap']['Compute']['ctlplane'] = [hostname]
     with pytest.raises(errors.WorkflowError, match='not a plain name'):
         nodes.nodes_from_outputs(outputs, nodes_dir)
 
 
 def test_node_root_outside_the_nodes_dir_is_refused(nodes_dir):
-    outputs = fakes.outputs(nodes_dir)
+    outputs = lab_fakes.outputs(nodes_dir)
     outputs['AnsibleHostVarsMap']['Compute']['overcloud-novacompute-0'][
         'lab_node_root'] = '/etc'
     with pytest.raises(nodes.NodeError, match='outside the lab nodes dir'):
@@ -46,7 +46,7 @@ def test_node_root_outside_the_nodes_dir_is_refused(nodes_dir):
 
 
 def test_deploy_writes_a_release_and_read_state_reads_it(nodes_dir):
-    controller = nodes.nodes_from_outputs(fakes.outputs(nodes_dir),
+    controller = nodes.nodes_from_outputs(lab_fakes.outputs(nodes_dir),
                                           nodes_dir)[1]
     nodes.deploy(controller, 'newton')
     assert nodes.read_state(controller) == {
@@ -63,7 +63,7 @@ def test_deploy_writes_a_release_and_read_state_reads_it(nodes_dir):
 
 
 def test_problems_name_what_is_behind(nodes_dir):
-    controller = nodes.nodes_from_outputs(fakes.outputs(nodes_dir),
+    controller = nodes.nodes_from_outputs(lab_fakes.outputs(nodes_dir),
                                           nodes_dir)[1]
     nodes.deploy(controller, 'newton')
     with open(os.path.join(controller.root,
@@ -78,7 +78,7 @@ def test_problems_name_what_is_behind(nodes_dir):
 
 
 def test_deploy_starts_from_a_clean_tree(nodes_dir):
-    compute = nodes.nodes_from_outputs(fakes.outputs(nodes_dir),
+    compute = nodes.nodes_from_outputs(lab_fakes.outputs(nodes_dir),
                                        nodes_dir)[0]
     os.makedirs(compute.root)
     leftover = os.path.join(compute.root, 'leftover')

@@ -13,7 +13,17 @@ import subprocess
 import pytest
 import yaml
 
+from tripleo_ffu.workflow import phases
+
 from tripleo_ffu.workflow import plan
+
+from tripleo_ffu.workflow import plan_compiler
+
+from tripleo_ffu.workflow import plan_file
+
+from tripleo_ffu.workflow import plan_walk
+
+from tripleo_ffu.workflow import task_lists
 from tests.unit import ansible_standins
 from tests.unit import tht_queens
 
@@ -39,7 +49,7 @@ def config_dir(source_dir, tmp_path):
 
 @pytest.fixture(scope='module')
 def compiled(source_dir):
-    return plan.Compiler(source_dir).compile()
+    return plan_compiler.Compiler(source_dir).compile()
 
 
 @pytest.fixture(scope='module')
@@ -101,9 +111,9 @@ def _included(config_dir, tasks):
     """Every task of a plan task list, the plan's includes followed."""
     found = []
     for task in tasks:
-        target = plan.include_target(task)
+        target = task_lists.include_target(task)
         if isinstance(target, str) and target.startswith(
-                plan.PLAN_TASKS_DIR + '/'):
+                plan_file.PLAN_TASKS_DIR + '/'):
             with open(os.path.join(config_dir, target)) as source:
                 found.extend(_included(config_dir, yaml.safe_load(source)))
         else:
@@ -113,9 +123,9 @@ def _included(config_dir, tasks):
 
 @pytest.fixture(scope='module')
 def written(source_dir, compiled):
-    plan.write(source_dir, compiled[0])
+    plan_file.write(source_dir, compiled[0])
     return {play['name']: _included(source_dir, play['tasks'])
-            for play in plan.load(source_dir)}
+            for play in plan_file.load(source_dir)}
 
 
 def test_the_playbooks_own_tasks_are_kept(written):
@@ -249,7 +259,7 @@ def test_ansible_reads_the_plan_and_the_stack_playbooks(source_dir,
         os.path.join(source_dir, '..', 'syntax'), source_dir)
     inventory = ansible_standins.inventory(
         os.path.join(source_dir, '..', 'syntax'))
-    for playbook in [plan.PLAN_FILE] + ansible_standins.STACK_PLAYBOOKS:
+    for playbook in [plan_file.PLAN_FILE] + ansible_standins.STACK_PLAYBOOKS:
         result = subprocess.run(
             [os.path.join(ansible_standins.BIN, 'ansible-playbook'),
              '--syntax-check', '-i', inventory, playbook],
@@ -263,11 +273,12 @@ def test_the_plan_runs_what_the_stack_playbooks_run(config_dir, tmp_path):
     by_stack = ansible_standins.run(str(tmp_path), config_dir,
                                     ansible_standins.STACK_PLAYBOOKS,
                                     'stack')
-    playbook, _ = plan.Compiler(config_dir).compile()
-    plan.write(config_dir, playbook)
+    playbook, _ = plan_compiler.Compiler(config_dir).compile()
+    plan_file.write(config_dir, playbook)
     by_plan = ansible_standins.run(
         str(tmp_path), config_dir,
-        ansible_standins.plan_playbooks(config_dir, plan.load(config_dir)),
+        ansible_standins.plan_playbooks(config_dir,
+                                        plan_file.load(config_dir)),
         'plan')
     assert sorted(by_plan) == sorted(by_stack) == ['c0', 'c1', 'n0',
                                                    'undercloud']
@@ -281,31 +292,31 @@ def test_the_plan_runs_what_the_stack_playbooks_run(config_dir, tmp_path):
 
 
 def test_write_and_load(config_dir, compiled):
-    path = plan.write(config_dir, compiled[0])
-    assert path == os.path.join(config_dir, plan.PLAN_FILE)
+    path = plan_file.write(config_dir, compiled[0])
+    assert path == os.path.join(config_dir, plan_file.PLAN_FILE)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert plan.load_plays(config_dir) == [info.id for info in compiled[1]]
     with open(path) as source:
         assert source.readline().startswith('- ')
-    for name in os.listdir(os.path.join(config_dir, plan.PLAN_TASKS_DIR)):
-        mode = os.stat(os.path.join(config_dir, plan.PLAN_TASKS_DIR,
+    for name in os.listdir(os.path.join(config_dir, plan_file.PLAN_TASKS_DIR)):
+        mode = os.stat(os.path.join(config_dir, plan_file.PLAN_TASKS_DIR,
                                     name)).st_mode
         assert stat.S_IMODE(mode) == 0o600
 
 
 def test_write_replaces_the_task_files_of_an_earlier_plan(config_dir,
                                                           compiled):
-    stale = os.path.join(config_dir, plan.PLAN_TASKS_DIR, 'stale.yaml')
-    plan.write(config_dir, compiled[0])
+    stale = os.path.join(config_dir, plan_file.PLAN_TASKS_DIR, 'stale.yaml')
+    plan_file.write(config_dir, compiled[0])
     with open(stale, 'w') as out:
         out.write('[]\n')
-    plan.write(config_dir, compiled[0])
+    plan_file.write(config_dir, compiled[0])
     assert not os.path.exists(stale)
 
 
 def test_the_compiler_leaves_its_input_alone(compiled, config_dir):
     before = copy.deepcopy(compiled[0])
-    plan.write(config_dir, compiled[0])
+    plan_file.write(config_dir, compiled[0])
     assert compiled[0] == before
 
 
@@ -314,8 +325,8 @@ def test_the_compiler_leaves_its_input_alone(compiled, config_dir):
     'deploy_steps_playbook.yaml', 'post_upgrade_steps_playbook.yaml'])
 def test_a_missing_playbook_is_named(config_dir, missing):
     os.unlink(os.path.join(config_dir, missing))
-    with pytest.raises(plan.PlanError, match=missing):
-        plan.Compiler(config_dir).compile()
+    with pytest.raises(plan_file.PlanError, match=missing):
+        plan_compiler.Compiler(config_dir).compile()
 
 
 @pytest.mark.parametrize('playbook', [[], None, {'hosts': 'x'}])
@@ -323,16 +334,16 @@ def test_a_playbook_without_a_play_is_refused(config_dir, playbook):
     with open(os.path.join(config_dir, 'upgrade_steps_playbook.yaml'),
               'w') as out:
         yaml.safe_dump(playbook, out)
-    with pytest.raises(plan.PlanError, match='holds no play'):
-        plan.Compiler(config_dir).compile()
+    with pytest.raises(plan_file.PlanError, match='holds no play'):
+        plan_compiler.Compiler(config_dir).compile()
 
 
 def test_an_import_playbook_is_refused_with_its_place(config_dir):
     with open(os.path.join(config_dir, 'upgrade_steps_playbook.yaml'),
               'w') as out:
         yaml.safe_dump([{'import_playbook': 'other.yaml'}], out)
-    with pytest.raises(plan.PlanError, match='play #1'):
-        plan.Compiler(config_dir).compile()
+    with pytest.raises(plan_file.PlanError, match='play #1'):
+        plan_compiler.Compiler(config_dir).compile()
 
 
 @pytest.mark.parametrize('target', ['/etc/passwd', '../outside.yaml',
@@ -344,9 +355,9 @@ def test_an_include_the_plan_cannot_follow_stays_as_it_is(config_dir,
     with open(os.path.join(config_dir, 'upgrade_steps_tasks.yaml'),
               'w') as out:
         yaml.safe_dump(tasks, out)
-    playbook, _ = plan.Compiler(config_dir).compile()
-    plan.write(config_dir, playbook)
-    upgrade = [play for play in plan.load(config_dir)
+    playbook, _ = plan_compiler.Compiler(config_dir).compile()
+    plan_file.write(config_dir, playbook)
+    upgrade = [play for play in plan_file.load(config_dir)
                if play['name'] == 'upgrade-0'][0]
     with open(os.path.join(config_dir,
                            upgrade['tasks'][0]['include'])) as source:
@@ -358,7 +369,7 @@ def test_the_compiler_reuses_the_task_files_the_fixers_read(config_dir):
     task_files = {}
     fixers.fix_config(config_dir, [], task_files)
     os.unlink(os.path.join(config_dir, 'Compute/upgrade_tasks.yaml'))
-    _, infos = plan.Compiler(config_dir, task_files).compile()
+    _, infos = plan_compiler.Compiler(config_dir, task_files).compile()
     assert {info.id: info for info in infos}['upgrade-2'].tasks_per_role[
         'Compute'] == 1
 
@@ -391,7 +402,7 @@ def test_the_compiler_reuses_the_task_files_the_fixers_read(config_dir):
      [{'when': 'step|int == 2', 'block': [{'name': 'r', 'register': 'x'}]}]),
 ])
 def test_filter_tasks(tasks, release, step, kept):
-    assert plan.filter_tasks(tasks, release, step) == kept
+    assert plan_walk.filter_tasks(tasks, release, step) == kept
 
 
 def test_filter_tasks_leaves_its_input_alone():
@@ -399,28 +410,28 @@ def test_filter_tasks_leaves_its_input_alone():
                         {'name': 'b'}],
               'always': [{'name': 'c', 'when': 'step|int == 2'}]}]
     before = copy.deepcopy(tasks)
-    plan.filter_tasks(tasks, 'ocata', 1)
+    plan_walk.filter_tasks(tasks, 'ocata', 1)
     assert tasks == before
 
 
 # load: only a plan tripleo-ffu wrote
 
 def _write_plan_text(config_dir, text):
-    path = os.path.join(config_dir, plan.PLAN_FILE)
+    path = os.path.join(config_dir, plan_file.PLAN_FILE)
     with open(path, 'w') as out:
         out.write(text)
     return path
 
 
 def test_load_plays_without_a_plan(tmp_path):
-    with pytest.raises(plan.PlanError, match=plan.PLAN_FILE):
+    with pytest.raises(plan_file.PlanError, match=plan_file.PLAN_FILE):
         plan.load_plays(str(tmp_path))
 
 
 def test_load_a_plan_that_is_not_yaml(tmp_path):
     path = _write_plan_text(str(tmp_path), '- name: setup\n  vars: {a: [\n')
-    with pytest.raises(plan.PlanError, match='not valid YAML') as exc:
-        plan.load(str(tmp_path))
+    with pytest.raises(plan_file.PlanError, match='not valid YAML') as exc:
+        plan_file.load(str(tmp_path))
     assert path in str(exc.value)
     assert 'run prepare again' in str(exc.value)
 
@@ -438,9 +449,9 @@ def test_load_a_plan_that_is_not_yaml(tmp_path):
 ])
 def test_load_a_plan_tripleo_ffu_did_not_write(tmp_path, playbook):
     path = _write_plan_text(str(tmp_path), yaml.safe_dump(playbook))
-    with pytest.raises(plan.PlanError,
+    with pytest.raises(plan_file.PlanError,
                        match='not a plan tripleo-ffu wrote') as exc:
-        plan.load(str(tmp_path))
+        plan_file.load(str(tmp_path))
     assert path in str(exc.value)
     assert 'run prepare again' in str(exc.value)
 
@@ -467,15 +478,15 @@ def _small(tmp_path, ffu_tasks, files=None):
     root = str(tmp_path / 'small')
     os.makedirs(root)
     playbooks = dict.fromkeys(
-        (relative for _, relative in plan.PHASE_PLAYBOOKS),
+        (relative for _, relative in phases.PHASE_PLAYBOOKS),
         [{'hosts': 'overcloud', 'tasks': [{'name': 'x', 'debug': {}}]}])
     playbooks['fast_forward_upgrade_playbook.yaml'] = [
         {'hosts': 'overcloud', 'gather_facts': False, 'tasks': ffu_tasks}]
     for relative, data in dict(playbooks, **(files or {})).items():
         with open(os.path.join(root, relative), 'w') as out:
             yaml.safe_dump(data, out)
-    playbook, infos = plan.Compiler(root).compile()
-    plan.write(root, playbook)
+    playbook, infos = plan_compiler.Compiler(root).compile()
+    plan_file.write(root, playbook)
     return root, [info for info in infos if info.phase == 'ffu']
 
 
@@ -485,7 +496,7 @@ def test_a_loop_over_a_fact_set_under_a_condition_stays_a_loop(tmp_path):
         {'set_fact': {'items': [1, 2]}, 'when': 'x'}, loop],
         {'each.yaml': [{'name': 'e', 'debug': {}}]})
     assert [info.id for info in infos] == ['ffu']
-    assert plan.load(root)[0]['tasks'][1] == loop
+    assert plan_file.load(root)[0]['tasks'][1] == loop
 
 
 def test_a_loop_over_a_fact_of_the_kv_form_is_unrolled(tmp_path):
@@ -504,7 +515,7 @@ def test_a_loop_with_extended_control_stays_a_loop(tmp_path):
     root, infos = _small(tmp_path, [loop],
                          {'each.yaml': [{'name': 'e', 'debug': {}}]})
     assert [info.id for info in infos] == ['ffu']
-    assert plan.load(root)[0]['tasks'] == [loop]
+    assert plan_file.load(root)[0]['tasks'] == [loop]
 
 
 def test_a_step_some_task_may_set_pins_nothing(tmp_path):
@@ -515,7 +526,7 @@ def test_a_step_some_task_may_set_pins_nothing(tmp_path):
             {'name': 'at 3', 'debug': {}, 'when': 'step|int == 3'},
             {'set_fact': 'step=3', 'when': 'x'}]}]}
     root, _ = _small(tmp_path, [{'name': 'a', 'debug': {}}], files)
-    deploy = [play for play in plan.load(root)
+    deploy = [play for play in plan_file.load(root)
               if plan.phase_of(play) == 'deploy'][0]
     assert deploy['tasks'][0] == {'name': 'at 3', 'debug': {},
                                   'when': 'step|int == 3'}
@@ -535,7 +546,7 @@ def test_a_static_import_under_a_false_condition_keeps_its_registers(
             {'include_tasks': 'included.yaml', 'when': 'step|int == 1'}],
          'imported.yaml': tasks, 'included.yaml': tasks})
     written = {play['name']: _included(root, play['tasks'])
-               for play in plan.load(root)}
+               for play in plan_file.load(root)}
     assert [task['name'] for task in written['ffu-1']] == ['r', 'p', 'r',
                                                             'p']
     assert [task['name'] for task in written['ffu-2']] == ['r']
@@ -551,7 +562,7 @@ def test_a_task_looping_over_step_sees_its_own_step(tmp_path):
          'loop_control': {'loop_var': 'step'}}],
         {'steps.yaml': [shadow]})
     written = {play['name']: _included(root, play['tasks'])
-               for play in plan.load(root)}
+               for play in plan_file.load(root)}
     assert written['ffu-0'] == written['ffu-2'] == [shadow]
 
 
@@ -568,7 +579,7 @@ def test_task_vars_beat_a_play_var_step_not_an_include_variable(tmp_path):
             {'include_tasks': 'up.yaml', 'vars': {'step': '2'}}]}],
         'up.yaml': [own]}
     root, _ = _small(tmp_path, [{'name': 'a', 'debug': {}}], files)
-    by_phase = {plan.phase_of(play): play for play in plan.load(root)}
+    by_phase = {plan.phase_of(play): play for play in plan_file.load(root)}
     assert by_phase['deploy']['tasks'] == [own, block]
     # An include variable beats task vars: at step 2 the task cannot run.
     assert 'tasks' not in by_phase['upgrade'] or not _included(

@@ -1,6 +1,6 @@
 """Property tests (hypothesis) on generated task trees: the step-first
-fixer, conditions.provably_false, plan.filter_tasks, and "the plan executes
-what the stack executes" on THT stable/queens' own RoleConfig.
+fixer, conditions.provably_false, plan_walk.filter_tasks, and "the plan
+executes what the stack executes" on THT stable/queens' own RoleConfig.
 
 The `when` grammar covers what THT writes: `step|int == N` in its
 spellings, `step|int >= N`, `release == 'X'`, `is_bootstrap_node|bool`,
@@ -19,10 +19,10 @@ and `int` filters and its `skipped`/`succeeded`/`failed`/`changed` tests.
 The stack side is THT 8.4.1's RoleConfig as Heat resolves it
 (tests/unit/tht_queens.py), the drawn releases as FastForwardUpgradeReleases,
 written as config download writes it, with generated role task files;
-the plan side is what plan.Compiler makes of that config, as plan.write
-leaves it on disk. Both run in the simulator below (class Host), one
-host at a time: controller-0 (bootstrap), controller-1, compute-0
-(bootstrap or not) and the undercloud. Its model of Ansible 2.9:
+the plan side is what plan_compiler.Compiler makes of that config, as
+plan_file.write leaves it on disk. Both run in the simulator below (class
+Host), one host at a time: controller-0 (bootstrap), controller-1,
+compute-0 (bootstrap or not) and the undercloud. Its model of Ansible 2.9:
 
 - Runs: each phase (ffu, upgrade, deploy, post-upgrade) is an
   ansible-playbook run of its own, the stack's four RoleConfig playbooks
@@ -132,13 +132,17 @@ import yaml
 
 from tripleo_ffu.workflow import conditions
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_compiler
+from tripleo_ffu.workflow import plan_file
+from tripleo_ffu.workflow import plan_walk
 from tripleo_ffu.workflow import run
+from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow.fixers import step_first
 from tests.unit import ansible_standins
 from tests.unit import tht_queens
 
-BLOCK_KEYS = ('block', 'rescue', 'always')
 RELEASES = ('ocata', 'pike', 'queens')
 ROLES = ('Controller', 'Compute')
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -740,7 +744,7 @@ def names(tasks):
     found = []
     for task in tasks:
         found.append(task.get('name'))
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             found.extend(names(task.get(key) or []))
     return found
 
@@ -749,7 +753,7 @@ def without_when(tasks):
     stripped = []
     for task in tasks:
         task = {key: value for key, value in task.items() if key != 'when'}
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             if key in task:
                 task[key] = without_when(task[key])
         stripped.append(task)
@@ -761,7 +765,7 @@ def whens_of(tasks):
     found = []
     for task in tasks:
         found.append(task.get('when'))
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             found.extend(whens_of(task.get(key) or []))
     return found
 
@@ -984,7 +988,7 @@ def test_filter_tasks_leaves_out_only_provably_skipped_tasks(
     provably false (or under a block that is) and registers nothing."""
     tasks = Builder('t', all_named=True).tasks(skeleton)
     original = copy.deepcopy(tasks)
-    kept = plan.filter_tasks(tasks, release, step)
+    kept = plan_walk.filter_tasks(tasks, release, step)
     assert tasks == original
     kept_names = names(kept)
     assert kept_names == [name for name in names(tasks)
@@ -994,8 +998,8 @@ def test_filter_tasks_leaves_out_only_provably_skipped_tasks(
         for task in tasks:
             never_here = never or conditions.provably_false(
                 task.get('when'), release, step)
-            if any(key in task for key in BLOCK_KEYS):
-                for key in BLOCK_KEYS:
+            if any(key in task for key in task_lists.BLOCK_KEYS):
+                for key in task_lists.BLOCK_KEYS:
                     check(task.get(key) or [], never_here)
             elif task['name'] not in kept_names:
                 assert never_here and 'register' not in task
@@ -1011,7 +1015,7 @@ def test_filter_tasks_leaves_out_only_provably_skipped_tasks(
 def test_filter_tasks_leaves_blocks_ansible_loads(skeleton, release, step):
     tasks = Builder('t').tasks(skeleton)
     assert not ansible_refuses(tasks)
-    assert not ansible_refuses(plan.filter_tasks(tasks, release, step))
+    assert not ansible_refuses(plan_walk.filter_tasks(tasks, release, step))
 
 
 def test_regression_filter_empties_a_block_next_to_always():
@@ -1019,7 +1023,7 @@ def test_regression_filter_empties_a_block_next_to_always():
               'block': [{'name': 'at 9', 'debug': {},
                          'when': 'step|int == 9'}],
               'always': [{'name': 'always there', 'debug': {}}]}]
-    assert not ansible_refuses(plan.filter_tasks(tasks, 'ocata', 4))
+    assert not ansible_refuses(plan_walk.filter_tasks(tasks, 'ocata', 4))
 
 
 # ---------------------------------------------------------------------------
@@ -1079,12 +1083,13 @@ def ansible_refuses(tasks):
     always next to an empty block section ("'rescue' keyword cannot be
     used without 'block'")."""
     for task in tasks:
-        if not any(key in task for key in BLOCK_KEYS):
+        if not any(key in task for key in task_lists.BLOCK_KEYS):
             continue
         if not task.get('block') and (task.get('rescue') or
                                       task.get('always')):
             return True
-        if any(ansible_refuses(task.get(key) or []) for key in BLOCK_KEYS):
+        if any(ansible_refuses(task.get(key) or [])
+               for key in task_lists.BLOCK_KEYS):
             return True
     return False
 
@@ -1189,7 +1194,7 @@ class ConfigFiles:
             elif key is None and any(
                     self.unloadable(task.get(block) or [], path,
                                     parents_static)
-                    for block in BLOCK_KEYS if block in task):
+                    for block in task_lists.BLOCK_KEYS if block in task):
                 return True
         return False
 
@@ -1326,7 +1331,7 @@ class Host:
             key = include_key(task)
             if key is not None:
                 self.include(task, key, context)
-            elif any(block in task for block in BLOCK_KEYS):
+            elif any(block in task for block in task_lists.BLOCK_KEYS):
                 self.block(task, context)
             else:
                 self.leaf(task, context)
@@ -1534,18 +1539,18 @@ def simulate(files, phases, hosts, seed):
 
 def stack_phases(root):
     return [(phase, relative, _load(root, relative))
-            for phase, relative in plan.PHASE_PLAYBOOKS]
+            for phase, relative in phases.PHASE_PLAYBOOKS]
 
 
 def plan_phases(root):
     """The written plan's plays, a playbook per phase, as run runs them."""
-    playbook = plan.load(root)
-    phases = []
-    for phase in plan.PHASES:
+    playbook = plan_file.load(root)
+    runs = []
+    for phase in phases.PHASES:
         plays = [play for play in playbook if plan.phase_of(play) == phase]
         if plays:
-            phases.append((phase, run.RUN_PLAYBOOK % phase, plays))
-    return phases
+            runs.append((phase, run.RUN_PLAYBOOK % phase, plays))
+    return runs
 
 
 MODES = ('', 'a and b', 'x or y', 'a\nb', 'step|int == 2 and (')
@@ -1631,7 +1636,7 @@ def _hosts(drawn):
 
 def runs_of(root, drawn):
     """{host: (stack events, plan events)} of a written config."""
-    plan.write(root, plan.Compiler(root).compile()[0])
+    plan_file.write(root, plan_compiler.Compiler(root).compile()[0])
     hosts = list(_hosts(drawn))
     files = ConfigFiles(root)
     stack = simulate(files, stack_phases(root), hosts, drawn['seed'])
@@ -1785,7 +1790,7 @@ def test_minimal_config_runs_the_same():
     assert ('ok', ('deploy', None, None), 'role tripleo-bootstrap') in stack
     assert [event for event in stack if event[2] == 'Gathering Facts'] == [
         ('ok', (phase, None, None), 'Gathering Facts')
-        for phase in plan.PHASES]
+        for phase in phases.PHASES]
     assert _ran(runs['compute-0'][0], 'each') == []
     undercloud, _ = runs['undercloud']
     assert [task for _, _, task in undercloud] == [

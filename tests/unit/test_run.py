@@ -8,7 +8,11 @@ import yaml
 
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
+from tripleo_ffu.workflow import inventory
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_compiler
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run
 from tripleo_ffu.workflow import run_state
@@ -19,7 +23,7 @@ def compiled(tmp_path_factory):
     """The plan of THT 8.4.1's RoleConfig, as prepare compiles it."""
     config_dir = tht_queens.write_config(
         str(tmp_path_factory.mktemp('tht') / 'config'), tht_queens.ROLE_FILES)
-    return plan.Compiler(config_dir).compile()[0]
+    return plan_compiler.Compiler(config_dir).compile()[0]
 
 
 @pytest.fixture(scope='module')
@@ -34,7 +38,7 @@ def ids(compiled):
 # select_plays
 
 @pytest.mark.parametrize('phases', [
-    plan.PHASES, ('ffu',), ('upgrade',), ('ffu', 'deploy'), ()])
+    phases.PHASES, ('ffu',), ('upgrade',), ('ffu', 'deploy'), ()])
 def test_select_plays_without_a_journal(compiled, ids, phases):
     assert run.select_plays(compiled, phases) == [
         play_id for phase in phases for play_id in ids[phase]]
@@ -56,19 +60,19 @@ def _journal(tmp_path, unfinished, play_ids, status='failed'):
 @pytest.mark.parametrize('unfinished, phases, again', [
     # The facts, the release's own play (bootstrap node, prep) and its
     # check step run again first.
-    ('ffu-pike-6', plan.PHASES, ['ffu-facts', 'ffu', 'ffu-pike',
-                                 'ffu-pike-0']),
-    ('ffu-pike-0', plan.PHASES, ['ffu-facts', 'ffu', 'ffu-pike']),
+    ('ffu-pike-6', phases.PHASES, ['ffu-facts', 'ffu', 'ffu-pike',
+                                   'ffu-pike-0']),
+    ('ffu-pike-0', phases.PHASES, ['ffu-facts', 'ffu', 'ffu-pike']),
     ('ffu-pike', ('ffu',), ['ffu-facts', 'ffu']),
     # The releases the FFU play sets, which ffu-end's `releases | last`
     # reads.
-    ('ffu-end', plan.PHASES, ['ffu-facts', 'ffu']),
-    ('upgrade-5', plan.PHASES, ['upgrade-facts', 'upgrade-0']),
+    ('ffu-end', phases.PHASES, ['ffu-facts', 'ffu']),
+    ('upgrade-5', phases.PHASES, ['upgrade-facts', 'upgrade-0']),
     # The deploy playbook's facts of the undercloud and the overcloud,
     # which its later plays read (deployments.yaml: ansible_facts).
     ('deploy.3', ('deploy',), ['deploy.1', 'deploy.2']),
     ('deploy.6', ('deploy',), ['deploy.1', 'deploy.2', 'deploy.3']),
-    ('ffu-facts', plan.PHASES, []),
+    ('ffu-facts', phases.PHASES, []),
 ])
 def test_select_plays_resuming(tmp_path, compiled, ids, unfinished, phases,
                                again):
@@ -82,9 +86,9 @@ def test_select_plays_resuming(tmp_path, compiled, ids, unfinished, phases,
                                     'pending'])
 def test_select_plays_resumes_at_any_unfinished_status(tmp_path, compiled,
                                                        status):
-    selected = run.select_plays(compiled, plan.PHASES)
+    selected = run.select_plays(compiled, phases.PHASES)
     journal = _journal(tmp_path, 'ffu-ocata-4', selected, status=status)
-    assert run.select_plays(compiled, plan.PHASES, journal)[:5] == [
+    assert run.select_plays(compiled, phases.PHASES, journal)[:5] == [
         'ffu-facts', 'ffu', 'ffu-ocata', 'ffu-ocata-0', 'ffu-ocata-4']
 
 
@@ -104,29 +108,29 @@ def test_sets_context_only():
 def test_select_plays_complete_journal(tmp_path, compiled):
     journal = run_state.Journal(str(tmp_path), {'plays': [
         {'id': play_id, 'status': 'done', 'runs': 1}
-        for play_id in run.select_plays(compiled, plan.PHASES)]})
+        for play_id in run.select_plays(compiled, phases.PHASES)]})
     with pytest.raises(errors.WorkflowError, match='nothing to resume'):
-        run.select_plays(compiled, plan.PHASES, journal)
+        run.select_plays(compiled, phases.PHASES, journal)
 
 
-@pytest.mark.parametrize('unfinished, phases', [
+@pytest.mark.parametrize('unfinished, selected', [
     ('upgrade-5', ('ffu',)),
     ('ffu-pike-6', ('upgrade', 'deploy', 'post-upgrade')),
     ('deploy.1', ('ffu', 'upgrade', 'post-upgrade')),
 ])
 def test_select_plays_unfinished_outside_the_phases(tmp_path, compiled,
-                                                    unfinished, phases):
+                                                    unfinished, selected):
     journal = _journal(tmp_path, unfinished,
-                       run.select_plays(compiled, plan.PHASES))
+                       run.select_plays(compiled, phases.PHASES))
     with pytest.raises(errors.WorkflowError, match='not in the plan') as exc:
-        run.select_plays(compiled, phases, journal)
+        run.select_plays(compiled, selected, journal)
     assert unfinished in str(exc.value)
 
 
 def test_select_plays_unfinished_not_in_the_plan(tmp_path, compiled):
     journal = _journal(tmp_path, 'rocky-1', ['ffu', 'rocky-1'])
     with pytest.raises(errors.WorkflowError, match='rocky-1'):
-        run.select_plays(compiled, plan.PHASES, journal)
+        run.select_plays(compiled, phases.PHASES, journal)
 
 
 # check_prepared
@@ -139,7 +143,7 @@ def _options(tmp_path, **kwargs):
 def _write(tmp_path, relative, text=None):
     if text is None:
         text = ('- hosts: overcloud\n  vars: {tripleo_ffu_play: ffu}\n'
-                if relative == plan.PLAN_FILE else '- hosts: overcloud\n')
+                if relative == plan_file.PLAN_FILE else '- hosts: overcloud\n')
     path = os.path.join(str(tmp_path), relative)
     with open(path, 'w') as out:
         out.write(text)
@@ -147,7 +151,7 @@ def _write(tmp_path, relative, text=None):
 
 
 def _inventory(tmp_path, text='overcloud:\n  children:\n    Controller: {}\n'):
-    return _write(tmp_path, run.INVENTORY_FILE, text)
+    return _write(tmp_path, inventory.INVENTORY_FILE, text)
 
 
 def _missing(options, path):
@@ -162,26 +166,27 @@ def _missing(options, path):
 
 def test_check_prepared_plan(tmp_path):
     _inventory(tmp_path)
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     run.check_prepared(_options(tmp_path))
 
 
 def test_check_prepared_missing_inventory(tmp_path):
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     _missing(_options(tmp_path, stack='prod'),
-             os.path.join(str(tmp_path), run.INVENTORY_FILE))
+             os.path.join(str(tmp_path), inventory.INVENTORY_FILE))
 
 
 def test_check_prepared_missing_plan(tmp_path):
     _inventory(tmp_path)
-    _missing(_options(tmp_path), os.path.join(str(tmp_path), plan.PLAN_FILE))
+    _missing(_options(tmp_path),
+             os.path.join(str(tmp_path), plan_file.PLAN_FILE))
 
 
 def test_check_prepared_static_inventory(tmp_path):
     static = tmp_path / 'static'
     static.mkdir()
     path = _inventory(static)
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     run.check_prepared(_options(tmp_path, inventory=path))
     with pytest.raises(errors.WorkflowError, match=(
             r'inventory .*/gone.yaml \(--static-inventory\) does not exist')):
@@ -196,10 +201,10 @@ def test_check_prepared_stack_playbooks(tmp_path):
     run.check_prepared(_options(tmp_path, playbook='stack'))
 
 
-@pytest.mark.parametrize('phase', plan.PHASES)
+@pytest.mark.parametrize('phase', phases.PHASES)
 def test_check_prepared_missing_stack_playbook(tmp_path, phase):
     _inventory(tmp_path)
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     for other, playbook in run.STACK_PLAYBOOKS.items():
         if other != phase:
             _write(tmp_path, playbook)
@@ -218,13 +223,13 @@ def test_check_prepared_stack_does_not_need_the_plan(tmp_path):
     _inventory(tmp_path)
     for playbook in run.STACK_PLAYBOOKS.values():
         _write(tmp_path, playbook)
-    assert not os.path.exists(os.path.join(str(tmp_path), plan.PLAN_FILE))
+    assert not os.path.exists(os.path.join(str(tmp_path), plan_file.PLAN_FILE))
     run.check_prepared(_options(tmp_path, playbook='stack'))
 
 
 def test_check_prepared_inventory_not_yaml(tmp_path):
     path = _inventory(tmp_path, 'overcloud: [unclosed\n')
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     with pytest.raises(errors.WorkflowError, match='not valid YAML') as exc:
         run.check_prepared(_options(tmp_path))
     assert path in str(exc.value)
@@ -234,7 +239,7 @@ def test_check_prepared_inventory_not_yaml(tmp_path):
                                   '42\n'])
 def test_check_prepared_inventory_not_a_mapping(tmp_path, text):
     path = _inventory(tmp_path, text)
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     with pytest.raises(errors.WorkflowError,
                        match='not a YAML mapping') as exc:
         run.check_prepared(_options(tmp_path))
@@ -242,10 +247,10 @@ def test_check_prepared_inventory_not_a_mapping(tmp_path, text):
 
 
 def test_check_prepared_inventory_is_a_directory(tmp_path):
-    os.mkdir(os.path.join(str(tmp_path), run.INVENTORY_FILE))
-    _write(tmp_path, plan.PLAN_FILE)
+    os.mkdir(os.path.join(str(tmp_path), inventory.INVENTORY_FILE))
+    _write(tmp_path, plan_file.PLAN_FILE)
     _missing(_options(tmp_path),
-             os.path.join(str(tmp_path), run.INVENTORY_FILE))
+             os.path.join(str(tmp_path), inventory.INVENTORY_FILE))
 
 
 # source_of
@@ -349,7 +354,7 @@ def test_status(runner, handler, signals, status):
 
 def test_check_prepared_inventory_without_the_stack_group(tmp_path):
     path = _inventory(tmp_path)
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     with pytest.raises(errors.WorkflowError,
                        match='has no group prod: check --stack') as exc:
         run.check_prepared(_options(tmp_path, stack='prod'))
@@ -357,17 +362,17 @@ def test_check_prepared_inventory_without_the_stack_group(tmp_path):
 
 
 def test_check_prepared_inventory_not_utf8(tmp_path):
-    path = _write(tmp_path, run.INVENTORY_FILE, '')
+    path = _write(tmp_path, inventory.INVENTORY_FILE, '')
     with open(path, 'wb') as out:
         out.write(b'\xff\xfe')
-    _write(tmp_path, plan.PLAN_FILE)
+    _write(tmp_path, plan_file.PLAN_FILE)
     with pytest.raises(errors.WorkflowError, match='is not UTF-8 text'):
         run.check_prepared(_options(tmp_path))
 
 
 def test_check_prepared_reads_the_plan(tmp_path):
     _inventory(tmp_path)
-    _write(tmp_path, plan.PLAN_FILE, '- [\n')
+    _write(tmp_path, plan_file.PLAN_FILE, '- [\n')
     with pytest.raises(errors.WorkflowError, match='is not valid YAML'):
         run.check_prepared(_options(tmp_path))
 
@@ -401,7 +406,7 @@ def test_a_node_that_ran_no_task_fails_the_run():
 def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
     """Facts and registered results of the FFU are not the upgrade's, as
     with the stack's four playbooks; a failed phase stops the run."""
-    plan.write(str(tmp_path), compiled)
+    plan_file.write(str(tmp_path), compiled)
     ran = []
 
     def ansible(options, path, log_file, say, journal, signals, ident,
@@ -423,8 +428,8 @@ def test_each_phase_is_a_run_of_its_own(tmp_path, compiled, monkeypatch):
         types.SimpleNamespace(received=None), str(tmp_path / 'log'),
         upgrade, compiled, lambda text: text)
     assert status == 'complete'
-    assert ran == [('plan-%s' % phase, {phase}) for phase in plan.PHASES]
-    assert ids == run.select_plays(compiled, plan.PHASES)
+    assert ran == [('plan-%s' % phase, {phase}) for phase in phases.PHASES]
+    assert ids == run.select_plays(compiled, phases.PHASES)
 
 
 def test_ansible_finds_queens_modules_when_the_undercloud_has_them(
@@ -456,7 +461,7 @@ def prepared(tmp_path):
     config_dir = str(tmp_path / 'cfg')
     os.makedirs(config_dir, mode=0o700)
     test_status.write_plan(config_dir, FFU_IDS + TARGET)
-    with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+    with open(os.path.join(config_dir, inventory.INVENTORY_FILE), 'w') as out:
         yaml.safe_dump(LIMITED_INVENTORY, out)
     test_status.write_run(config_dir, done=FFU_IDS, play_ids=FFU_IDS,
                           hosts=['c-0', 'c-1', 'n-0'])

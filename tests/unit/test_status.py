@@ -15,7 +15,8 @@ import pytest
 from tests.unit import test_run_state
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import files
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import inventory
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import status
@@ -63,9 +64,10 @@ def _phase(play_id):
 
 def write_plan(config_dir, play_ids=PLAN_IDS):
     """A plan of these plays, two tasks each (one nested in a block)."""
-    plan.write(config_dir, [
+    plan_file.write(config_dir, [
         {'name': play_id, 'hosts': 'overcloud',
-         'vars': {plan.PLAY_VAR: play_id, plan.PHASE_VAR: _phase(play_id)},
+         'vars': {plan_file.PLAY_VAR: play_id,
+                  plan_file.PHASE_VAR: _phase(play_id)},
          'tasks': [{'name': 'Controller tasks', 'block': [
              {'name': 'a', 'debug': {}},
              {'name': 'b', 'block': [{'name': 'c', 'debug': {}}]}]}]}
@@ -452,7 +454,7 @@ def test_status_of_a_run_resumed_to_the_end(planned):
 
 def test_status_after_converge(planned):
     write_run(planned, done=PLAN_IDS)
-    status.record_converge(planned, {'stack': 'overcloud'})
+    run_state.record_converge(planned, {'stack': 'overcloud'})
     report = status.status(fake_heat(CONVERGED), 'overcloud', planned)
     converged_at = report['converged_at']
     assert converged_at
@@ -464,7 +466,7 @@ def test_status_after_converge(planned):
 
 def test_status_a_converge_record_of_a_stack_prepared_again(planned):
     write_run(planned, done=PLAN_IDS)
-    status.record_converge(planned, {'stack': 'overcloud'})
+    run_state.record_converge(planned, {'stack': 'overcloud'})
     report = status.status(fake_heat(PREPARED), 'overcloud', planned)
     assert report['state'] == 'upgraded'
 
@@ -503,7 +505,7 @@ def test_status_says_the_config_dir_is_readable_by_others_and_leaves_it(
 
 def _inventory(config_dir):
     """The overcloud's roles, and the undercloud as prepare writes it."""
-    with open(os.path.join(config_dir, status.INVENTORY_FILE), 'w') as out:
+    with open(os.path.join(config_dir, inventory.INVENTORY_FILE), 'w') as out:
         json.dump({'Controller': {'hosts': {'c-0': {}, 'c-1': {}}},
                    'Compute': {'hosts': {'n-0': {}, 'n-1': {}}},
                    'overcloud': {'children': {'Controller': {},

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tripleo_ffu.workflow import fixers
+from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow.fixers import step_first
 
 NEED_UPGRADE = ('not os_net_config_need_upgrade.stdout and '
@@ -56,9 +57,9 @@ def _flatten(tasks, where=()):
     for index, task in enumerate(tasks):
         here = where + (index,)
         rest = {key: value for key, value in task.items()
-                if key != 'when' and key not in fixers.BLOCK_KEYS}
+                if key != 'when' and key not in task_lists.BLOCK_KEYS}
         flat.append((here, rest, _condition_multiset(task.get('when'))))
-        for key in fixers.BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             if key in task:
                 flat.extend(_flatten(task[key], here + (key,)))
     return flat

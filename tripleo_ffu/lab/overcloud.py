@@ -10,15 +10,13 @@ from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 
 from tripleo_ffu.lab import procs
+from tripleo_ffu.workflow import environments as tht_files
 from tripleo_ffu.workflow import stack as overcloud_stack
 
 LOG = logging.getLogger(__name__)
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          'templates')
-# The names tripleoclient gives the top-level template and default registry.
-TOP_TEMPLATE = 'overcloud.yaml'
-REGISTRY = 'overcloud-resource-registry-puppet.yaml'
 
 
 def templates_dir(release):
@@ -34,9 +32,9 @@ def client(endpoint):
 def deploy_files(lab, release):
     """Template and environment files of the lab's deploy, in order."""
     directory = templates_dir(release)
-    return (os.path.join(directory, TOP_TEMPLATE),
-            [os.path.join(directory, REGISTRY), lab.passwords_environment,
-             lab.lab_environment])
+    return (os.path.join(directory, tht_files.TOP_TEMPLATE),
+            [os.path.join(directory, tht_files.REGISTRY),
+             lab.passwords_environment, lab.lab_environment])
 
 
 def _stack_fields(lab, release, environments=()):

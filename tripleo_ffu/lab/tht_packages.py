@@ -23,6 +23,7 @@ import yaml
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import tht
 from tripleo_ffu.lab import tht_nodes
+from tripleo_ffu.workflow import environments as tht_files
 from tripleo_ffu.workflow import files
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -41,8 +42,6 @@ SERVICES = {
     'Compute': ['TripleoPackages', 'Ntp', 'Timezone', 'NovaCompute',
                 'ComputeNeutronOvsAgent'],
 }
-TOP_TEMPLATE = 'overcloud.yaml'
-REGISTRY = 'overcloud-resource-registry-puppet.yaml'
 ROLES_FILE = 'lab_roles_data.yaml'
 # What newton's tripleoclient passed with every deploy.
 NEWTON_DEPLOY = {'StackAction': 'CREATE', 'UpdateIdentifier': ''}
@@ -162,11 +161,11 @@ def environment_files(lab):
 def deploy_files(lab):
     """Top template and environment files of the newton deploy."""
     tree = newton_templates(lab)
-    top = os.path.join(tree, TOP_TEMPLATE)
+    top = os.path.join(tree, tht_files.TOP_TEMPLATE)
     if not os.path.isfile(top):
         raise procs.LabError('%s has no %s: remove it and run `up` again'
-                             % (tree, TOP_TEMPLATE))
-    return top, [os.path.join(tree, REGISTRY),
+                             % (tree, tht_files.TOP_TEMPLATE))
+    return top, [os.path.join(tree, tht_files.REGISTRY),
                  lab.passwords_environment] + environment_files(lab)
 
 

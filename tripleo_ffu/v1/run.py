@@ -28,7 +28,6 @@ class Run(common.Command):
     log = logging.getLogger(__name__ + '.Run')
 
     def get_parser(self, prog_name):
-        from tripleo_ffu.workflow import plan
         parser = super().get_parser(prog_name)
         options.add_stack_option(parser)
         options.add_config_dir_option(parser,
@@ -57,7 +56,7 @@ class Run(common.Command):
                    'upstream\'s "all" or a playbook\'s file name: the plan, '
                    'for the phase it stands for'))
         parser.add_argument(
-            '--phase', action='append', choices=plan.PHASES, dest='phases',
+            '--phase', action='append', choices=phases.PHASES, dest='phases',
             metavar='<phase>',
             help=_('ffu, upgrade, deploy or post-upgrade; repeat for more '
                    '(default: ffu, the releases before the target, as '
@@ -132,13 +131,12 @@ class Run(common.Command):
         stack's playbooks, or while the fast-forward phase is left), else
         the target release on the nodes that have it left."""
         from tripleo_ffu.workflow import batch
-        from tripleo_ffu.workflow import plan
         from tripleo_ffu.workflow import run
         if options.playbook == 'stack':
-            return dataclasses.replace(options, phases=plan.PHASES)
-        phases, limit = batch.whole(options.config_dir, options.stack,
-                                    run.inventory_path(options))
-        return dataclasses.replace(options, phases=phases, limit=limit,
+            return dataclasses.replace(options, phases=phases.PHASES)
+        left, limit = batch.whole(options.config_dir, options.stack,
+                                  run.inventory_path(options))
+        return dataclasses.replace(options, phases=left, limit=limit,
                                    limit_option=limit and '--roles')
 
     def take_action(self, parsed_args):

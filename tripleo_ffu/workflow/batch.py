@@ -22,6 +22,7 @@ from tripleo_ffu.workflow import hosts as hosts_module
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan as plan_module
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
@@ -300,7 +301,7 @@ def whole(config_dir, stack, inventory_path):
         with open(inventory_path) as source:
             inventory = yamlfile.load(source)
         ffu_left = not isinstance(inventory, dict) or Upgrade.load(
-            config_dir, stack, plan_module.load(config_dir),
+            config_dir, stack, plan_file.load(config_dir),
             inventory).missing(['ffu'])
     except (OSError, yaml.YAMLError, UnicodeDecodeError, WorkflowError):
         ffu_left = True

@@ -107,7 +107,7 @@ def check_nodes(options, say):
     """Every node answers: a converge on a real overcloud applies the
     deploy steps to every node, and one that is down holds the update
     until its timeout."""
-    path = os.path.join(options.config_dir, run_module.INVENTORY_FILE)
+    path = os.path.join(options.config_dir, inventory_module.INVENTORY_FILE)
     if not os.path.isfile(path):
         say('No inventory in %s (prepare did not run there): the nodes are '
             'not checked' % options.config_dir)
@@ -161,7 +161,7 @@ def converge(heat, options, report=None, log=None, run_check=None):
                   'skipped_plays': run_check.skipped_plays,
                   'forced': run_check.forced,
                   'nodes_left': run_check.nodes_left}
-        status.record_converge(options.config_dir, record)
+        run_state.record_converge(options.config_dir, record)
     return Result(skipped_plays=run_check.skipped_plays,
                   timings=run.timings, nodes_left=run_check.nodes_left,
                   never_ran=history.converge_words(record), credentials=rc,

@@ -11,6 +11,9 @@ from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
+# The inventory's file in the config dir (prepare writes it; run, converge
+# and status read it).
+INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 HOST_NETWORK = 'ctlplane'
 # The groups queens' playbooks name whatever the stack is called: queens'
 # tripleo-ansible-inventory always made them, today's tripleo-common names

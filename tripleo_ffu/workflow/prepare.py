@@ -14,7 +14,8 @@ from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import node_prep
 from tripleo_ffu.workflow import passwords as passwords_module
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_compiler
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import preview as preview_module
 from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run_state
@@ -23,7 +24,6 @@ from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow import steps
 from tripleo_ffu.workflow import update_options
 
-INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 CEPH_ANSIBLE_ENV = 'ffwd-upgrade-ceph-ansible-playbook.yaml'
 
 
@@ -165,15 +165,16 @@ def _prepare(heat, stack, roles, options, run, log):
             commits.append(config_download.commit(
                 options.config_dir, fixers.commit_message(changes)))
     with run.step('Compiling the FFU plan'):
-        playbook, plays = plan.Compiler(options.config_dir,
-                                        task_files).compile()
-        plan.write(options.config_dir, playbook)
+        playbook, plays = plan_compiler.Compiler(
+            options.config_dir, task_files).compile()
+        plan_file.write(options.config_dir, playbook)
     with run.step('Writing the inventory'):
         built = inventory.build(
             updated, stack.stack_name, options.ssh_user, options.ssh_key,
             os.path.join(options.config_dir, host_keys.KNOWN_HOSTS_FILE),
             stack_host_keys)
-        inventory_path = os.path.join(options.config_dir, INVENTORY_FILE)
+        inventory_path = os.path.join(options.config_dir,
+                                      inventory.INVENTORY_FILE)
         inventory.write(built, inventory_path)
         commits.append(config_download.commit(
             options.config_dir, 'FFU plan and inventory of stack %s'

@@ -9,7 +9,7 @@ import collections
 import re
 import time
 
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import task_lists
 
 COUNTS = ('ok', 'changed', 'failed', 'unreachable', 'skipped')
 _ANSI = re.compile(r'\x1b\[[0-9;]*m')
@@ -102,7 +102,7 @@ class Progress:
         result = data.get('res') or {}
         if host:
             self.hosts.add(host)
-        if data.get('task_action') in plan.INCLUDE_KEYS and kind in (
+        if data.get('task_action') in task_lists.INCLUDE_KEYS and kind in (
                 'runner_on_ok', 'runner_on_skipped'):
             return  # the plan's role includes: no work of their own
         if kind == 'runner_on_skipped':

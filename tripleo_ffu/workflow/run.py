@@ -19,6 +19,7 @@ from tripleo_ffu.workflow import host_keys
 from tripleo_ffu.workflow import inventory as inventory_module
 from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import progress
 from tripleo_ffu.workflow import reach
 from tripleo_ffu.workflow import run_signals
@@ -27,7 +28,6 @@ from tripleo_ffu.workflow import secrets
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
-INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 # The plays of one phase a run selected: each phase is an Ansible run of
 # its own, as the stack's playbooks are (facts do not leak across phases).
 RUN_PLAYBOOK = 'ffu-run-%s.yaml'
@@ -49,7 +49,7 @@ class Options:
     skip_tags: str = None
     forks: int = None
     playbook: str = 'plan'
-    phases: tuple = plan.PHASES
+    phases: tuple = phases.PHASES
     resume: bool = False
     verbosity: int = 0
     host_key_checking: bool = False
@@ -84,8 +84,8 @@ class Result:
 
 
 def inventory_path(options):
-    return options.inventory or os.path.join(options.config_dir,
-                                             INVENTORY_FILE)
+    return options.inventory or os.path.join(
+        options.config_dir, inventory_module.INVENTORY_FILE)
 
 
 def check_prepared(options):
@@ -99,7 +99,7 @@ def check_prepared(options):
                             'exist' % path)
     needed = [path]
     if options.playbook == 'plan':
-        needed.append(os.path.join(options.config_dir, plan.PLAN_FILE))
+        needed.append(os.path.join(options.config_dir, plan_file.PLAN_FILE))
     else:
         needed.extend(os.path.join(options.config_dir, STACK_PLAYBOOKS[phase])
                       for phase in options.phases)
@@ -114,7 +114,7 @@ def check_prepared(options):
         raise WorkflowError('inventory %s has no group %s: check --stack (the '
                             'stack prepare ran for)' % (path, options.stack))
     # A damaged plan is said now; the run reads it only here.
-    return inventory, (plan.load(options.config_dir)
+    return inventory, (plan_file.load(options.config_dir)
                        if options.playbook == 'plan' else None)
 
 
@@ -288,7 +288,7 @@ def settle(options, inventory, playbook, journal, chosen):
         done = {plan.phase_of(by_id[play_id]) for play_id in journal.ids()
                 if play_id in by_id}
         changes.update(resume=True, limit=journal.limit, phases=tuple(
-            phase for phase in plan.PHASES if phase in done)
+            phase for phase in phases.PHASES if phase in done)
             or options.phases)
     elif chosen is not None:
         changes.update(limit_given=options.limit, limit=chosen.limit)
@@ -388,7 +388,7 @@ def _run_plan(options, say, log_file, journal, signals, log_path, upgrade,
             limit_given=options.limit_given)
     handler = progress.Progress(say, log_file, journal, redact,
                                 limited=bool(options.limit))
-    for phase in plan.PHASES:
+    for phase in phases.PHASES:
         plays = [by_id[play_id] for play_id in ids
                  if plan.phase_of(by_id[play_id]) == phase]
         if not plays:

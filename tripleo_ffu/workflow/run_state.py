@@ -1,5 +1,6 @@
 """What the commands leave in <config-dir>/ffu-run/: the lock, the journal
-of the last run, what each node went through, and prepare's count."""
+of the last run, what each node went through, prepare's count and
+converge's record."""
 
 import datetime
 import fcntl
@@ -326,3 +327,20 @@ def record_prepared(config_dir):
         record = json.load(source)
     record['done'] = now()
     files.write_private(path, json.dumps(record) + '\n')
+
+
+def record_converge(config_dir, details):
+    """A converge ended: details, with the time (status's converged_at)."""
+    details = dict(details, converged=now())
+    files.write_private(os.path.join(run_dir(config_dir), CONVERGE_FILE),
+                        json.dumps(details, indent=2) + '\n')
+
+
+def converge_record(config_dir):
+    """What the last converge recorded, or None."""
+    try:
+        with open(os.path.join(config_dir, RUN_DIR,
+                               CONVERGE_FILE)) as source:
+            return json.load(source)
+    except (OSError, ValueError):
+        return None

@@ -3,7 +3,6 @@ stack, the config dir, the plan, the journal and the lock. Reads only:
 safe from another shell while a command runs."""
 
 import dataclasses
-import json
 import os
 
 import yaml
@@ -13,13 +12,13 @@ from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import files
 from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import history
+from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import plan_file
 from tripleo_ffu.workflow import run_state
 from tripleo_ffu.workflow import stack as overcloud_stack
 from tripleo_ffu.workflow.errors import WorkflowError
 
-CONVERGE_RECORD = run_state.CONVERGE_FILE
-INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 LAST_COMMITS = 3
 # The lock holder's command -> the state while it holds the lock.
 BUSY = {'ffwd-upgrade prepare': 'preparing',
@@ -89,7 +88,7 @@ class RunSummary:
 
 
 def _upgrade(config_dir, stack_name, playbook):
-    path = os.path.join(config_dir, INVENTORY_FILE)
+    path = os.path.join(config_dir, inventory.INVENTORY_FILE)
     if not os.path.isfile(path):
         return None
     try:
@@ -102,9 +101,9 @@ def run_summary(config_dir, stack_name):
     """Where the upgrade stands against the whole plan (plan_ids is None
     when there is no plan, journal None when no run started): a play is
     done when it completed on every node it runs on."""
-    if not os.path.isfile(os.path.join(config_dir, plan.PLAN_FILE)):
+    if not os.path.isfile(os.path.join(config_dir, plan_file.PLAN_FILE)):
         return RunSummary(None, None, [], [], [])
-    playbook = plan.load(config_dir)
+    playbook = plan_file.load(config_dir)
     plan_ids = plan.play_ids(playbook)
     journal = run_state.Journal.load(config_dir)
     upgrade = _upgrade(config_dir, stack_name, playbook)
@@ -172,22 +171,6 @@ def batch_hosts(left, shown=4):
                      for host, phases in items[:shown])
     return text + ('; and %d more' % (len(items) - shown)
                    if len(items) > shown else '')
-
-
-def record_converge(config_dir, details):
-    details = dict(details, converged=run_state.now())
-    files.write_private(
-        os.path.join(run_state.run_dir(config_dir), CONVERGE_RECORD),
-        json.dumps(details, indent=2) + '\n')
-
-
-def _converge_record(config_dir):
-    try:
-        with open(os.path.join(config_dir, run_state.RUN_DIR,
-                               CONVERGE_RECORD)) as source:
-            return json.load(source)
-    except (OSError, ValueError):
-        return None
 
 
 def _commits(config_dir):
@@ -327,7 +310,7 @@ def status(heat, stack_name, config_dir):
         overcloud_stack.registry(heat, stack))
     summary = run_summary(config_dir, stack_name)
     holder = run_state.Lock.holder(config_dir)
-    converge_record = _converge_record(config_dir)
+    converge_record = run_state.converge_record(config_dir)
     converged = not prepared and converge_record is not None
     state, line = _truth(_state(prepared, summary, holder, converged), stack,
                          history.update_left(config_dir, holder),

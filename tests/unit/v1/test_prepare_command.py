@@ -13,7 +13,8 @@ from tripleo_ffu import conf
 from tripleo_ffu.v1 import options
 from tripleo_ffu.v1 import prepare as prepare_command
 from tripleo_ffu.workflow import errors
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import inventory
+from tripleo_ffu.workflow import plan_compiler
 from tripleo_ffu.workflow import prepare
 
 TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
@@ -64,10 +65,10 @@ def _result(config_dir='/cfg', changes=()):
     return prepare.Result(
         config_dir=config_dir, commits=['0123456789abcdef', 'fedcba98'],
         changes=list(changes),
-        plays=[plan.Play('ffu-ocata-1', 'ffu',
-                         (('release', 'ocata'), ('step', '1')),
-                         {'Controller': 3, 'Compute': 2})],
-        inventory=config_dir + '/tripleo-ansible-inventory.yaml',
+        plays=[plan_compiler.Play('ffu-ocata-1', 'ffu',
+                                  (('release', 'ocata'), ('step', '1')),
+                                  {'Controller': 3, 'Compute': 2})],
+        inventory=os.path.join(config_dir, inventory.INVENTORY_FILE),
         hosts=['overcloud-controller-0', 'overcloud-novacompute-0'],
         timings=[('Checking the stack and the inputs', 0.25)],
         credentials='/home/stack/overcloudrc')

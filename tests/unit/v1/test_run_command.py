@@ -13,7 +13,8 @@ from tripleo_ffu import conf
 from tripleo_ffu.v1 import run as run_command
 from tripleo_ffu.workflow import batch
 from tripleo_ffu.workflow import errors
-from tripleo_ffu.workflow import plan
+from tripleo_ffu.workflow import inventory
+from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import run
 
 LOG = '/cfg/ffu-run/run-20240101-000000.log'
@@ -114,7 +115,7 @@ class TestRun(_RunCommandTest):
         self._parse(['-y'], [('yes', True)])
 
     def test_parse_every_phase(self):
-        for phase in plan.PHASES:
+        for phase in phases.PHASES:
             self._parse(['--phase', phase], [('phases', [phase])])
         self._parse(['--phase', 'post-upgrade', '--phase', 'deploy',
                      '--phase', 'post-upgrade'],
@@ -185,10 +186,10 @@ class TestRun(_RunCommandTest):
 
     def test_take_action_every_phase_given_backwards(self):
         args = []
-        for phase in reversed(plan.PHASES):
+        for phase in reversed(phases.PHASES):
             args.extend(['--phase', phase])
         self._take_action(args + ['-y'])
-        self.assertEqual(plan.PHASES, self._options().phases)
+        self.assertEqual(phases.PHASES, self._options().phases)
 
     def test_take_action_verbosity(self):
         for level, verbosity in ((0, 0), (1, 0), (2, 1), (4, 3)):
@@ -244,17 +245,17 @@ class TestRun(_RunCommandTest):
         """--whole-upgrade and --roles all: every phase on every node
         while the fast-forward phase is left, else the target release on
         the nodes that have it left."""
-        whole = self._whole(plan.PHASES, None)
+        whole = self._whole(phases.PHASES, None)
         for args in (['--whole-upgrade'], ['--roles', 'all']):
             self.run.reset_mock()
             self._take_action(args + ['-y'])
             options = self._options()
-            self.assertEqual((plan.PHASES, None, None), (
+            self.assertEqual((phases.PHASES, None, None), (
                 options.phases, options.limit, options.limit_option))
         whole.assert_called_with(
             os.path.expanduser('~/tripleo-ffu/overcloud'), 'overcloud',
-            os.path.expanduser('~/tripleo-ffu/overcloud/'
-                               'tripleo-ansible-inventory.yaml'))
+            os.path.join(os.path.expanduser('~/tripleo-ffu/overcloud'),
+                         inventory.INVENTORY_FILE))
         self._whole(batch.TARGET_PHASES, 'all')
         self.run.reset_mock()
         self._take_action(['--whole-upgrade', '-y'])
@@ -265,12 +266,12 @@ class TestRun(_RunCommandTest):
     def test_take_action_whole_upgrade_with_the_stacks_playbooks(self):
         whole = self._whole(batch.TARGET_PHASES, 'all')
         self._take_action(['--whole-upgrade', '--playbook', 'stack', '-y'])
-        self.assertEqual((plan.PHASES, None), (self._options().phases,
-                                               self._options().limit))
+        self.assertEqual((phases.PHASES, None), (self._options().phases,
+                                                 self._options().limit))
         self.assertNotCalled(whole)
 
     def test_take_action_roles_all_with_phases_is_a_batch(self):
-        whole = self._whole(plan.PHASES, None)
+        whole = self._whole(phases.PHASES, None)
         self._take_action(['--roles', 'all', '--phase', 'upgrade'])
         self.assertEqual((('upgrade',), 'all'), (self._options().phases,
                                                  self._options().limit))
@@ -298,7 +299,7 @@ class TestRun(_RunCommandTest):
         self._whole(batch.TARGET_PHASES, 'all')
         self._take_action(['--roles', 'all'])
         self.assertEqual(1, self.run.call_count)
-        self._whole(plan.PHASES, None)
+        self._whole(phases.PHASES, None)
         self.run.reset_mock()
         for args in (['--roles', 'all'], ['--whole-upgrade']):
             exc = self.assertRaises(exceptions.CommandError,
@@ -311,11 +312,12 @@ class TestRun(_RunCommandTest):
     @mock.patch('sys.stdin.isatty', return_value=True)
     def test_the_question_names_the_phases_and_nodes(self, isatty, prompt):
         config_dir = self.useFixture(fixtures.TempDir()).path
-        with open(os.path.join(config_dir, run.INVENTORY_FILE), 'w') as out:
+        with open(os.path.join(config_dir, inventory.INVENTORY_FILE),
+                  'w') as out:
             out.write('overcloud:\n  children: {Controller: {}}\n'
                       'Controller:\n  hosts: {c-0: {}, c-1: {}}\n'
                       'undercloud:\n  hosts: {undercloud: {}}\n')
-        self._whole(plan.PHASES, None)
+        self._whole(phases.PHASES, None)
         self.assertRaises(exceptions.CommandError, self._take_action,
                           ['--config-dir', config_dir, '--whole-upgrade'])
         self.assertIn('run phases ffu (the releases before the target), '
@@ -332,14 +334,14 @@ class TestRun(_RunCommandTest):
         self.assertNotCalled(self.run)
 
     def test_take_action_upstreams_playbook_names(self):
-        for playbook, phases in (
+        for playbook, selected in (
                 ('all', ('upgrade', 'deploy', 'post-upgrade')),
                 ('upgrade_steps_playbook.yaml', ('upgrade',)),
                 ('post_upgrade_steps_playbook.yaml', ('post-upgrade',))):
             self.run.reset_mock()
             self._take_action(['--roles', 'Compute', '--playbook', playbook])
-            self.assertEqual(('plan', phases), (self._options().playbook,
-                                                self._options().phases))
+            self.assertEqual(('plan', selected), (self._options().playbook,
+                                                  self._options().phases))
 
     def test_take_action_forks_must_be_positive(self):
         for forks in ('0', '-3'):

@@ -14,13 +14,13 @@ import logging
 import os
 
 from tripleo_ffu.workflow import files
+from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow import yamlfile
 from tripleo_ffu.workflow.errors import WorkflowError
 
 LOG = logging.getLogger(__name__)
 NAMESPACE = 'tripleo_ffu.task_fixers'
 COMMIT_PREFIX = 'Fix generated tasks: '
-BLOCK_KEYS = ('block', 'rescue', 'always')
 # Per-role task files that run during an FFU, as config download names them.
 ROLE_SECTIONS = ('fast_forward_upgrade_tasks', 'host_prep_tasks',
                  'fast_forward_post_upgrade_tasks', 'upgrade_tasks',
@@ -45,7 +45,7 @@ def task_label(task, index):
     """How a task is named in reports: its name, or what its block holds."""
     if task.get('name'):
         return str(task['name'])
-    for key in BLOCK_KEYS:
+    for key in task_lists.BLOCK_KEYS:
         children = task.get(key)
         if children:
             names = [str(child.get('name', '?')) for child in children
@@ -64,7 +64,7 @@ def walk(tasks, visit, path):
             raise FixerError('%s: task #%d is a %s, not a mapping'
                              % (path, index + 1, type(task).__name__))
         visit(task, task_label(task, index))
-        for key in BLOCK_KEYS:
+        for key in task_lists.BLOCK_KEYS:
             if key in task:
                 walk(task[key], visit, path)
 
