@@ -290,6 +290,22 @@ class PacemakerCluster(_LabNode, Normal):
         return result
 
 
+def _host(*names, **defaults):
+    """An action done by `lab-host MODULE ARGS` in the node's tree, its
+    arguments the module's names (defaults, or - when missing)."""
+    def action(plugin, task_vars):
+        args = dict(defaults, **plugin._task.args)
+        values = [args.get(name) for name in names]
+        if values[0] in (None, ''):
+            return {'failed': True,
+                    'msg': 'missing required arguments: %s' % names[0]}
+        return plugin.lab_node(task_vars, plugin._task.action, *[
+            '-' if value is None else _yes(value)
+            if isinstance(value, bool) else str(value)
+            for value in values], program=standins.LAB_HOST)
+    return action
+
+
 Yum = _on_node(_YUM, _package)
 Package = _on_node(_PACKAGE, _package)
 Service = _on_node(_SERVICE, _service)
@@ -299,6 +315,12 @@ MysqlDb = _on_node(Normal, _mysql_db)
 MysqlUser = _on_node(Normal, _mysql_user)
 Mount = _on_node(Normal, _mount)
 PacemakerResource = _on_node(Normal, _pacemaker_resource)
+Group = _on_node(Normal, _host('name', 'state', 'gid', state='present'))
+User = _on_node(Normal, _host('name', 'state', 'uid', 'group', 'home',
+                              'shell', state='present'))
+Seboolean = _on_node(Normal, _host('name', 'state', 'persistent'))
+Getent = _on_node(Normal, _host('database', 'key'))
+Filesystem = _on_node(Normal, _host('dev', 'fstype'))
 
 
 class Git(Normal):

@@ -50,6 +50,8 @@ BIN = os.path.join(ANSIBLE_DIR, 'bin')
 LAB_NODE = os.path.join(BIN, 'lab-node')
 # The cluster's commands (pcs, cibadmin, crm_resource; see cluster.py).
 LAB_CLUSTER = os.path.join(BIN, 'lab-cluster')
+# What would change the host itself (ip, setfacl, crontab, users ...).
+LAB_HOST = os.path.join(BIN, 'lab-host')
 # PATH on a lab node: the lab's commands, then the system's.
 PATH = os.pathsep.join([BIN, '/usr/local/sbin', '/usr/local/bin',
                         '/usr/sbin', '/usr/bin', '/sbin', '/bin'])
@@ -156,7 +158,7 @@ def lab_command(path):
     for."""
     directory, name = os.path.split(path)
     return directory in PROGRAM_DIRS and \
-        name not in ('lab-node', 'lab-cluster') and \
+        name not in ('lab-node', 'lab-cluster', 'lab-host') and \
         os.path.lexists(os.path.join(BIN, name))
 
 
