@@ -13,7 +13,7 @@ After every change the cluster's effects are written into the node trees
 iff the resource is enabled, placed there, the node online and the
 cluster quorate; a bundle's replicas are containers in
 var/lib/lab/containers. The commands (pcs, cibadmin, crm_resource) and the
-two ansible-pacemaker modules' logic are in cluster_commands.py.
+two ansible-pacemaker modules' logic are in bin/lab-cluster.
 
 Standard library only: the lab's bin/lab-cluster loads it on a node with
 the system's python3.
@@ -127,6 +127,57 @@ def placement(cib, name):
     preferred = resource.get('node')
     chosen = preferred if preferred in online else (online or [None])[0]
     return {chosen: 'Started'} if chosen else {}
+
+
+def status_lines(cib, full):
+    """The resources' lines of `pcs status [--full]` (pcs 0.9, pacemaker
+    1.1): with full, one line per instance, as THT's modules grep them."""
+    lines = []
+    nodes = sorted(cib['nodes'])
+
+    def instance(label, agent, name, places):
+        resource = cib['resources'][name]
+        if not places:
+            stopped = 'Stopped (disabled)' if \
+                resource.get('target_role') == 'Stopped' else 'Stopped'
+            count = 1 if resource['kind'] == 'primitive' else len(nodes)
+            return ['%s\t(%s):\t%s' % (label, agent, stopped)] * count
+        return ['%s\t(%s):\t%s %s' % (label, agent, role, node)
+                for node, role in sorted(places.items())]
+
+    for name, resource in sorted(cib['resources'].items()):
+        places = placement(cib, name)
+        kind = resource['kind']
+        if kind == 'primitive':
+            lines += [' ' + line for line in instance(
+                name, resource['agent'], name, places)]
+        elif kind == 'bundle':
+            lines.append(' Docker container set: %s [%s]'
+                         % (name, resource.get('image')))
+            for node, role in sorted(places.items()):
+                lines.append('   %s-%d\t(%s):\t%s %s' % (
+                    name, nodes.index(node), resource.get('agent'), role,
+                    node))
+        else:
+            title = 'Master/Slave Set' if kind == 'master' else 'Clone Set'
+            lines.append(' %s: %s [%s]' % (title, resource['wrapper'], name))
+            if full:
+                lines += ['     ' + line for line in instance(
+                    name, resource['agent'], name, places)]
+            else:
+                for role, label in (('Master', 'Masters'),
+                                    ('Slave', 'Slaves'),
+                                    ('Started', 'Started')):
+                    on = [n for n, r in sorted(places.items()) if r == role]
+                    if on:
+                        lines.append('     %s: [ %s ]' % (label,
+                                                          ' '.join(on)))
+                stopped = [n for n in nodes if n not in places]
+                if stopped:
+                    lines.append('     Stopped%s: [ %s ]' % (
+                        ' (disabled)' if resource.get('target_role') ==
+                        'Stopped' else '', ' '.join(stopped)))
+    return lines
 
 
 def _write(root, relative, text):
