@@ -158,8 +158,10 @@ def test_pgrep_finds_running_services(tmp_path):
     (root / 'run/services/httpd').write_text('running\n')
     (root / 'run/services/ceph-osd').write_text('stopped\n')
     result = _lab_node(root, 'pgrep', '-x', 'httpd')
-    assert result.returncode == 0
-    assert result.stdout.strip().isdigit()
+    assert (result.returncode, result.stdout) == (0, '')
+    (root / 'run/services/epmd').write_text('running\n')
+    result = _lab_node(root, 'pgrep', 'epmd', '--ns', '1', '--nslist', 'pid')
+    assert (result.returncode, result.stdout) == (0, '')
     for name in ('ceph-osd', 'mariadb'):
         result = _lab_node(root, 'pgrep', '-x', name)
         assert (result.returncode, result.stdout) == (1, '')

@@ -66,9 +66,11 @@ PLAYBOOK = [{
 }]
 
 
-def _system_state():
+def _system_state(paths=SYSTEM_PATHS):
+    """What paths of this machine hold (a file's content, or whether
+    the path exists)."""
     state = {}
-    for path in SYSTEM_PATHS:
+    for path in paths:
         if os.path.isfile(path):
             with open(path, 'rb') as source:
                 state[path] = source.read()

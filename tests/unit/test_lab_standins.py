@@ -227,7 +227,7 @@ PLAYBOOK = [{
 }]
 
 
-def _run_playbook(tmp_path, inventory, playbook, *options):
+def _run_playbook(tmp_path, inventory, playbook, *options, timeout=300):
     """The real ansible-playbook with the lab's plugins and roles, in
     tmp_path; it must succeed. Its completed process."""
     (tmp_path / 'inventory.yaml').write_text(yaml.safe_dump(inventory))
@@ -240,7 +240,7 @@ def _run_playbook(tmp_path, inventory, playbook, *options):
         + list(options) + ['-i', str(tmp_path / 'inventory.yaml'),
                            str(tmp_path / 'playbook.yaml')],
         capture_output=True, text=True, env=env, cwd=str(tmp_path),
-        stdin=subprocess.DEVNULL, timeout=300)
+        stdin=subprocess.DEVNULL, timeout=timeout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     return result
 

@@ -103,15 +103,24 @@ class Command(_COMMAND):
 class _LabNode:
     """An action that runs the lab's lab-node command on the node."""
 
-    def lab_node(self, task_vars, *args):
-        """Run `lab-node ARGS` on the node: its JSON result."""
+    def lab_node(self, task_vars, *args, program=standins.LAB_NODE,
+                 wrap_async=False):
+        """Run `lab-node ARGS` (or program) on the node: its JSON result,
+        which may say failed; with wrap_async, the started async job."""
         standins.with_environment(self._task,
                                   standins.node_root(self, task_vars))
         result = self._execute_module(
             module_name='command',
-            module_args={'argv': [standins.LAB_NODE] + list(args),
-                         'warn': False},
-            task_vars=task_vars)
+            module_args={'argv': [program] + list(args), 'warn': False},
+            task_vars=task_vars, wrap_async=wrap_async)
+        if wrap_async:
+            return result
+        try:
+            said = json.loads(result.get('stdout') or '')
+        except ValueError:
+            said = None
+        if isinstance(said, dict) and 'failed' in said:
+            return said
         if result.get('failed') or result.get('rc'):
             return {'failed': True, 'rc': result.get('rc'),
                     'msg': (result.get('stderr') or result.get('msg') or
@@ -225,6 +234,78 @@ def _mount(plugin, task_vars):
         standins.in_tree(args.get('fstab') or '/etc/fstab', root))
 
 
+def _pacemaker_resource(plugin, task_vars):
+    """pacemaker_resource (ansible-pacemaker): its logic, with its
+    check_mode argument, run by lab-cluster on the shared cluster."""
+    args = plugin._task.args
+    state, resource = args.get('state'), args.get('resource')
+    if state not in RESOURCE_STATES or not resource:
+        return {'failed': True, 'msg': 'pacemaker_resource needs resource '
+                'and a state of %s' % ', '.join(RESOURCE_STATES)}
+    return plugin.lab_node(
+        task_vars, 'resource-module', state, str(resource),
+        str(int(args.get('timeout', 300))),
+        _yes(args.get('check_mode')), _yes(args.get('wait_for_resource')),
+        program=standins.LAB_CLUSTER)
+
+
+RESOURCE_STATES = ('manage', 'unmanage', 'enable', 'disable', 'restart',
+                   'show', 'delete', 'started', 'stopped', 'master',
+                   'slave')
+
+
+def _yes(value, default=False):
+    return 'yes' if boolean(default if value is None else value,
+                            strict=False) else 'no'
+
+
+class PacemakerCluster(_LabNode, Normal):
+    """pacemaker_cluster (ansible-pacemaker): state online|offline of the
+    node's cluster, by lab-cluster; async as THT's `async: 30, poll: 4`
+    runs it (the executor then polls the lab's command)."""
+
+    def run(self, tmp=None, task_vars=None):
+        if standins.node_root(self, task_vars) is None:
+            return super().run(tmp, task_vars)
+        self._supports_check_mode = True
+        self._supports_async = True
+        result = ActionBase.run(self, tmp, task_vars)
+        args = self._task.args
+        if args.get('state') not in ('online', 'offline') or \
+                args.get('node') is not None:
+            result.update(failed=True, msg='the lab knows pacemaker_cluster '
+                          'state=online|offline of the node itself')
+            return result
+        if self._play_context.check_mode:
+            result.update(changed=False, msg='check mode: the lab records '
+                          'nothing')
+            return result
+        wrap = bool(self._task.async_val) and \
+            not self._connection.has_native_async
+        result.update(self.lab_node(
+            task_vars, 'cluster-module', args['state'],
+            _yes(args.get('check_and_fail')),
+            _yes(args.get('force'), default=True),
+            program=standins.LAB_CLUSTER, wrap_async=wrap))
+        return result
+
+
+def _host(*names, **defaults):
+    """An action done by `lab-host MODULE ARGS` in the node's tree, its
+    arguments the module's names (defaults, or - when missing)."""
+    def action(plugin, task_vars):
+        args = dict(defaults, **plugin._task.args)
+        values = [args.get(name) for name in names]
+        if values[0] in (None, ''):
+            return {'failed': True,
+                    'msg': 'missing required arguments: %s' % names[0]}
+        return plugin.lab_node(task_vars, plugin._task.action, *[
+            '-' if value is None else _yes(value)
+            if isinstance(value, bool) else str(value)
+            for value in values], program=standins.LAB_HOST)
+    return action
+
+
 Yum = _on_node(_YUM, _package)
 Package = _on_node(_PACKAGE, _package)
 Service = _on_node(_SERVICE, _service)
@@ -233,6 +314,13 @@ Synchronize = _on_node(_SYNCHRONIZE, _synchronize)
 MysqlDb = _on_node(Normal, _mysql_db)
 MysqlUser = _on_node(Normal, _mysql_user)
 Mount = _on_node(Normal, _mount)
+PacemakerResource = _on_node(Normal, _pacemaker_resource)
+Group = _on_node(Normal, _host('name', 'state', 'gid', state='present'))
+User = _on_node(Normal, _host('name', 'state', 'uid', 'group', 'home',
+                              'shell', state='present'))
+Seboolean = _on_node(Normal, _host('name', 'state', 'persistent'))
+Getent = _on_node(Normal, _host('database', 'key'))
+Filesystem = _on_node(Normal, _host('dev', 'fstype'))
 
 
 class Git(Normal):

@@ -48,6 +48,10 @@ ACTION_PLUGINS = os.path.join(ANSIBLE_DIR, 'action_plugins')
 ROLES = os.path.join(ANSIBLE_DIR, 'roles')
 BIN = os.path.join(ANSIBLE_DIR, 'bin')
 LAB_NODE = os.path.join(BIN, 'lab-node')
+# The cluster's commands (pcs, cibadmin, crm_resource; see cluster.py).
+LAB_CLUSTER = os.path.join(BIN, 'lab-cluster')
+# What would change the host itself (ip, setfacl, crontab, users ...).
+LAB_HOST = os.path.join(BIN, 'lab-host')
 # PATH on a lab node: the lab's commands, then the system's.
 PATH = os.pathsep.join([BIN, '/usr/local/sbin', '/usr/local/bin',
                         '/usr/sbin', '/usr/bin', '/sbin', '/bin'])
@@ -153,7 +157,8 @@ def lab_command(path):
     """Whether path is where a node keeps a program the lab stands in
     for."""
     directory, name = os.path.split(path)
-    return directory in PROGRAM_DIRS and name != 'lab-node' and \
+    return directory in PROGRAM_DIRS and \
+        name not in ('lab-node', 'lab-cluster', 'lab-host') and \
         os.path.lexists(os.path.join(BIN, name))
 
 
