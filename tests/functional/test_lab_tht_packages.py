@@ -100,13 +100,13 @@ def test_the_ffu_of_the_overcloud_from_tht(tmp_path):
                       timeout=1800)
         assert lab.ffu_status(config_dir)['state'] == 'converged'
         assert lab.status()['stack']['status'] == 'UPDATE_COMPLETE'
-        _secrets_are_newtons(lab, config_dir)
+        secrets_are_newtons(lab, config_dir)
     finally:
         lab.cli('down', check=False)
     assert not conftest.lab_processes(root)
 
 
-def _secrets_are_newtons(lab, config_dir):
+def secrets_are_newtons(lab, config_dir):
     """With no passwords file given: the converged stack's hieradata holds
     newton's values (the deploy's passwords, and the five RandomString
     secrets prepare carried), and the passwords queens added."""

@@ -159,3 +159,67 @@ def test_a_node_runs_config_downloads_deployments_with_the_lab_hook(
         'exit $(jq .deploy_status_code '
         '/var/lib/heat-config/deployed/abc-1.notify.json)', controller.root)
     assert subprocess.run(['/bin/sh', '-c', command], env=env).returncode == 6
+
+
+# Newton's EnabledServices of THT 5.3's default HA overcloud (Controller
+# and Compute, with puppet-pacemaker.yaml), as its stack gives them.
+HA_ENABLED = {
+    'Controller': [
+        'ca_certs', 'cinder_api', 'cinder_scheduler', 'cinder_volume',
+        'kernel', 'keystone', 'glance_api', 'glance_registry', 'heat_api',
+        'heat_api_cfn', 'heat_api_cloudwatch', 'heat_engine', 'mysql',
+        'neutron_dhcp', 'neutron_l3', 'neutron_metadata', 'neutron_api',
+        'neutron_plugin_ml2', 'neutron_ovs_agent', 'rabbitmq', 'haproxy',
+        'keepalived', 'memcached', 'pacemaker', 'redis', 'nova_conductor',
+        'mongodb', 'nova_api', 'nova_metadata', 'nova_scheduler',
+        'nova_consoleauth', 'nova_vnc_proxy', 'ntp', 'swift_proxy',
+        'swift_storage', 'swift_ringbuilder', 'snmp', 'sshd', 'timezone',
+        'ceilometer_api', 'ceilometer_collector', 'ceilometer_expirer',
+        'ceilometer_agent_central', 'ceilometer_agent_notification',
+        'horizon', 'gnocchi_api', 'gnocchi_metricd', 'gnocchi_statsd',
+        'aodh_api', 'aodh_evaluator', 'aodh_notifier', 'aodh_listener',
+        'tripleo_packages', 'tripleo_firewall', 'vip_hosts'],
+    'Compute': [
+        'ca_certs', 'timezone', 'ntp', 'snmp', 'sshd', 'nova_compute',
+        'nova_libvirt', 'kernel', 'neutron_plugin_ml2', 'neutron_ovs_agent',
+        'ceilometer_agent_compute', 'tripleo_packages', 'tripleo_firewall',
+        'vip_hosts']}
+
+
+def test_every_newton_ha_service_has_its_node_model():
+    assert len(HA_ENABLED['Controller']) == 55
+    assert len(HA_ENABLED['Compute']) == 14
+    for services in HA_ENABLED.values():
+        assert not set(services) - set(tht_nodes.SERVICES)
+
+
+def test_pacemaker_runs_its_units_and_keepalived_is_off(tmp_path):
+    controller, compute = tht_nodes.build(
+        ROLES, {'controllers': 1, 'computes': 1}, 'overcloud', HA_ENABLED,
+        str(tmp_path))
+    tht_nodes.deploy(controller)
+    tht_nodes.deploy(compute)
+    wants = os.path.join(controller.root, tht_nodes.WANTS)
+    services = tht_nodes.read_state(controller)['services']
+    for unit in ('mariadb', 'rabbitmq-server', 'redis', 'haproxy',
+                 'openstack-cinder-volume'):
+        assert services[unit] == 'running'
+        assert not os.path.exists(os.path.join(wants, unit + '.service'))
+    assert services['keepalived'] == 'stopped'
+    assert not os.path.exists(os.path.join(wants, 'keepalived.service'))
+    for unit in ('pcsd', 'openstack-nova-api', 'openstack-gnocchi-metricd',
+                 'httpd', 'openstack-swift-object'):
+        assert services[unit] == 'running'
+        assert os.path.isfile(os.path.join(wants, unit + '.service'))
+    assert {'aodh', 'cinder', 'glance', 'gnocchi', 'heat', 'keystone',
+            'nova', 'nova_api', 'ovs_neutron'} == set(controller.databases)
+    assert os.path.isfile(os.path.join(
+        controller.root, 'usr/lib/systemd/system/mongod.service'))
+    assert os.path.isfile(os.path.join(
+        controller.root, 'etc/httpd/conf.d/10-gnocchi_wsgi.conf'))
+    assert not os.path.exists(os.path.join(
+        controller.root, 'var/lib/config-data'))
+    # A compute has no cluster: its units are enabled.
+    assert os.path.isfile(os.path.join(compute.root, tht_nodes.WANTS,
+                                       'libvirtd.service'))
+    assert tht_nodes.read_state(compute)['services']['libvirtd'] == 'running'

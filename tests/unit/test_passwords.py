@@ -89,11 +89,21 @@ def test_generated_only_the_missing_ones_once(tmp_path):
     assert 'KeystoneFernetKeys' not in generated
     assert result.given == ['KeystoneFernetKeys']
     assert all(generated.values())
-    _for_prepare(_heat(legacy={}), str(tmp_path))
+    _for_prepare(_heat(legacy={}), str(tmp_path),
+                 given={'KeystoneFernetKeys': {'k': 'v'}})
     assert _values(path) == generated
+    # What an earlier prepare's file lacks is added; the rest is kept.
+    del generated['PankoPassword']
+    passwords.environments.write_generated(
+        str(tmp_path), passwords.GENERATED_ENV,
+        {'parameter_defaults': generated})
+    _for_prepare(_heat(legacy={}), str(tmp_path),
+                 given={'KeystoneFernetKeys': {'k': 'v'}})
+    added = _values(path)
+    assert added.pop('PankoPassword') and added == generated
     converge = passwords.for_converge(str(tmp_path))
     assert converge.files == [str(tmp_path / passwords.CARRIED_ENV), path]
-    assert converge.known == dict(generated, **LEGACY)
+    assert converge.known == dict(_values(path), **LEGACY)
 
 
 def test_report_names_never_values(tmp_path):
@@ -180,3 +190,20 @@ def test_preview_falls_back_to_the_top_level(error):
              'resource_type': 'OS::Heat::ResourceGroup'}]}}]
     assert overcloud_stack.preview_changes(heat, STACK, {}, {}, {}) == ({
         'updated': [('Controller', 'OS::Heat::ResourceGroup')]}, False)
+
+
+def test_queens_passwords_a_later_tripleo_common_dropped_are_made():
+    """THT 8.4's panko-base.yaml requires PankoPassword (no default):
+    tripleo-common queens made it, later releases do not (the HA
+    overcloud's prepare failed with "Property PankoPassword not
+    assigned")."""
+    from tripleo_ffu.lab import tht
+    path = os.path.join(tht.fetch(), 'puppet', 'services', 'panko-base.yaml')
+    with open(path) as source:
+        spec = yaml.safe_load(source)['parameters']['PankoPassword']
+    assert 'default' not in spec and spec['hidden']
+    made = passwords.generate({'AdminPassword', 'ZaqarPassword'})
+    assert len(made['PankoPassword']) == passwords.PASSWORD_SIZE
+    assert made['CephMonKey'] and 'AdminPassword' not in made
+    assert 'ZaqarPassword' not in made
+    assert 'PankoPassword' in passwords._generated_names()

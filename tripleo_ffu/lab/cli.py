@@ -46,8 +46,9 @@ def build_parser():
                     help='templates of a new stack: the lab\'s own small '
                          'ones (default, fast), or the tripleo-heat-'
                          'templates packages (THT 5.3 newton deployed, 8.4 '
-                         'queens for prepare and converge; minutes, and '
-                         'the nodes stay as they are)')
+                         'queens for prepare and converge; minutes): '
+                         'packages with keystone-only roles, packages-ha '
+                         'with THT\'s default services and Pacemaker')
     commands.add_parser('down', help='stop every lab process, keep the '
                                      'lab dir for inspection')
     status = commands.add_parser('status', help='show what runs where, the '

@@ -22,6 +22,7 @@ from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import sshd
 from tripleo_ffu.lab import standins
 from tripleo_ffu.lab import tht
+from tripleo_ffu.lab import tht_ha
 from tripleo_ffu.lab import tht_nodes
 from tripleo_ffu.lab import tht_packages
 from tripleo_ffu.workflow import files
@@ -34,8 +35,9 @@ SERVICES = ('mariadb', 'heat', 'sshd')
 STOPS = ((agent.NAME, agent.stop), (heat.NAME, heat.stop),
          (sshd.NAME, sshd.stop), (mariadb.NAME, mariadb.stop))
 # Where the lab's overcloud comes from: its own small templates, or the
-# tripleo-heat-templates packages (newton deployed, queens for prepare).
-THT_SOURCES = ('lab', 'packages')
+# tripleo-heat-templates packages (newton deployed, queens for prepare):
+# the lab's keystone-only roles, or THT's default HA overcloud.
+THT_SOURCES = ('lab', tht_packages.PACKAGES, tht_ha.NAME)
 
 
 @contextlib.contextmanager
@@ -190,7 +192,7 @@ def build_templates(lab):
 
 
 def _packages(state):
-    return state.get('tht') == 'packages'
+    return state.get('tht') in THT_SOURCES[1:]
 
 
 def _deploy(lab, client, state):
@@ -208,7 +210,7 @@ def _deploy_packages(lab, client, state):
     lab's heat agent. The lab's nodes are not brought from it: THT's stack
     says nothing of the lab's node trees."""
     name = state['stack']
-    template, env_files = tht_packages.deploy_files(lab)
+    template, env_files = tht_packages.deploy_files(lab, state['tht'])
     with step('Deploying the %s stack from %s (THT %s)'
               % (name, tht_packages.newton_templates(lab),
                  tht_packages.NEWTON_VERSION)):
@@ -239,7 +241,7 @@ def _prepare_packages(lab, state, client):
             tht_packages.newton_templates(lab),
             tht_packages.queens_templates(lab),
             tht_packages.NEWTON_VERSION, tht.VERSION)):
-        tht_packages.ensure_templates(lab)
+        tht_packages.ensure_templates(lab, state['tht'])
     tht_packages.write_environments(lab, state['counts'], state['stack'])
     with step('Listening for the nodes on their addresses'):
         sshd.start(lab, state['ports']['sshd'], _node_addresses(lab, state))
@@ -354,7 +356,8 @@ def status(lab):
         report['templates'] = {
             'newton': tht_packages.newton_templates(lab),
             'queens': tht_packages.queens_templates(lab)}
-        report['upgrade_arguments'] = tht_packages.upgrade_arguments(lab)
+        report['upgrade_arguments'] = tht_packages.upgrade_arguments(
+            lab, state['tht'])
     for name, service in ((mariadb.NAME, 'mariadb'), (heat.NAME, 'heat'),
                           (sshd.NAME, 'sshd')):
         report['processes'].append({'name': name, 'port': ports.get(service),

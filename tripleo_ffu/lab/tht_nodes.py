@@ -16,58 +16,20 @@ import json
 import os
 import shutil
 
+import yaml
+
 from tripleo_ffu.lab import nodes as lab_nodes
 from tripleo_ffu.lab import standins
 from tripleo_ffu.workflow import inventory
 
-# What a newton node has for each THT service (service_name as THT's
-# templates give it): packages, host services (systemd units) and, on the
-# bootstrap controller, databases. The node's base packages come first.
-BASE = {'packages': ['rpm-python', 'os-net-config', 'os-collect-config',
-                     'openstack-heat-agents', 'rsyslog'],
-        'services': ['os-collect-config', 'rsyslog'],
-        # The directories every CentOS node has that THT's tasks write
-        # into without creating them.
-        'files': {directory: None for directory in (
-            'etc/rsyslog.d/', 'etc/sysconfig/', 'etc/systemd/system/',
-            'usr/lib/systemd/system/', 'usr/libexec/', 'var/log/',
-            'var/lib/')}}
-SERVICES = {
-    'mysql': {'packages': ['mariadb-server'], 'services': ['mariadb'],
-              # puppet-mysql's client config, which THT's FFU tasks edit.
-              'files': {'root/.my.cnf': '[client]\n    user=root\n',
-                        'var/lib/mysql/': None, 'var/log/mariadb/': None}},
-    'rabbitmq': {'packages': ['rabbitmq-server'],
-                 'services': ['rabbitmq-server'],
-                 'files': {'var/lib/rabbitmq/': None,
-                           'var/log/rabbitmq/': None}},
-    'haproxy': {'packages': ['haproxy'], 'services': ['haproxy'],
-                'files': {'etc/haproxy/haproxy.cfg': '# newton\n',
-                          'var/log/haproxy/': None}},
-    'keepalived': {'packages': ['keepalived'], 'services': ['keepalived'],
-                   'files': {'etc/keepalived/keepalived.conf': '# newton\n',
-                             'var/log/keepalived/': None}},
-    'keystone': {'packages': ['openstack-keystone', 'httpd'],
-                 'services': ['httpd'], 'databases': ['keystone'],
-                 'vhosts': {'keystone_wsgi_admin': 35357,
-                            'keystone_wsgi_main': 5000},
-                 'files': {'etc/keystone/keystone.conf': '[DEFAULT]\n',
-                           'var/spool/cron/keystone': '# token_flush\n',
-                           'var/log/keystone/': None}},
-    'ntp': {'packages': ['ntp'], 'services': ['ntpd'],
-            'files': {'etc/ntp.conf': '# newton\n'}},
-    'nova_compute': {'packages': ['openstack-nova-compute', 'python-nova'],
-                     'services': ['openstack-nova-compute'],
-                     'files': {'etc/nova/nova.conf': '[DEFAULT]\n',
-                               'var/lib/nova/': None,
-                               'var/log/nova/': None}},
-    'neutron_ovs_agent': {'packages': ['openstack-neutron-openvswitch',
-                                       'openvswitch'],
-                          'services': ['neutron-openvswitch-agent',
-                                       'openvswitch'],
-                          'files': {'etc/neutron/neutron.conf': '[DEFAULT]\n',
-                                    'var/log/neutron/': None}},
-}
+# What a newton node has for each THT service, its base, and what
+# Pacemaker changes: tht-packages/newton-nodes.yaml.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       'tht-packages', 'newton-nodes.yaml')) as _source:
+    MODEL = yaml.safe_load(_source)
+BASE = MODEL['base']
+SERVICES = MODEL['services']
+PACEMAKER = MODEL['pacemaker']
 # Host services queens runs in containers, which THT 8.4's upgrade tasks
 # stop and disable (THT queens' haproxy has no upgrade task: a newton
 # host haproxy keeps running, as upstream's would without pacemaker).
@@ -105,6 +67,15 @@ class Node:
     @property
     def host_services(self):
         return self._union('services')
+
+    def unit_state(self, unit):
+        """(running, enabled) of a host service on a newton node: on a
+        Pacemaker node, the cluster's units run but are not enabled."""
+        if 'pacemaker' not in self.services:
+            return True, True
+        if unit in PACEMAKER['stopped']:
+            return False, False
+        return True, unit not in PACEMAKER['managed']
 
     @property
     def databases(self):
@@ -199,8 +170,11 @@ def deploy(node, release='newton'):
     for package in node.packages:
         _write(node.root, 'var/lib/rpm/' + package, release)
     for service in node.host_services:
-        _write(node.root, 'run/services/' + service, 'running')
-        _write(node.root, '%s/%s.service' % (WANTS, service), 'enabled')
+        running, enabled = node.unit_state(service)
+        _write(node.root, 'run/services/' + service,
+               'running' if running else 'stopped')
+        if enabled:
+            _write(node.root, '%s/%s.service' % (WANTS, service), 'enabled')
     for vhost, port in sorted(node.vhosts.items()):
         _write(node.root, 'etc/httpd/conf.d/10-%s.conf' % vhost,
                '<VirtualHost *:%d>\n  ServerName %s\n</VirtualHost>'

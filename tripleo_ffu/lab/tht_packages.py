@@ -22,6 +22,7 @@ import yaml
 
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import tht
+from tripleo_ffu.lab import tht_ha
 from tripleo_ffu.lab import tht_nodes
 from tripleo_ffu.workflow import environments as tht_files
 from tripleo_ffu.workflow import files
@@ -32,6 +33,7 @@ LAB_ENVIRONMENT = os.path.join(DATA, 'lab-environment.yaml')
 CONTAINERS_ENVIRONMENT = os.path.join(DATA, 'containers-environment.yaml')
 UPGRADE_ENVIRONMENT = os.path.join(DATA, 'upgrade-environment.yaml')
 
+PACKAGES = 'packages'
 NEWTON_VERSION = '5.3.13'
 NEWTON_SHA256 = ('f052c4accb235e2b9b72c9fba7e96bdf19a44db4b1a5f401709e14aa'
                  '6066da51')
@@ -118,16 +120,40 @@ def queens_templates(lab):
     return lab.path('templates', 'tht-queens')
 
 
-def ensure_templates(lab):
+def _roles(source, release, fetched):
+    """A tree's roles for a THT source: the lab's keystone-only services,
+    or THT 5.3's own entries and their queens conversion."""
+    if source != tht_ha.NAME:
+        return lab_roles(fetched)
+    if release == 'newton':
+        return tht_ha.newton_roles(fetched)
+    return tht_ha.queens_roles(fetched, fetch_newton())
+
+
+def ensure_templates(lab, source=PACKAGES):
     """The newton tree the lab deploys (rendered) and the queens tree
-    prepare and converge take (as packaged, with the lab's roles file)."""
-    for tree, fetched, render in (
-            (newton_templates(lab), fetch_newton, True),
-            (queens_templates(lab), tht.fetch, False)):
+    prepare and converge take (as packaged, with the lab's roles file);
+    for the HA overcloud, the queens images its templates require."""
+    for release, tree, fetch in (
+            ('newton', newton_templates(lab), fetch_newton),
+            ('queens', queens_templates(lab), tht.fetch)):
         if os.path.isfile(os.path.join(tree, ROLES_FILE)):
             continue
-        source = fetched()
-        _copy(source, tree, lab_roles(source), render)
+        fetched = fetch()
+        _copy(fetched, tree, _roles(source, release, fetched),
+              release == 'newton')
+    if source == tht_ha.NAME and not os.path.isfile(images_environment(lab)):
+        with open(CONTAINERS_ENVIRONMENT) as known:
+            images = tht_ha.images_environment(
+                queens_templates(lab), roles(lab),
+                yaml.safe_load(known)['parameter_defaults'])
+        files.write_private(images_environment(lab), yaml.safe_dump(images))
+
+
+def images_environment(lab):
+    """The Docker*Image parameters of the HA overcloud's queens services
+    (ensure_templates writes it from the templates)."""
+    return lab.path('tht-images.yaml')
 
 
 def deploy_environment(lab):
@@ -158,23 +184,32 @@ def environment_files(lab):
     return [lab.lab_environment, deploy_environment(lab), LAB_ENVIRONMENT]
 
 
-def deploy_files(lab):
-    """Top template and environment files of the newton deploy."""
+def deploy_files(lab, source=PACKAGES):
+    """Top template and environment files of the newton deploy: THT's
+    registry and, for the HA overcloud, its pacemaker environment."""
     tree = newton_templates(lab)
     top = os.path.join(tree, tht_files.TOP_TEMPLATE)
     if not os.path.isfile(top):
         raise procs.LabError('%s has no %s: remove it and run `up` again'
                              % (tree, tht_files.TOP_TEMPLATE))
-    return top, [os.path.join(tree, tht_files.REGISTRY),
-                 lab.passwords_environment] + environment_files(lab)
+    tht_environments = [os.path.join(tree, path) for path in (
+        tht_ha.NEWTON_ENVIRONMENTS if source == tht_ha.NAME else ())]
+    return top, [os.path.join(tree, tht_files.REGISTRY)] + tht_environments + [
+        lab.passwords_environment] + environment_files(lab)
 
 
-def upgrade_arguments(lab):
-    """The arguments prepare and converge need for the lab's stack."""
-    argv = ['--templates', queens_templates(lab),
-            '-r', os.path.join(queens_templates(lab), ROLES_FILE)]
-    for path in environment_files(lab) + [CONTAINERS_ENVIRONMENT,
-                                          UPGRADE_ENVIRONMENT]:
+def upgrade_arguments(lab, source=PACKAGES):
+    """The arguments prepare and converge need for the lab's stack:
+    THT's environments first (the HA overcloud's pacemaker and docker
+    ones, as tripleo-upgrade passes them), then the lab's."""
+    tree = queens_templates(lab)
+    argv = ['--templates', tree, '-r', os.path.join(tree, ROLES_FILE)]
+    paths = [CONTAINERS_ENVIRONMENT]
+    if source == tht_ha.NAME:
+        argv += [arg for path in tht_ha.QUEENS_ENVIRONMENTS
+                 for arg in ('-e', os.path.join(tree, path))]
+        paths = [images_environment(lab)]
+    for path in environment_files(lab) + paths + [UPGRADE_ENVIRONMENT]:
         argv += ['-e', path]
     return argv
 

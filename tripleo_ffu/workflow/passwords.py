@@ -27,6 +27,17 @@ LOG = logging.getLogger(__name__)
 # THT 5.3's RandomString resources, THT 8.4's parameters.
 LEGACY_RESOURCES = ('HeatAuthEncryptionKey', 'HorizonSecret',
                     'MysqlRootPassword', 'PcsdPassword', 'RabbitCookie')
+# tripleo-common queens' PASSWORD_PARAMETER_NAMES that later releases
+# dropped with their services, though THT 8.4's templates still require
+# them (panko-base.yaml's PankoPassword has no default): generated as
+# queens generated them when the installed tripleo-common lacks them.
+QUEENS_ONLY = ('AdminToken', 'CongressPassword', 'Ec2ApiPassword',
+               'MistralPassword', 'NovajoinPassword', 'OpenDaylightPassword',
+               'PankoPassword', 'SaharaPassword', 'TackerPassword',
+               'TrovePassword', 'ZaqarPassword')
+QUEENS_ONLY_CEPHX = ('CephAdminKey', 'CephMdsKey', 'CephMonKey')
+# tripleo-common queens' _MIN_PASSWORD_SIZE.
+PASSWORD_SIZE = 25
 CARRIED_ENV = 'ffwd-upgrade-legacy-passwords.yaml'
 GENERATED_ENV = 'ffwd-upgrade-new-passwords.yaml'
 # What Heat shows for a hidden parameter's value.
@@ -100,13 +111,26 @@ def generate(known):
     unset = object()
     made = tripleo_passwords.generate_passwords(
         stack_env={'parameter_defaults': dict.fromkeys(known, unset)})
+    made.update(_queens_only(set(made) | set(known)))
     return {name: value for name, value in made.items()
             if name not in known and value is not unset}
 
 
+def _queens_only(have):
+    """Queens' passwords the installed tripleo-common does not make."""
+    import passlib.pwd
+    from tripleo_common.utils import passwords as tripleo_passwords
+    made = {name: passlib.pwd.genword(length=PASSWORD_SIZE)
+            for name in QUEENS_ONLY if name not in have}
+    made.update({name: tripleo_passwords.create_cephx_key()
+                 for name in QUEENS_ONLY_CEPHX if name not in have})
+    return made
+
+
 def _generated_names():
     from tripleo_common import constants
-    return set(constants.PASSWORD_PARAMETER_NAMES) | set(LEGACY_RESOURCES)
+    return (set(constants.PASSWORD_PARAMETER_NAMES) | set(LEGACY_RESOURCES)
+            | set(QUEENS_ONLY) | set(QUEENS_ONLY_CEPHX))
 
 
 def for_prepare(heat, stack, out_dir, given, on_stack):
@@ -123,8 +147,11 @@ def for_prepare(heat, stack, out_dir, given, on_stack):
             out_dir, CARRIED_ENV, {'parameter_defaults': carried}))
     generated_path = os.path.join(out_dir, GENERATED_ENV)
     generated = _read(generated_path)
-    if not os.path.isfile(generated_path):
-        generated = generate(set(on_stack) | set(carried) | set(given))
+    # Kept from an earlier prepare; only what it lacked is added.
+    missing = generate(set(on_stack) | set(carried) | set(given)
+                       | set(generated))
+    if missing or not os.path.isfile(generated_path):
+        generated = dict(generated, **missing)
         environments.write_generated(out_dir, GENERATED_ENV,
                                      {'parameter_defaults': generated})
     secrets.guard(secrets.values_of({'parameter_defaults': generated}))
