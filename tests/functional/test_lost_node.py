@@ -86,12 +86,12 @@ def test_one_node_lost_mid_run_then_back(prepared):
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert 'Resuming at ffu-pike-3' in resumed.stdout
     assert json.loads(_journal_text(prepared))['status'] == 'complete'
-    # The fast-forward phase done on every node: its repositories at
-    # pike (step 3, on every node), nothing at queens.
+    # The fast-forward phase done on every node: its repositories
+    # switched to the target release (ffu-end), its packages not yet.
     report = lab.status()['nodes']
     assert {node['hostname']: lab_nodes.read_file(
         node['root'], 'etc/yum.repos.d/release') for node in report} == {
-            hostname: 'pike' for hostname in addresses}
+            hostname: 'queens' for hostname in addresses}
     assert 'queens' not in {node['release'] for node in report}
     nodes = lab.ffu_status(prepared.config_dir)['nodes']
     assert len(nodes) == 5 and all(
