@@ -340,12 +340,14 @@ def test_sshd_killed_during_the_run_stops_it_cleanly(prepared):
     process = _fresh_run(prepared)
     _wait_for('ffu-ocata step 1',
               _play_done(prepared.config_dir, 'ffu-ocata-1'))
-    sshd = _pid(lab, 'sshd')
-    for pid in [sshd] + _children(sshd):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    # Every node's sshd instance (each node has its own address).
+    for sshd in [proc['pid'] for proc in lab.status()['processes']
+                 if proc['name'].startswith('sshd') and proc['pid']]:
+        for pid in [sshd] + _children(sshd):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     code, out, err = _finish(process)
     assert code == 1, out + err
     assert 'unreachable' in out

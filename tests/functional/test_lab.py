@@ -83,6 +83,38 @@ def test_node_data_outputs_reach_every_node(lab):
                 lab.root, 'nodes', host)
 
 
+def test_each_node_answers_at_its_own_address(lab):
+    """One sshd instance per node address: `node stop` makes that
+    address, and only it, refuse SSH; `node start` brings it back."""
+    ports = layout.Lab(lab.root).load_state()['ports']
+    addresses = {node['hostname']: node['address']
+                 for node in lab.status()['nodes']}
+    assert addresses == {
+        'overcloud-controller-0': '127.0.2.1',
+        'overcloud-controller-1': '127.0.2.2',
+        'overcloud-controller-2': '127.0.2.3',
+        'overcloud-novacompute-0': '127.0.3.1',
+        'overcloud-novacompute-1': '127.0.3.2'}
+    ips = _output(lab, 'RoleNetIpMap')
+    assert ips['Compute']['ctlplane'] == ['127.0.3.1', '127.0.3.2']
+    try:
+        stopped = lab.cli('node', 'stop', 'overcloud-controller-1').stdout
+        assert stopped == 'overcloud-controller-1: SSH stopped\n'
+        refused = {host for host, address in addresses.items()
+                   if procs.port_probe(ports['sshd'], address)}
+        assert refused == {'overcloud-controller-1'}
+        assert {node['hostname']: node['ssh'] for node in lab.status()[
+            'nodes']}['overcloud-controller-1'] == 'stopped'
+    finally:
+        lab.cli('node', 'start', 'overcloud-controller-1')
+    assert all(procs.port_open(ports['sshd'], address)
+               for address in addresses.values())
+    unknown = lab.cli('node', 'stop', 'nowhere', check=False)
+    assert unknown.returncode == 1
+    assert "no lab node is named 'nowhere'; the nodes: " \
+        "overcloud-controller-0, " in unknown.stderr
+
+
 def test_nodes_are_at_newton(lab):
     report = lab.status()
     assert [(n['hostname'], n['bootstrap'], n['release'])

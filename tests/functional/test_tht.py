@@ -118,9 +118,11 @@ def _expected_role_config(queens):
                    if name in params})
     hostnames = {}
     for role in tht.ROLES:
-        for fqdn in queens.outputs['RoleNetHostnameMap'][role]['ctlplane']:
+        for fqdn, address in zip(
+                queens.outputs['RoleNetHostnameMap'][role]['ctlplane'],
+                queens.outputs['RoleNetIpMap'][role]['ctlplane']):
             short = fqdn.split('.')[0]
-            hostnames[short] = '127.0.0.1,%s,%s' % (fqdn, short)
+            hostnames[short] = '%s,%s,%s' % (address, fqdn, short)
     params['ssh_known_hosts_hostnames'] = hostnames
     attrs = {'BootstrapServerId':
              queens.outputs['ServerIdData']['bootstrap_server_id'],

@@ -99,15 +99,18 @@ def test_authorized_key_is_the_lab_key(lab):
     assert oct(os.stat(lab.ssh_key).st_mode & 0o777) == '0o600'
 
 
-def test_sshd_listens_on_the_nodes_addresses_too(lab):
+def test_each_node_address_has_an_sshd_instance_of_its_own(lab):
     sshd.ensure_keys(lab)
-    sshd.write_config(lab, 2222)
-    assert sshd.write_config(lab, 2222, ['127.0.2.1', '127.0.3.1'])
-    with open(lab.path('ssh', 'sshd_config')) as config:
-        listen = [line for line in config.read().splitlines()
-                  if line.startswith('ListenAddress')]
-    assert listen == ['ListenAddress 127.0.0.1', 'ListenAddress 127.0.2.1',
-                      'ListenAddress 127.0.3.1']
+    assert sshd.write_config(lab, 2222, '127.0.2.1')
+    with open(sshd.config_path(lab, '127.0.2.1')) as config:
+        text = config.read().splitlines()
+    assert [line for line in text if line.startswith('ListenAddress')] == [
+        'ListenAddress 127.0.2.1']
+    assert 'PidFile %s' % os.path.join(
+        lab.run_dir, 'sshd-127.0.2.1-daemon.pid') in text
+    assert sshd.config_path(lab) == lab.path('ssh', 'sshd_config')
+    assert (sshd.instance('127.0.0.1'), sshd.instance('127.0.2.1')) == (
+        'sshd', 'sshd-127.0.2.1')
     sshd.write_known_hosts(lab, 2222, ['127.0.2.1'])
     with open(sshd.known_hosts(lab)) as known:
         hosts = [line.split()[0] for line in known.read().splitlines()]

@@ -55,6 +55,13 @@ def build_parser():
                                                 'stack and the nodes')
     status.add_argument('--format', choices=('table', 'json'),
                         default='table')
+    node = commands.add_parser(
+        'node', help='stop or start one node\'s SSH (its own sshd on its '
+                     'address): stopped, it refuses connections and its '
+                     'sessions end, as a lost node')
+    node.add_argument('action', choices=control.NODE_ACTIONS)
+    node.add_argument('name', help='the node\'s host name, as `status` '
+                                   'lists it')
     reset = commands.add_parser('reset', help='redeploy the newton overcloud '
                                               'and its nodes from scratch')
     reset.add_argument('--nodes', action='store_true',
@@ -91,7 +98,8 @@ def format_status(report):
     lines = ['Lab dir:     %s' % report['lab_dir'],
              'Heat:        openstack-heat %s' % report['heat_version']]
     for proc in report['processes']:
-        where = ('127.0.0.1:%s' % proc['port']) if proc['port'] else '-'
+        where = ('%s:%s' % (proc.get('address', '127.0.0.1'), proc['port'])
+                 if proc['port'] else '-')
         state = 'running, pid %d' % proc['pid'] if proc['pid'] else 'stopped'
         lines.append('  %-10s %-17s %s' % (proc['name'], where, state))
     stack = report['stack']
@@ -109,15 +117,17 @@ def format_status(report):
                                  for item in sorted(node['services'].items()))
             databases = ', '.join('%s schema %s' % item for item in
                                   sorted(node['databases'].items()))
-            lines.append('  %-24s %-10s %-8s %s%s%s' % (
-                node['hostname'], node['role'], node['release'],
+            lines.append('  %-24s %-10s %-10s %-8s %s%s%s%s' % (
+                node['hostname'], node['address'], node['role'],
+                node['release'],
+                'SSH stopped; ' if node['ssh'] == 'stopped' else '',
                 'bootstrap; ' if node['bootstrap'] else '', services,
                 ('; ' + databases) if databases else ''))
             if node.get('containers'):
-                lines.append('%38s containers: %s' % (
+                lines.append('%49s containers: %s' % (
                     '', ', '.join(node['containers'])))
             if node.get('upgrade_left'):
-                lines.append('%38s left to queens: %s' % (
+                lines.append('%49s left to queens: %s' % (
                     '', '; '.join(node['upgrade_left'])))
     lines.append('Templates:   %s (queens, for prepare and converge)'
                  % report['templates']['queens'])
@@ -157,6 +167,11 @@ def main(argv=None):
         elif args.command == 'reset':
             control.reset(lab, nodes_only=args.nodes)
             print(format_status(control.status(lab)))
+        elif args.command == 'node':
+            changed = control.node(lab, args.action, args.name)
+            print('%s: SSH %s%s' % (
+                args.name, 'stopped' if args.action == 'stop' else 'started',
+                '' if changed else ' (it already was)'))
         elif args.command == 'down':
             stopped = control.down(lab)
             print('Stopped: %s' % (', '.join(stopped) or 'nothing'))

@@ -105,16 +105,20 @@ def bulk_parameters(bulk):
     }
 
 
-def _write_environments(lab, ports, counts, bulk=None):
+def _write_environments(lab, state):
+    ports, counts = state['ports'], state['counts']
     environment = {'parameter_defaults': {
         'LabNodesDir': lab.nodes_dir,
-        'LabNodeAddress': '127.0.0.1',
+        'LabNodeAddress': sshd.LOCALHOST,
+        'LabNodeAddresses': nodes.addresses(nodes.LAB_ROLES, counts,
+                                            state['stack']),
         'LabSshPort': ports['sshd'],
         'ControllerCount': counts['controllers'],
         'ComputeCount': counts['computes'],
         'LabHostPubKeys': sshd.public_host_keys(lab),
     }}
-    environment['parameter_defaults'].update(bulk_parameters(bulk))
+    environment['parameter_defaults'].update(bulk_parameters(
+        state.get('bulk')))
     files.write_private(lab.lab_environment, yaml.safe_dump(environment))
     if not os.path.exists(lab.passwords_environment):
         passwords = {'parameter_defaults': newton_passwords.generate()}
@@ -144,13 +148,20 @@ def stackrc_text(lab, heat_port, node_settings=None):
         + [''])
 
 
+def node_addresses(lab, state):
+    """{host name: loopback address} of the lab's nodes ({} for the THT
+    packages lab before its templates are there)."""
+    if not _packages(state):
+        return nodes.addresses(nodes.LAB_ROLES, state['counts'],
+                               state['stack'])
+    if not os.path.isfile(os.path.join(tht_packages.queens_templates(lab),
+                                       tht_packages.ROLES_FILE)):
+        return {}
+    return tht_packages.node_addresses(lab, state)
+
+
 def _node_addresses(lab, state):
-    """The loopback addresses of the THT packages lab's nodes (none for
-    the lab's own templates, whose nodes share 127.0.0.1)."""
-    if not _packages(state) or not os.path.isfile(os.path.join(
-            tht_packages.queens_templates(lab), tht_packages.ROLES_FILE)):
-        return []
-    return sorted(tht_packages.node_addresses(lab, state).values())
+    return sorted(node_addresses(lab, state).values())
 
 
 def _write_stackrc(lab, state):
@@ -263,8 +274,7 @@ def up(lab, counts=None, bulk=None, tht_source=None):
         deployed_from = state.get('tht', 'lab')
         build_templates(lab)
         client = start_services(lab, state)
-        _write_environments(lab, state['ports'], state['counts'],
-                            state.get('bulk'))
+        _write_environments(lab, state)
         stack = overcloud.find(client, state['stack'])
         if tht_source and tht_source != deployed_from:
             if stack is not None:
@@ -314,14 +324,37 @@ def reset(lab, nodes_only=False):
                 _deploy_nodes(lab, client, state['stack'])
             return
         build_templates(lab)
-        _write_environments(lab, state['ports'], state['counts'],
-                            state.get('bulk'))
+        _write_environments(lab, state)
         if _packages(state):
             _prepare_packages(lab, state, client)
         with step('Deleting the %s stack' % state['stack']):
             overcloud.delete(client, state['stack'])
         _deploy(lab, client, state)
         lab.save_state(state)
+
+
+NODE_ACTIONS = ('stop', 'start')
+
+
+def node(lab, action, hostname):
+    """Stop or start the SSH of one node (its sshd instance): stopped, its
+    address refuses connections and its open sessions end, as a node
+    lost; the other nodes answer as before."""
+    with locked(lab):
+        state = lab.load_state()
+        if 'ports' not in state:
+            raise procs.LabError('the lab in %s was never up: run '
+                                 '`tripleo-ffu-lab up`' % lab.root)
+        state.setdefault('stack', layout.STACK_NAME)
+        state.setdefault('counts', {'controllers': 3, 'computes': 2})
+        found = node_addresses(lab, state)
+        if hostname not in found:
+            raise procs.LabError('no lab node is named %r; the nodes: %s' % (
+                hostname, ', '.join(sorted(found)) or 'none'))
+        address = found[hostname]
+        if action == 'stop':
+            return sshd.stop_one(lab, address)
+        return sshd.start_one(lab, state['ports']['sshd'], address)
 
 
 def down(lab):
@@ -362,6 +395,12 @@ def status(lab):
                           (sshd.NAME, 'sshd')):
         report['processes'].append({'name': name, 'port': ports.get(service),
                                     'pid': procs.running_pid(lab, name)})
+    if 'counts' in state:
+        for address in _node_addresses(lab, state):
+            name = sshd.instance(address)
+            report['processes'].append({
+                'name': name, 'port': ports.get('sshd'), 'address': address,
+                'pid': procs.running_pid(lab, name)})
     if _packages(state):
         report['processes'].append({'name': agent.NAME, 'port': None,
                                     'pid': procs.running_pid(lab,
@@ -385,12 +424,19 @@ def status(lab):
         node_state = nodes.read_state(node)
         report['nodes'].append({
             'hostname': node.hostname, 'role': node.role,
+            'address': node.address, 'ssh': _answering(lab, node.address),
             'bootstrap': node.bootstrap, 'root': node.root,
             'release': nodes.release_of(node),
             'services': node_state['services'],
             'databases': node_state['databases'],
         })
     return report
+
+
+def _answering(lab, address):
+    """'running' when the node's sshd instance runs, else 'stopped'."""
+    return 'running' if procs.running_pid(lab, sshd.instance(address)) \
+        else 'stopped'
 
 
 def _packages_nodes(lab, state, client, stack_id):
@@ -403,7 +449,8 @@ def _packages_nodes(lab, state, client, stack_id):
         node_state = tht_nodes.read_state(node)
         report.append({
             'hostname': node.hostname, 'role': node.role,
-            'address': node.address, 'bootstrap': node.bootstrap,
+            'address': node.address, 'ssh': _answering(lab, node.address),
+            'bootstrap': node.bootstrap,
             'root': node.root, 'release': tht_nodes.release_of(node_state),
             'services': node_state['services'],
             'containers': node_state['containers'],

@@ -4,6 +4,10 @@ A node's tree holds its repositories' release, one file per installed
 package with its release, one file per service with its state, and on the
 bootstrap node one file per database with its schema release. The FFU
 tasks change these files over SSH; the lab reads them back.
+
+Each node answers at its own loopback address, 127.0.<2 + role>.<1 +
+node> (`layout`), in the lab's own overcloud and in THT's (tht_nodes.py)
+alike: the lab's sshd has an instance listening on each (sshd.py).
 """
 
 import dataclasses
@@ -22,6 +26,16 @@ LEGACY_FILES = (
 )
 
 
+# The roles of the lab's own templates, as THT's roles file gives them:
+# the order their nodes' addresses follow.
+LAB_ROLES = (
+    {'name': 'Controller',
+     'HostnameFormatDefault': '%stackname%-controller-%index%'},
+    {'name': 'Compute',
+     'HostnameFormatDefault': '%stackname%-novacompute-%index%'},
+)
+
+
 class NodeError(Exception):
     pass
 
@@ -32,6 +46,7 @@ class Node:
     hostname: str
     root: str
     bootstrap: bool
+    address: str
     # service name -> {'packages': [...], 'service': bool, 'database': str}
     services: dict
     # The bootstrap node's host name, as hiera's bootstrap_nodeid says.
@@ -55,6 +70,38 @@ class Node:
                       if spec['database'])
 
 
+def hostname(role_entry, stack_name, index):
+    """A node's host name, as THT's HostnameFormat makes it."""
+    fmt = role_entry.get('HostnameFormatDefault') or \
+        '%%stackname%%-%s-%%index%%' % role_entry['name'].lower()
+    return fmt.replace('%stackname%', stack_name).replace(
+        '%index%', str(index)).lower()
+
+
+def address(role_index, index):
+    """A node's loopback address: 127.0.<2 + role>.<1 + node>."""
+    return '127.0.%d.%d' % (2 + role_index, 1 + index)
+
+
+def layout(roles, counts, stack_name):
+    """(role, host name, address) of every node, controllers first."""
+    found = []
+    for role_index, entry in enumerate(roles):
+        count = counts['controllers' if entry['name'] == 'Controller'
+                       else 'computes']
+        for index in range(count):
+            name = hostname(entry, stack_name, index)
+            inventory.check_name(name, 'host name', 'the lab would give')
+            found.append((entry['name'], name, address(role_index, index)))
+    return found
+
+
+def addresses(roles, counts, stack_name):
+    """{host name: address}: LabNodeAddresses of the lab's deploy."""
+    return {name: addr for _, name, addr in layout(roles, counts,
+                                                   stack_name)}
+
+
 def _short_name(fqdn):
     return fqdn.split('.ctlplane.')[0].lower()
 
@@ -67,6 +114,7 @@ def nodes_from_outputs(outputs, nodes_dir):
     bootstrap_id = (outputs.get('ServerIdData') or {}).get(
         'bootstrap_server_id')
     hostnames = outputs.get('RoleNetHostnameMap') or {}
+    ips = outputs.get('RoleNetIpMap') or {}
     nodes_dir = os.path.realpath(nodes_dir)
     result = []
     for role in sorted(role_data):
@@ -77,6 +125,7 @@ def nodes_from_outputs(outputs, nodes_dir):
                     if key.startswith(SERVICE_PREFIX)}
         names = (hostnames.get(role) or {}).get('ctlplane') or []
         ids = server_ids.get(role) or []
+        role_ips = (ips.get(role) or {}).get('ctlplane') or []
         for index, fqdn in enumerate(names):
             hostname = _short_name(fqdn)
             inventory.check_name(hostname, 'host name')
@@ -86,7 +135,9 @@ def nodes_from_outputs(outputs, nodes_dir):
                 raise NodeError('node %s has its root %r outside the lab '
                                 'nodes dir %s' % (hostname, root, nodes_dir))
             bootstrap = index < len(ids) and ids[index] == bootstrap_id
-            result.append(Node(role, hostname, root, bootstrap, services))
+            result.append(Node(role, hostname, root, bootstrap,
+                               role_ips[index] if index < len(role_ips)
+                               else '', services))
     bootstrap_node = next((node.hostname for node in result
                            if node.bootstrap), '')
     for node in result:

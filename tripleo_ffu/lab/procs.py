@@ -181,21 +181,22 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def port_probe(port):
-    """None when 127.0.0.1:port accepts a connection, else what happened."""
+def port_probe(port, address='127.0.0.1'):
+    """None when address:port accepts a connection, else what happened."""
     with socket.socket() as sock:
         sock.settimeout(0.5)
-        error = sock.connect_ex(('127.0.0.1', port))
+        error = sock.connect_ex((address, port))
     if error == 0:
         return None
     if error in (errno.EAGAIN, errno.ETIMEDOUT):
-        return 'a connection to 127.0.0.1:%d had no answer in 0.5 s' % port
-    return 'a connection to 127.0.0.1:%d got "%s"' % (port,
-                                                      os.strerror(error))
+        return 'a connection to %s:%d had no answer in 0.5 s' % (address,
+                                                                 port)
+    return 'a connection to %s:%d got "%s"' % (address, port,
+                                               os.strerror(error))
 
 
-def port_open(port):
-    return port_probe(port) is None
+def port_open(port, address='127.0.0.1'):
+    return port_probe(port, address) is None
 
 
 def _ended(code):

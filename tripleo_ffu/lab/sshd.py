@@ -1,7 +1,9 @@
 """The lab's sshd: the overcloud nodes' SSH, on a loopback port.
 
-It listens on 127.0.0.1 and on the nodes' own loopback addresses, if
-they have some (the overcloud from THT's packages: tht_nodes.py).
+One instance per address, all on the same port with the same keys: the
+instance `sshd` on 127.0.0.1, and `sshd-<address>` on each node's own
+loopback address (nodes.layout). Stopping one node's instance (`node
+stop`) ends its sessions too: that node, and only it, stops answering.
 """
 
 import getpass
@@ -11,6 +13,7 @@ from tripleo_ffu.lab import procs
 from tripleo_ffu.workflow import files
 
 NAME = 'sshd'
+LOCALHOST = '127.0.0.1'
 SSHD = '/usr/sbin/sshd'
 # The environment of every SSH session on a lab node. sshd runs a command
 # through the user's shell, and bash, run so (its stdin a socket) at shell
@@ -67,8 +70,13 @@ def known_hosts(lab):
 
 
 def _listen(addresses):
-    return ['127.0.0.1'] + [address for address in addresses
-                            if address != '127.0.0.1']
+    return [LOCALHOST] + [address for address in addresses
+                          if address != LOCALHOST]
+
+
+def instance(address):
+    """The lab process name of the instance listening on address."""
+    return NAME if address == LOCALHOST else '%s-%s' % (NAME, address)
 
 
 def write_known_hosts(lab, port, addresses=()):
@@ -80,13 +88,19 @@ def write_known_hosts(lab, port, addresses=()):
         for address in _listen(addresses)))
 
 
-def write_config(lab, port, addresses=()):
-    """sshd_config; True when it changed."""
+def config_path(lab, address=LOCALHOST):
+    suffix = '' if address == LOCALHOST else '-' + address
+    return _ssh_path(lab, 'sshd_config' + suffix)
+
+
+def write_config(lab, port, address=LOCALHOST):
+    """The sshd_config of address's instance; True when it changed."""
     config = '\n'.join([
         'Port %d' % port,
-    ] + ['ListenAddress ' + address for address in _listen(addresses)] + [
-        'HostKey ' + host_key(lab, kind) for kind in HOST_KEY_TYPES] + [
-        'PidFile ' + os.path.join(lab.run_dir, 'sshd-daemon.pid'),
+        'ListenAddress ' + address,
+    ] + ['HostKey ' + host_key(lab, kind) for kind in HOST_KEY_TYPES] + [
+        'PidFile ' + os.path.join(lab.run_dir,
+                                  instance(address) + '-daemon.pid'),
         'AuthorizedKeysFile ' + _ssh_path(lab, 'authorized_keys'),
         'AllowUsers ' + getpass.getuser(),
         'PermitRootLogin prohibit-password',
@@ -105,7 +119,7 @@ def write_config(lab, port, addresses=()):
                              for item in sorted(SESSION_ENV.items())),
         '',
     ])
-    path = _ssh_path(lab, 'sshd_config')
+    path = config_path(lab, address)
     try:
         with open(path) as current:
             if current.read() == config:
@@ -117,20 +131,49 @@ def write_config(lab, port, addresses=()):
 
 
 def start(lab, port, addresses=()):
-    """Start sshd (again, if its addresses changed); True if started."""
+    """Start the instance of 127.0.0.1 and of each address (again, if its
+    config changed), and stop those of other addresses; True if one
+    started."""
     ensure_keys(lab)
     write_known_hosts(lab, port, addresses)
-    changed = write_config(lab, port, addresses)
-    if procs.running_pid(lab, NAME):
+    wanted = _listen(addresses)
+    for address in running_addresses(lab):
+        if address not in wanted:
+            procs.stop(lab, instance(address), timeout=10)
+    started = False
+    for address in wanted:
+        started = start_one(lab, port, address) or started
+    return started
+
+
+def start_one(lab, port, address):
+    """Start address's instance unless it runs with its config; True if
+    started."""
+    changed = write_config(lab, port, address)
+    name = instance(address)
+    if procs.running_pid(lab, name):
         if not changed:
             return False
-        stop(lab)
-    config = _ssh_path(lab, 'sshd_config')
+        procs.stop(lab, name, timeout=10)
+    config = config_path(lab, address)
     check_config(config)
-    proc = procs.start(lab, NAME, [SSHD, '-D', '-e', '-f', config])
-    procs.wait_until(lambda: procs.port_probe(port), 30,
-                     'sshd on 127.0.0.1:%d' % port, lab, NAME, proc)
+    proc = procs.start(lab, name, [SSHD, '-D', '-e', '-f', config])
+    procs.wait_until(lambda: procs.port_probe(port, address), 30,
+                     'sshd on %s:%d' % (address, port), lab, name, proc)
     return True
+
+
+def running_addresses(lab):
+    """The addresses whose instance runs, 127.0.0.1 first."""
+    prefix = NAME + '-'
+    found = [LOCALHOST] if procs.running_pid(lab, NAME) else []
+    for entry in sorted(os.listdir(lab.run_dir)):
+        name = entry[:-len('.pid')]
+        if entry.endswith('.pid') and name.startswith(prefix) and \
+                not name.endswith('-daemon') and \
+                procs.running_pid(lab, name):
+            found.append(name[len(prefix):])
+    return found
 
 
 def check_config(config):
@@ -142,5 +185,14 @@ def check_config(config):
     procs.run([SSHD, '-t', '-f', config], 'checking ' + config)
 
 
+def stop_one(lab, address):
+    """Stop address's instance and its sessions; True if it ran."""
+    return procs.stop(lab, instance(address), timeout=10)
+
+
 def stop(lab):
-    return procs.stop(lab, NAME, timeout=10)
+    """Stop every instance; True if one ran."""
+    stopped = False
+    for address in running_addresses(lab):
+        stopped = stop_one(lab, address) or stopped
+    return stopped

@@ -20,7 +20,6 @@ import yaml
 
 from tripleo_ffu.lab import nodes as lab_nodes
 from tripleo_ffu.lab import standins
-from tripleo_ffu.workflow import inventory
 
 # What a newton node has for each THT service, its base, and what
 # Pacemaker changes: tht-packages/newton-nodes.yaml.
@@ -97,43 +96,12 @@ class Node:
         return self._merged('vhosts')
 
 
-def hostname(role_entry, stack_name, index):
-    """A node's host name, as THT's HostnameFormat makes it."""
-    fmt = role_entry.get('HostnameFormatDefault') or \
-        '%%stackname%%-%s-%%index%%' % role_entry['name'].lower()
-    return fmt.replace('%stackname%', stack_name).replace(
-        '%index%', str(index)).lower()
-
-
-def address(role_index, index):
-    """A node's loopback address: 127.0.<2 + role>.<1 + node>."""
-    return '127.0.%d.%d' % (2 + role_index, 1 + index)
-
-
-def layout(roles, counts, stack_name):
-    """(role, host name, address) of every node, controllers first."""
-    found = []
-    for role_index, entry in enumerate(roles):
-        count = counts['controllers' if entry['name'] == 'Controller'
-                       else 'computes']
-        for index in range(count):
-            name = hostname(entry, stack_name, index)
-            inventory.check_name(name, 'host name', 'the lab would give')
-            found.append((entry['name'], name, address(role_index, index)))
-    return found
-
-
-def addresses(roles, counts, stack_name):
-    """{host name: address}: LabNodeAddresses of the lab's deploy."""
-    return {name: addr for _, name, addr in layout(roles, counts,
-                                                   stack_name)}
-
-
 def build(roles, counts, stack_name, enabled_services, nodes_dir):
     """The lab's nodes, with the services the stack enables per role;
     the primary role's first node is the bootstrap node."""
     result = []
-    for role, name, addr in layout(roles, counts, stack_name):
+    for role, name, addr in lab_nodes.layout(roles, counts,
+                                             stack_name):
         result.append(Node(role, name, addr, os.path.join(nodes_dir, name),
                            role == roles[0]['name'] and not any(
                                node.role == role for node in result),

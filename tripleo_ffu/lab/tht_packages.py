@@ -22,6 +22,7 @@ import yaml
 
 from tripleo_ffu.lab import procs
 from tripleo_ffu.lab import tht
+from tripleo_ffu.lab import nodes as lab_nodes
 from tripleo_ffu.lab import tht_ha
 from tripleo_ffu.lab import tht_nodes
 from tripleo_ffu.workflow import environments as tht_files
@@ -172,7 +173,7 @@ def write_environments(lab, counts, stack_name):
     lab's deploy."""
     parameters = dict(NEWTON_DEPLOY, ControllerCount=counts['controllers'],
                       ComputeCount=counts['computes'],
-                      LabNodeAddresses=tht_nodes.addresses(
+                      LabNodeAddresses=lab_nodes.addresses(
                           roles(lab), counts, stack_name))
     files.write_private(deploy_environment(lab), yaml.safe_dump(
         {'parameter_defaults': parameters}))
@@ -221,7 +222,7 @@ def addresses_file(lab):
 
 def node_addresses(lab, state):
     """{host name: loopback address} of the lab's nodes."""
-    return tht_nodes.addresses(roles(lab), state['counts'], state['stack'])
+    return lab_nodes.addresses(roles(lab), state['counts'], state['stack'])
 
 
 def nodes(lab, state, outputs):
