@@ -25,9 +25,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tripleo_ffu.lab import heat as lab_heat  # noqa: E402
-from tripleo_ffu.lab import layout  # noqa: E402
-from tripleo_ffu.lab import overcloud  # noqa: E402
+from tripleo_ffu_lab import heat as lab_heat  # noqa: E402
+from tripleo_ffu_lab import layout  # noqa: E402
+from tripleo_ffu_lab import overcloud  # noqa: E402
 from tripleo_ffu.workflow import config_download  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
 from tripleo_ffu.workflow import inventory  # noqa: E402

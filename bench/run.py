@@ -37,9 +37,9 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tripleo_ffu.lab import heat as lab_heat  # noqa: E402
-from tripleo_ffu.lab import layout  # noqa: E402
-from tripleo_ffu.lab import standins  # noqa: E402
+from tripleo_ffu_lab import heat as lab_heat  # noqa: E402
+from tripleo_ffu_lab import layout  # noqa: E402
+from tripleo_ffu_lab import standins  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
 from tripleo_ffu.workflow import phases  # noqa: E402
 from tripleo_ffu.workflow import plan  # noqa: E402

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create (or reuse) .venv at the repository root with tripleo-ffu installed
-# (editable) and its test requirements. Safe to run again: it reinstalls
+# Create (or reuse) .venv at the repository root with tripleo-ffu and the
+# lab (lab/, its own distribution tripleo-ffu-lab) installed editable, and
+# the test requirements. Safe to run again: it reinstalls
 # only when the requirements changed.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,10 +21,12 @@ fi
 
 stamp="$venv/.tripleo-ffu-installed"
 inputs=$(cat "$root/setup.cfg" "$root/requirements.txt" \
-             "$root/test-requirements.txt" | sha256sum | cut -d' ' -f1)
+             "$root/lab/setup.cfg" "$root/test-requirements.txt" \
+             | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$inputs" ]; then
-    echo "Installing tripleo-ffu and its requirements into $venv" >&2
+    echo "Installing tripleo-ffu, its lab and their requirements into" \
+         "$venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check \
-        -e "$root" -r "$root/test-requirements.txt"
+        -e "$root" -e "$root/lab" -r "$root/test-requirements.txt"
     echo "$inputs" > "$stamp"
 fi

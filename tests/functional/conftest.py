@@ -181,7 +181,7 @@ def lab(tmp_path_factory):
 
 def deployment_steps(lab):
     """{resource name: has a nested stack} for every step deployment."""
-    from tripleo_ffu.lab import overcloud
+    from tripleo_ffu_lab import overcloud
     heat = overcloud.client(lab.env['OS_ENDPOINT'])
     return {r.resource_name: any(link['rel'] == 'nested' for link in r.links)
             for r in heat.resources.list('overcloud', nested_depth=2)

@@ -515,7 +515,7 @@ class World:
 
 @pytest.fixture(scope='module')
 def world(prepared, tmp_path_factory):
-    from tripleo_ffu.lab import overcloud
+    from tripleo_ffu_lab import overcloud
     lab = prepared.lab
     heat = overcloud.client(lab.env['OS_ENDPOINT'])
     inputs = tmp_path_factory.mktemp('bad-input')

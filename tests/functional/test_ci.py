@@ -25,7 +25,7 @@ import yaml
 
 from tests.functional.conftest import BIN
 from tests.functional.conftest import passwords
-from tripleo_ffu.lab import overcloud
+from tripleo_ffu_lab import overcloud
 from tripleo_ffu.workflow import inventory
 from tripleo_ffu.workflow import plan_compiler
 from tripleo_ffu.workflow import plan_file

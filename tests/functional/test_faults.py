@@ -16,9 +16,9 @@ import time
 import git
 import pytest
 
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import overcloud
-from tripleo_ffu.lab import procs
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import overcloud
+from tripleo_ffu_lab import procs
 from tripleo_ffu.workflow import config_download
 from tripleo_ffu.workflow import errors
 from tripleo_ffu.workflow import history

@@ -13,11 +13,11 @@ import time
 
 import pytest
 
-from tripleo_ffu.lab import heat
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import overcloud
-from tripleo_ffu.lab import procs
-from tripleo_ffu.lab import sshd
+from tripleo_ffu_lab import heat
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import overcloud
+from tripleo_ffu_lab import procs
+from tripleo_ffu_lab import sshd
 from tripleo_ffu.workflow import inventory
 from tests.functional.conftest import BIN
 from tests.functional.conftest import deployment_steps

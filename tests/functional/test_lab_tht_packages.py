@@ -27,7 +27,7 @@ def test_up_deploys_the_overcloud_from_tht_newton(tmp_path):
         assert report['processes'][-1]['pid']
         # THT's stack: its nested stacks and newton's outputs (no
         # RoleData before prepare), with the lab's address.
-        from tripleo_ffu.lab import overcloud
+        from tripleo_ffu_lab import overcloud
         heat = overcloud.client(lab.env['OS_ENDPOINT'])
         resources = list(heat.resources.list('overcloud', nested_depth=20))
         assert len(resources) > 250
@@ -111,7 +111,7 @@ def secrets_are_newtons(lab, config_dir):
     newton's values (the deploy's passwords, and the five RandomString
     secrets prepare carried), and the passwords queens added."""
     import yaml
-    from tripleo_ffu.lab import overcloud
+    from tripleo_ffu_lab import overcloud
     heat = overcloud.client(lab.env['OS_ENDPOINT'])
     hiera = overcloud.outputs(heat, 'overcloud')['RoleData']['Controller'][
         'merged_config_settings']

@@ -35,7 +35,7 @@ def test_the_ha_overcloud_is_prepared_and_converged(tmp_path):
         assert report['stack']['status'] == 'CREATE_COMPLETE'
         assert [node['role'] for node in report['nodes']] == [
             'Controller'] * 3 + ['Compute'] * 2
-        from tripleo_ffu.lab import overcloud
+        from tripleo_ffu_lab import overcloud
         heat = overcloud.client(lab.env['OS_ENDPOINT'])
         enabled = overcloud.outputs(heat, 'overcloud')['EnabledServices']
         # THT 5.3's defaults less what its registry maps to OS::Heat::None.

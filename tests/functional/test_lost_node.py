@@ -14,7 +14,7 @@ it on that node is the first that cannot reach it.
 import json
 import os
 
-from tripleo_ffu.lab import nodes as lab_nodes
+from tripleo_ffu_lab import nodes as lab_nodes
 from tripleo_ffu.workflow import run_state
 from tests.functional.conftest import BIN
 from tests.functional.test_run import _edited

@@ -14,9 +14,9 @@ import json
 import os
 import shutil
 
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import nodes
-from tripleo_ffu.lab import overcloud
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import nodes
+from tripleo_ffu_lab import overcloud
 from tests.functional.conftest import prepare_args
 
 STACK = 'mycloud'

@@ -13,8 +13,8 @@ import os
 import pytest
 import yaml
 
-from tripleo_ffu.lab import overcloud
-from tripleo_ffu.lab import tht
+from tripleo_ffu_lab import overcloud
+from tripleo_ffu_lab import tht
 from tripleo_ffu.workflow import environments
 from tripleo_ffu.workflow import passwords
 

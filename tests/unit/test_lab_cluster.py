@@ -15,8 +15,8 @@ import pytest
 from tests.unit import tht_tasks
 from tests.unit.test_lab_standins import _run_playbook
 from tests.unit.test_lab_standins import _tree
-from tripleo_ffu.lab import cluster
-from tripleo_ffu.lab import standins
+from tripleo_ffu_lab import cluster
+from tripleo_ffu_lab import standins
 from tripleo_ffu.workflow.fixers import tests_as_filters
 
 NODES = ('overcloud-controller-0', 'overcloud-controller-1',

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from tripleo_ffu.lab import control
-from tripleo_ffu.lab import heat
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import sshd
-from tripleo_ffu.lab import standins
+from tripleo_ffu_lab import control
+from tripleo_ffu_lab import heat
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import sshd
+from tripleo_ffu_lab import standins
 
 
 @pytest.fixture
@@ -185,8 +185,8 @@ def test_bulk_tasks_come_in_items_of_twenty():
 
 
 def test_bulk_options_are_checked():
-    from tripleo_ffu.lab import cli
-    from tripleo_ffu.lab import procs
+    from tripleo_ffu_lab import cli
+    from tripleo_ffu_lab import procs
     args = cli.build_parser().parse_args(['up', '--extra-services', '2'])
     assert cli._bulk(args) == {'services': 2, 'tasks': 100}
     args = cli.build_parser().parse_args(['up', '--tasks-per-service', '0'])
@@ -197,10 +197,10 @@ def test_bulk_options_are_checked():
 def test_debug_is_for_the_lab_s_own_loggers(tmp_path):
     """At DEBUG, keystoneauth logs the stack create's body: passwords."""
     code = ('import logging, sys\n'
-            'from tripleo_ffu.lab import cli\n'
+            'from tripleo_ffu_lab import cli\n'
             'cli.main(["--debug", "--lab-dir", sys.argv[1], "status"])\n'
             'print(*(logging.getLogger(name).getEffectiveLevel() for name '
-            'in ("", "tripleo_ffu.lab.procs", "keystoneauth.session", '
+            'in ("", "tripleo_ffu_lab.procs", "keystoneauth.session", '
             '"heatclient.common.http", "urllib3.connectionpool")))\n')
     result = subprocess.run([sys.executable, '-c', code, str(tmp_path)],
                             capture_output=True, text=True, check=True)

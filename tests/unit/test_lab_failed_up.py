@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import procs
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import procs
 
 # `up` in a process of its own, its services replaced by sleepers whose
 # command lines name the lab: MariaDB is started, then HOW happens (a
@@ -17,7 +17,7 @@ from tripleo_ffu.lab import procs
 # before, started by another process.
 UP = textwrap.dedent('''
     import sys, time
-    from tripleo_ffu.lab import cli, control, procs
+    from tripleo_ffu_lab import cli, control, procs
 
     def sleeper(lab, name):
         procs.start(lab, name, [sys.executable, '-c',

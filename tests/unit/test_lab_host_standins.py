@@ -14,7 +14,7 @@ from tests.unit import tht_tasks
 from tests.unit.test_lab_standin_actions import _system_state
 from tests.unit.test_lab_standins import _run_playbook
 from tests.unit.test_lab_standins import _tree
-from tripleo_ffu.lab import standins
+from tripleo_ffu_lab import standins
 
 # What the tasks below would change on this machine.
 SYSTEM_PATHS = ('/etc/passwd', '/etc/group', '/etc/selinux',

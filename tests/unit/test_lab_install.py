@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from tripleo_ffu.lab import install
-from tripleo_ffu.lab import layout
+from tripleo_ffu_lab import install
+from tripleo_ffu_lab import layout
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.unit.test_lab_standins import _lab_node
-from tripleo_ffu.lab import standins
+from tripleo_ffu_lab import standins
 
 COMMANDS = ('yum', 'rpm', 'yumdownloader', 'pgrep', 'ntpdate', 'httpd',
             'keystone-manage', 'os-net-config', 'docker', 'lab-become')

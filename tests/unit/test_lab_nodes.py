@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tripleo_ffu.lab import nodes
+from tripleo_ffu_lab import nodes
 from tripleo_ffu.workflow import errors
 from tests.unit import lab_fakes
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import procs
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import procs
 
 # A process that ignores SIGTERM, as heat-all 24 may; its command line
 # names a path in the lab dir, as every lab process's does.

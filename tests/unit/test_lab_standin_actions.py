@@ -11,8 +11,8 @@ import pytest
 
 from tests.unit.test_lab_standins import _run_playbook
 from tests.unit.test_lab_standins import _tree
-from tripleo_ffu.lab import standin_actions
-from tripleo_ffu.lab import standins
+from tripleo_ffu_lab import standin_actions
+from tripleo_ffu_lab import standins
 
 # What the tasks below would change on a real node: none may change on
 # this machine when they run on a lab node.

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from tripleo_ffu.lab import standins
+from tripleo_ffu_lab import standins
 
 ROOT = '/srv/lab/nodes/overcloud-controller-0'
 # What THT's playbooks would create or change on a real node: none may

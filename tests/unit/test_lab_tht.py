@@ -14,9 +14,9 @@ from unittest import mock
 import pytest
 import yaml
 
-from tripleo_ffu.lab import overcloud
-from tripleo_ffu.lab import procs
-from tripleo_ffu.lab import tht
+from tripleo_ffu_lab import overcloud
+from tripleo_ffu_lab import procs
+from tripleo_ffu_lab import tht
 
 
 def _fake_sdist(path):

@@ -6,9 +6,9 @@ import os
 
 import yaml
 
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import tht_ha
-from tripleo_ffu.lab import tht_packages
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import tht_ha
+from tripleo_ffu_lab import tht_packages
 
 S = tht_ha.PREFIX
 # THT 5.3's Compute services, as roles_data.yaml lists them.

@@ -4,8 +4,8 @@ import json
 import os
 from unittest import mock
 
-from tripleo_ffu.lab import standins
-from tripleo_ffu.lab import tht_nodes
+from tripleo_ffu_lab import standins
+from tripleo_ffu_lab import tht_nodes
 
 ROLES = [{'name': 'Controller',
           'HostnameFormatDefault': '%stackname%-controller-%index%'},

@@ -8,9 +8,9 @@ from unittest import mock
 
 import yaml
 
-from tripleo_ffu.lab import agent
-from tripleo_ffu.lab import layout
-from tripleo_ffu.lab import tht_packages
+from tripleo_ffu_lab import agent
+from tripleo_ffu_lab import layout
+from tripleo_ffu_lab import tht_packages
 
 ROLES_DATA = [
     {'name': 'Controller', 'CountDefault': 1,
@@ -152,7 +152,7 @@ def test_the_agent_reports_host_keys_as_thts_ssh_host_pub_key_does(
     """THT's SshHostPubKeyConfig outputs the node's public host keys: the
     lab's agent reports the lab sshd's, the keys it serves every node
     with."""
-    from tripleo_ffu.lab import sshd
+    from tripleo_ffu_lab import sshd
     (tmp_path / 'ssh_host_ecdsa_key.pub').write_text(
         'ecdsa-sha2-nistp256 AAAAE2Vj lab\n')
     keys = sshd.public_host_keys(None, str(tmp_path))
@@ -177,7 +177,7 @@ def test_the_agent_reports_host_keys_as_thts_ssh_host_pub_key_does(
 
 
 def test_reset_nodes_brings_the_packages_lab_nodes_back(tmp_path):
-    from tripleo_ffu.lab import control
+    from tripleo_ffu_lab import control
     lab = layout.Lab(str(tmp_path / 'lab'))
     lab.make_dirs()
     _roles_file(lab)
@@ -201,7 +201,7 @@ def test_reset_nodes_brings_the_packages_lab_nodes_back(tmp_path):
 
 
 def test_status_reports_the_upgrade_arguments_of_the_packages_lab(tmp_path):
-    from tripleo_ffu.lab import control
+    from tripleo_ffu_lab import control
     lab = layout.Lab(str(tmp_path / 'lab'))
     lab.make_dirs()
     lab.save_state({'tht': 'packages', 'ports': {}})
@@ -225,7 +225,7 @@ def test_the_deploy_has_newtons_passwords_and_prepare_none(tmp_path):
 
 
 def test_newtons_passwords_are_tripleo_common_5s_list():
-    from tripleo_ffu.lab import newton_passwords
+    from tripleo_ffu_lab import newton_passwords
     values = newton_passwords.generate()
     assert len(newton_passwords.NAMES) == 35
     assert sorted(values) == sorted(newton_passwords.NAMES)

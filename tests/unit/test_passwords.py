@@ -197,7 +197,7 @@ def test_queens_passwords_a_later_tripleo_common_dropped_are_made():
     tripleo-common queens made it, later releases do not (the HA
     overcloud's prepare failed with "Property PankoPassword not
     assigned")."""
-    from tripleo_ffu.lab import tht
+    from tripleo_ffu_lab import tht
     path = os.path.join(tht.fetch(), 'puppet', 'services', 'panko-base.yaml')
     with open(path) as source:
         spec = yaml.safe_load(source)['parameters']['PankoPassword']

@@ -12,7 +12,7 @@ import os
 
 import yaml
 
-from tripleo_ffu.lab import tht
+from tripleo_ffu_lab import tht
 
 BOOTSTRAP_SERVER_ID = 'controller-0-id'
 

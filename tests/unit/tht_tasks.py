@@ -13,7 +13,7 @@ import os
 import pytest
 import yaml
 
-from tripleo_ffu.lab import tht
+from tripleo_ffu_lab import tht
 
 SECTIONS = ('fast_forward_upgrade_tasks', 'fast_forward_post_upgrade_tasks',
             'upgrade_tasks', 'post_upgrade_tasks', 'host_prep_tasks')

@@ -1,0 +1,5 @@
+"""The lab's filesystem: see lab/tripleo_ffu_lab/standins.py."""
+
+from tripleo_ffu_lab import standin_actions
+
+ActionModule = standin_actions.Filesystem

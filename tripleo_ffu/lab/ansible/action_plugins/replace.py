@@ -1,5 +1,0 @@
-"""The lab's replace: see tripleo_ffu/lab/standins.py."""
-
-from tripleo_ffu.lab import standin_actions
-
-ActionModule = standin_actions.Replace
