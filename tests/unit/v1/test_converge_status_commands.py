@@ -1,6 +1,5 @@
 """openstack overcloud ffwd-upgrade converge and status."""
 
-import io
 import os
 from unittest import mock
 
@@ -8,8 +7,8 @@ import fixtures
 from osc_lib.cli import format_columns
 from osc_lib import exceptions
 from osc_lib.test import base as utils
-from oslo_config import cfg
 
+from tests.unit.v1 import base
 from tripleo_ffu import conf
 from tripleo_ffu.v1 import converge as converge_command
 from tripleo_ffu.v1 import status as status_command
@@ -19,37 +18,6 @@ from tripleo_ffu.workflow import status
 
 TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
 PHASES = ('ffu', 'upgrade', 'deploy', 'post-upgrade')
-
-
-class _CommandTest(utils.TestCommand):
-    """What the command tests share: no config file of this machine read,
-    no $OVERCLOUD_STACK_NAME, a stdout that can flush."""
-
-    def setUp(self):
-        super().setUp()
-        self.app.stdout = io.StringIO()
-        self.app.stderr = io.StringIO()
-        self.app.client_manager.orchestration = mock.Mock()
-        self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME'))
-        self.useFixture(fixtures.EnvironmentVariable(
-            'TRIPLEO_ENVIRONMENT_DIRECTORY'))
-        # Upstream's default environment directory, under a HOME of the
-        # test's own.
-        self.home = self.useFixture(fixtures.TempHomeDir()).path
-        self.default_config_dir = os.path.join(self.home, 'tripleo-ffu',
-                                               'overcloud')
-        self.env_directory = os.path.join(self.home, '.tripleo',
-                                          'environments')
-        settings = cfg.ConfigOpts()
-        settings.register_opts(conf.OPTS)
-        self.useFixture(fixtures.MockPatchObject(conf, 'CONF', settings))
-        self.useFixture(fixtures.MockPatchObject(conf, 'CONFIG_FILES', ()))
-
-    def _parse(self, args, verify=()):
-        return self.check_parser(self.cmd, args, list(verify))
-
-    def _take_action(self, args):
-        return self.cmd.take_action(self._parse(args))
 
 
 def _result(skipped=(), preview=None):
@@ -63,7 +31,7 @@ def _result(skipped=(), preview=None):
         credentials='/home/stack/prodrc')
 
 
-class TestConverge(_CommandTest):
+class TestConverge(base.CommandTest):
     """The converge command: its options and what it hands the workflow."""
 
     def setUp(self):
@@ -387,7 +355,7 @@ REPORT = {'stack': 'overcloud', 'state': 'partly run',
                                      'last_at': ''}}}
 
 
-class TestStatus(_CommandTest):
+class TestStatus(base.CommandTest):
     """The status command: its options, its columns, no questions."""
 
     def setUp(self):

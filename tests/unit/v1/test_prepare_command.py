@@ -1,14 +1,13 @@
 """openstack overcloud ffwd-upgrade prepare."""
 
-import io
 import os
 from unittest import mock
 
 import fixtures
 from osc_lib import exceptions
 from osc_lib.test import base as utils
-from oslo_config import cfg
 
+from tests.unit.v1 import base
 from tripleo_ffu import conf
 from tripleo_ffu.v1 import options
 from tripleo_ffu.v1 import prepare as prepare_command
@@ -74,34 +73,14 @@ def _result(config_dir='/cfg', changes=()):
         credentials='/home/stack/overcloudrc')
 
 
-class TestPrepare(utils.TestCommand):
+class TestPrepare(base.CommandTest):
     """The prepare command: its options and what it hands the workflow."""
 
     def setUp(self):
         super().setUp()
-        # osc_lib's FakeStdout has no flush(), which the command calls.
-        self.app.stdout = io.StringIO()
-        self.app.stderr = io.StringIO()
-        self.app.client_manager.orchestration = mock.Mock()
-        self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME'))
-        self.useFixture(fixtures.EnvironmentVariable(
-            'TRIPLEO_ENVIRONMENT_DIRECTORY'))
-        # Upstream's default environment directory and key, under a HOME
-        # of the test's own.
-        self.home = self.useFixture(fixtures.TempHomeDir()).path
-        self.env_directory = os.path.join(self.home, '.tripleo',
-                                          'environments')
-        # Defaults only: no config file of this machine is read.
-        settings = cfg.ConfigOpts()
-        settings.register_opts(conf.OPTS)
-        self.useFixture(fixtures.MockPatchObject(conf, 'CONF', settings))
-        self.useFixture(fixtures.MockPatchObject(conf, 'CONFIG_FILES', ()))
         self.prepare = self.useFixture(fixtures.MockPatchObject(
             prepare, 'prepare', return_value=_result())).mock
         self.cmd = prepare_command.Prepare(self.app, None)
-
-    def _parse(self, args, verify=()):
-        return self.check_parser(self.cmd, args, list(verify))
 
     def _options(self):
         self.assertEqual(1, self.prepare.call_count)
