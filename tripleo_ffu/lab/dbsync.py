@@ -54,3 +54,37 @@ def read(path):
     except FileNotFoundError:
         return []
 
+
+
+def problems(entries, bootstrap, expected=None):
+    """Why the journal's syncs are not what an FFU must leave ([] when
+    they are): each database synced once per release, on the bootstrap
+    node, in release order. expected: {database: [releases]} that must
+    each have their sync (what THT's tasks sync; None: no check of what
+    is missing)."""
+    found, seen, last = [], {}, {}
+    for entry in entries:
+        database, release = entry['database'], entry['release']
+        if entry['node'] != bootstrap:
+            found.append('%s synced on %s, not on the bootstrap node %s (%s)'
+                         % (database, entry['node'], bootstrap,
+                            entry['command']))
+        seen[database, release] = seen.get((database, release), 0) + 1
+        order = RELEASES.index(release) if release in RELEASES else -1
+        if order < 0:
+            found.append('%s synced at %s, no release of an FFU'
+                         % (database, release))
+        elif order < last.get(database, (-1, None))[0]:
+            found.append('%s synced at %s after %s' % (
+                database, release, last[database][1]))
+        if order >= last.get(database, (-1, None))[0]:
+            last[database] = (order, release)
+    for (database, release), count in sorted(seen.items()):
+        if count > 1:
+            found.append('%s synced %d times at %s'
+                         % (database, count, release))
+    for database, releases in sorted((expected or {}).items()):
+        for release in releases:
+            if (database, release) not in seen:
+                found.append('%s never synced at %s' % (database, release))
+    return found
