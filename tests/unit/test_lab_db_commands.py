@@ -7,15 +7,23 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
+from tests.unit import tht_tasks
+from tests.unit.test_lab_cluster import NODES
+from tests.unit.test_lab_cluster import _resolved
+from tests.unit.test_lab_cluster import lab  # noqa: F401 (a fixture)
 from tests.unit.test_lab_node_commands import _log
 from tests.unit.test_lab_node_commands import _tree
+from tests.unit.test_lab_standin_actions import _system_state
 from tests.unit.test_lab_standins import _lab_node
+from tests.unit.test_lab_standins import _run_playbook
 from tripleo_ffu.lab import cluster
 from tripleo_ffu.lab import dbsync
 from tripleo_ffu.lab import standins
+from tripleo_ffu.workflow.fixers import tests_as_filters
 
 COMMANDS = ('keystone-manage', 'nova-manage', 'cinder-manage',
             'glance-manage', 'heat-manage', 'neutron-db-manage',
@@ -226,3 +234,60 @@ def test_mysqladmin_without_mysqld(tmp_path):
     assert _lab_node(root, 'mysqld_safe', '--user=mysql').returncode == 0
     alive = _lab_node(root, 'mysqladmin', 'ping')
     assert (alive.returncode, alive.stdout) == (0, 'mysqld is alive\n')
+
+
+def _host_state():
+    """What MySQL's upgrade script would change on this machine."""
+    state = _system_state(('/var/lib/mysql/mysql_upgrade_info',
+                           '/run/lab/mysqld_safe'))
+    if os.path.exists('/var/lib/mysql'):
+        info = os.stat('/var/lib/mysql')
+        state['/var/lib/mysql'] = (info.st_uid, info.st_gid)
+    return state
+
+
+def _joined(value):
+    """value with Heat's list_join of plain strings done (the upgrade
+    script of mysql.yaml)."""
+    if isinstance(value, list):
+        return [_joined(item) for item in value]
+    if isinstance(value, dict):
+        if list(value) == ['list_join'] and all(
+                isinstance(item, str) for item in value['list_join'][1]):
+            separator, items = value['list_join']
+            return separator.join(items)
+        return {key: _joined(item) for key, item in value.items()}
+    return value
+
+
+def test_thts_mysql_upgrade_from_the_host(lab, tmp_path, monkeypatch):
+    """THT 8.4's real mysql upgrade tasks, steps 0 and 3, not
+    containerized, on a controller of a lab cluster: its /bin/bash
+    script runs the lab's mysqld_safe, mysqladmin and mysql_upgrade in
+    the node's tree."""
+    roots, _ = lab
+    root = roots[NODES[0]]
+    relative = 'docker/services/pacemaker/database/mysql.yaml'
+    tasks = _resolved(_joined(tht_tasks.sections(
+        tht_tasks.tree(), relative)['upgrade_tasks']), 'mysql')
+    tests_as_filters.TestsAsTests().fix(tasks, relative)
+    monkeypatch.setenv('ANSIBLE_PIPELINING', 'True')
+    inventory = {'all': {
+        'children': {'Controller': {'hosts': {NODES[0]: {
+            'lab_node_root': str(root), 'ansible_hostname': NODES[0]}}}},
+        'vars': {'ansible_connection': 'local',
+                 'ansible_python_interpreter': sys.executable}}}
+    playbook = [{'hosts': 'Controller', 'gather_facts': False,
+                 'vars': {'step': step}, 'tasks': tasks}
+                for step in (0, 3)]
+    (tmp_path / 'run').mkdir()
+    before = _host_state()
+    _run_playbook(tmp_path / 'run', inventory, playbook, timeout=600)
+    assert _host_state() == before
+    assert (root / 'var/lib/rpm/mariadb-server-galera').read_text() == \
+        'pike\n'
+    assert (root / 'var/lib/mysql/mysql_upgrade_info').read_text() == \
+        'pike\n'
+    assert not (root / 'run/lab/mysqld_safe').exists()
+    assert '-ecx' in _log(root, 'bash.log')
+    assert 'shutdown' in _log(root, 'mysqladmin.log')
