@@ -232,10 +232,11 @@ def _deploy_packages(lab, client, state):
 
 def _deploy_packages_nodes(lab, client, state):
     with step('Bringing the lab nodes to their newton state'):
-        found = tht_packages.nodes(lab, state, overcloud.outputs(
-            client, state['stack']))
+        outputs = overcloud.outputs(client, state['stack'])
+        found = tht_packages.nodes(lab, state, outputs)
         for node in found:
             tht_nodes.deploy(node, 'newton')
+        tht_packages.write_cluster(lab, found, outputs)
         tht_nodes.write_addresses(found, tht_packages.addresses_file(lab))
 
 

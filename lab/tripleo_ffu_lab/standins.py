@@ -17,8 +17,9 @@ On a host with ``lab_node_root`` (a lab node) they act on the node's tree:
   (/usr/bin/systemctl and the like are the lab's own commands), run
   with the lab's commands (bin/: hiera, os-apply-config, systemctl,
   puppet, facter, paunch, python for docker-puppet.py, yum, rpm,
-  yumdownloader, pgrep, ntpdate, httpd, keystone-manage, os-net-config,
-  docker) first on PATH and LAB_NODE_ROOT set, so that the node's tree is
+  yumdownloader, pgrep, ntpdate, httpd, os-net-config, docker; bin/lab-db's
+  db-sync commands, mysqld_safe, mysqladmin, mysql_upgrade, chown and
+  bash) first on PATH and LAB_NODE_ROOT set, so that the node's tree is
   what they act on;
 * yum, package, service, systemd: a package or service change recorded in
   the tree (var/lib/rpm/<package>, run/services/<service>);
@@ -158,7 +159,7 @@ def lab_command(path):
     for."""
     directory, name = os.path.split(path)
     return directory in PROGRAM_DIRS and \
-        name not in ('lab-node', 'lab-cluster', 'lab-host') and \
+        name not in ('lab-node', 'lab-cluster', 'lab-host', 'lab-db') and \
         os.path.lexists(os.path.join(BIN, name))
 
 

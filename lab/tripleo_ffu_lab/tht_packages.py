@@ -20,6 +20,7 @@ import shutil
 import jinja2
 import yaml
 
+from tripleo_ffu_lab import cluster
 from tripleo_ffu_lab import procs
 from tripleo_ffu_lab import tht
 from tripleo_ffu_lab import nodes as lab_nodes
@@ -233,3 +234,32 @@ def nodes(lab, state, outputs):
         for role, data in (outputs.get('RoleData') or {}).items()}
     return tht_nodes.build(roles(lab), state['counts'], state['stack'],
                            enabled, lab.nodes_dir)
+
+
+def cluster_dir(lab):
+    """The HA overcloud's shared Pacemaker cluster and db-sync journal."""
+    return lab.path('pacemaker')
+
+
+def vips(outputs):
+    """The stack's distinct virtual IPs: newton's *Vip outputs
+    (PublicVip, KeystoneAdminVip, <Service>InternalVip)."""
+    return sorted({value for key, value in outputs.items()
+                   if key.endswith('Vip') and isinstance(value, str) and
+                   value})
+
+
+def write_cluster(lab, found, outputs):
+    """The newton cluster of the nodes that run THT's pacemaker service
+    (the bootstrap node first), one IPaddr2 per virtual IP of the stack,
+    started over with its journal; its CIB's path, or None (no node runs
+    pacemaker)."""
+    members = sorted((node for node in found if 'pacemaker' in
+                      node.services), key=lambda node: not node.bootstrap)
+    if not members:
+        return None
+    directory = cluster_dir(lab)
+    shutil.rmtree(directory, ignore_errors=True)
+    return cluster.write_newton_cluster(
+        directory, [(node.hostname, node.root) for node in members],
+        vips(outputs))

@@ -42,6 +42,11 @@ def test_the_ha_overcloud_is_prepared_and_converged(tmp_path):
         assert len(enabled['Controller']) == 55
         assert len(enabled['Compute']) == 14
         assert set(PACEMAKER) <= set(enabled['Controller'])
+        # The controllers share the newton cluster from the start.
+        from tripleo_ffu_lab import cluster
+        cib = os.path.realpath(os.path.join(root, 'pacemaker', 'cib.json'))
+        assert [cluster.cib_path(node['root']) for node in report['nodes']
+                ] == [cib] * 3 + [None] * 2
         upgrade = report['upgrade_arguments'] + [
             '--config-dir', config_dir, '--yes']
         assert [path.rsplit('/', 2)[-2:] for path in upgrade[5:11:2]] == [

@@ -138,15 +138,9 @@ OWN_COMMANDS = {
     'timeout': 'runs the command after it (checked as such)',
 }
 # Programs the lab does not stand in for yet, each with what happens if a
-# task runs it on a lab node; later build steps of issue 20 (plan §5)
-# give them stand-ins and take them off this list.
-KNOWN_MISSING = dict.fromkeys(
-    ('nova-manage', 'cinder-manage', 'glance-manage', 'heat-manage',
-     'neutron-db-manage', 'gnocchi-upgrade', 'aodh-dbsync'),
-    'build step 4 (db syncs); not installed here: exit 127 on a lab node')
-KNOWN_MISSING['/bin/bash'] = (
-    'build step 4 (MySQL\'s upgrade script); moved into the tree, where '
-    'there is no bin/bash: the task fails')
+# task runs it on a lab node: none left (build step 4 gave the db syncs
+# and MySQL's upgrade script theirs, bin/lab-db).
+KNOWN_MISSING = {}
 SHELL_WORDS = {'if', 'then', 'else', 'elif', 'fi', 'for', 'do', 'done',
                'while', 'until', 'case', 'esac', 'in', '{', '}', '!',
                'function', '[[', ']]', 'time', 'sudo', 'exec', 'nohup',

@@ -14,7 +14,7 @@ from tests.unit.test_lab_standins import _lab_node
 from tripleo_ffu_lab import standins
 
 COMMANDS = ('yum', 'rpm', 'yumdownloader', 'pgrep', 'ntpdate', 'httpd',
-            'keystone-manage', 'os-net-config', 'docker', 'lab-become')
+            'os-net-config', 'docker', 'lab-become')
 
 
 def _tree(parent, release='queens', installed=None):
@@ -201,35 +201,6 @@ def test_httpd_dumps_the_vhosts_of_the_tree(tmp_path):
     for path in conf.iterdir():
         path.unlink()
     assert subprocess.run(shell, shell=True, env=env).returncode == 1
-
-
-def test_keystone_manage_db_sync_needs_a_database(tmp_path):
-    root = _tree(tmp_path, installed={'openstack-keystone': 'ocata'})
-    result = _lab_node(root, 'keystone-manage', 'db_sync')
-    assert result.returncode == 1
-    assert "Can't connect to MySQL server" in result.stderr
-    assert not (root / 'var/lib/mysql/keystone.schema').exists()
-    (root / 'run/services').mkdir(parents=True)
-    (root / 'run/services/mariadb').write_text('running\n')
-    assert _lab_node(root, 'keystone-manage', 'db_sync').returncode == 0
-    assert (root / 'var/lib/mysql/keystone.schema').read_text() == \
-        'ocata\n'
-    (root / 'run/services/mariadb').write_text('stopped\n')
-    (root / 'var/lib/rpm/openstack-keystone').write_text('pike\n')
-    (root / 'var/lib/lab/containers').mkdir(parents=True)
-    (root / 'var/lib/lab/containers/mysql').write_text('tripleo_step1\n')
-    assert _lab_node(root, 'keystone-manage', '--config-file',
-                     '/etc/keystone/keystone.conf', 'db_sync'
-                     ).returncode == 0
-    assert (root / 'var/lib/mysql/keystone.schema').read_text() == 'pike\n'
-    assert _lab_node(root, 'keystone-manage', 'credential_setup'
-                     ).returncode == 0
-    assert 'credential_setup' in _log(root, 'keystone-manage.log')
-
-
-def test_keystone_manage_without_keystone_is_not_found(tmp_path):
-    result = _lab_node(_tree(tmp_path), 'keystone-manage', 'db_sync')
-    assert result.returncode == 127
 
 
 def test_os_net_config_needs_its_config(tmp_path):

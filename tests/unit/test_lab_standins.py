@@ -75,8 +75,10 @@ def test_rewrite_command_moves_the_paths_of_thts_workaround():
      "%s/systemctl show 'haproxy' --property ActiveState" % standins.BIN),
     ('/sbin/pgrep -x x; /usr/local/bin/pgrep', '%s/pgrep -x x; %s/usr/'
      'local/bin/pgrep' % (standins.BIN, ROOT)),
-    ('/usr/bin/lab-node x; /usr/bin/bash', '%s/usr/bin/lab-node x; %s/usr/'
-     'bin/bash' % (ROOT, ROOT)),
+    ('/usr/bin/lab-node x; /usr/bin/perl', '%s/usr/bin/lab-node x; %s/usr/'
+     'bin/perl' % (ROOT, ROOT)),
+    ('/usr/bin/lab-db x; /bin/bash -ecx "y"', "%s/usr/bin/lab-db x; %s/bash "
+     '-ecx "y"' % (ROOT, standins.BIN)),
     # THT's awk patterns are not paths.
     ("yum check-upgrade | awk '/os-net-config/{print}'",
      "yum check-upgrade | awk '/os-net-config/{print}'"),

@@ -200,6 +200,57 @@ def test_reset_nodes_brings_the_packages_lab_nodes_back(tmp_path):
         assert package.read() == 'newton\n'
 
 
+def test_the_ha_labs_controllers_share_the_cluster_from_the_start(
+        tmp_path):
+    """up and reset of --tht packages-ha: the controllers (THT's pacemaker
+    service), bootstrap first, on one newton cluster with the stack's
+    VIPs; the computes on none; a reset starts the journal over."""
+    from tripleo_ffu_lab import cluster
+    from tripleo_ffu_lab import control
+    from tripleo_ffu_lab import dbsync
+    lab = layout.Lab(str(tmp_path / 'lab'))
+    lab.make_dirs()
+    _roles_file(lab)
+    lab.save_state({'tht': 'packages-ha', 'stack': 'overcloud',
+                    'counts': {'controllers': 3, 'computes': 1}})
+    outputs = {
+        'EnabledServices': {
+            'Controller': ['pacemaker', 'mysql', 'rabbitmq', 'haproxy',
+                           'keystone', 'cinder_volume'],
+            'Compute': ['nova_compute']},
+        'PublicVip': '127.0.2.254', 'KeystoneAdminVip': '127.0.2.253',
+        'NovaInternalVip': '127.0.2.253', 'CephRgwInternalVip': None,
+        'KeystoneURL': 'http://127.0.2.254:5000/v2.0'}
+    with mock.patch.object(control, 'start_services'), \
+            mock.patch.object(control.overcloud, 'find'), \
+            mock.patch.object(control.overcloud, 'outputs',
+                              return_value=outputs):
+        control.reset(lab, nodes_only=True)
+        path = os.path.join(tht_packages.cluster_dir(lab), 'cib.json')
+        with open(path) as source:
+            cib = json.load(source)
+        names = ['overcloud-controller-%d' % index for index in range(3)]
+        assert sorted(cib['nodes']) == names
+        assert cib['resources']['openstack-cinder-volume']['node'] == \
+            names[0]
+        assert sorted(name for name in cib['resources']
+                      if name.startswith('ip-')) == [
+            'ip-127.0.2.253', 'ip-127.0.2.254']
+        for name in names:
+            root = os.path.join(lab.nodes_dir, name)
+            assert cluster.cib_path(root) == path
+            assert cib['nodes'][name]['root'] == root
+            with open(os.path.join(root, 'run/services/mariadb')) as unit:
+                assert unit.read() == 'running\n'
+        assert cluster.cib_path(os.path.join(
+            lab.nodes_dir, 'overcloud-novacompute-0')) is None
+        journal = dbsync.journal_path(lab.nodes_dir, path)
+        dbsync.append(journal, names[0], 'keystone-manage db_sync',
+                      'keystone', 'ocata')
+        control.reset(lab, nodes_only=True)
+        assert dbsync.read(journal) == []
+
+
 def test_status_reports_the_upgrade_arguments_of_the_packages_lab(tmp_path):
     from tripleo_ffu_lab import control
     lab = layout.Lab(str(tmp_path / 'lab'))
