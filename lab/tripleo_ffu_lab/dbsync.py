@@ -46,6 +46,21 @@ def append(path, node, command, database, release):
     return entry
 
 
+def database_runs(root):
+    """Whether a node (its tree root) has the database running: newton's
+    mariadb, or a queens mysql container or galera bundle replica."""
+    try:
+        with open(os.path.join(root, 'run/services/mariadb')) as source:
+            if source.read().strip() == 'running':
+                return True
+    except FileNotFoundError:
+        pass
+    containers = os.path.join(root, 'var/lib/lab/containers')
+    names = os.listdir(containers) if os.path.isdir(containers) else []
+    return any(name == 'mysql' or name.startswith('galera-bundle-docker-')
+               for name in names)
+
+
 def read(path):
     """The journal's entries, oldest first ([] when there is none)."""
     try:
@@ -53,7 +68,6 @@ def read(path):
             return [json.loads(line) for line in source if line.strip()]
     except FileNotFoundError:
         return []
-
 
 
 def problems(entries, bootstrap, expected=None):
