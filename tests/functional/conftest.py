@@ -23,7 +23,7 @@ NOISE = ('Journal socket does not exist', 'Could not load ',
 # test_ci prepares it again on its own, per role and batch.
 MODULE_ORDER = ('test_lab', 'test_prepare', 'test_prepare_equivalence',
                 'test_bad_input', 'test_run', 'test_lost_node', 'test_faults',
-                'test_converge', 'test_tht', 'test_stack_name', 'test_ci')
+                'test_converge', 'test_tht', 'test_stack_name')
 
 
 def _module(item):

@@ -9,8 +9,9 @@ role and node). The scripts run in the job's home, where prepare and
 converge leave the overcloud's credentials file. Every command runs with --debug (the Controller's
 run with -vvv too), and none of the lab's secrets may be anywhere.
 
-Runs last (conftest.MODULE_ORDER): it prepares the stack test_converge
-left converged, takes the nodes from newton again, and converges.
+Its lab is its own (tests/conftest.OWN_LAB: on the worker the unit tests
+leave, beside the shared lab's tests): it prepares the freshly deployed
+newton stack and converges it.
 """
 
 import dataclasses
