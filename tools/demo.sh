@@ -90,7 +90,8 @@ state=$(quiet openstack overcloud ffwd-upgrade status \
         --config-dir "$config_dir" -f value -c state)
 lab status --format json | "$bin/python" -c '
 import json, sys
-nodes = json.load(sys.stdin)["nodes"]
+report = json.load(sys.stdin)
+nodes = report["nodes"]
 # The lab'"'"'s own nodes run every service; a THT packages node says what
 # still differs from an upgraded queens node (upgrade_left).
 behind = ["%s (%s)" % (n["hostname"], "; ".join(n["upgrade_left"]))
@@ -100,6 +101,9 @@ behind = ["%s (%s)" % (n["hostname"], "; ".join(n["upgrade_left"]))
            set(n["services"].values()) != {"running"})]
 if behind or not nodes:
     sys.exit("not upgraded: %s" % (", ".join(behind) or "no node"))
+# The HA overcloud'"'"'s cluster and database syncs (overcloud_left).
+if report.get("overcloud_left"):
+    sys.exit("not upgraded: %s" % "; ".join(report["overcloud_left"]))
 print("All %d nodes run queens." % len(nodes))'
 if [ "$state" != converged ]; then
     echo "The stack is not converged: ffwd-upgrade status says '$state'." >&2

@@ -129,6 +129,8 @@ def format_status(report):
             if node.get('upgrade_left'):
                 lines.append('%49s left to queens: %s' % (
                     '', '; '.join(node['upgrade_left'])))
+    for problem in report.get('overcloud_left') or ():
+        lines.append('Left:        %s' % problem)
     lines.append('Templates:   %s (queens, for prepare and converge)'
                  % report['templates']['queens'])
     if report.get('upgrade_arguments'):

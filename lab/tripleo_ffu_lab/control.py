@@ -419,6 +419,9 @@ def status(lab):
         return report
     if _packages(state):
         report['nodes'] = _packages_nodes(lab, state, client, stack.id)
+        report['overcloud_left'] = tht_packages.overcloud_left(lab, next(
+            (node['hostname'] for node in report['nodes']
+             if node['bootstrap'] and node['role'] == 'Controller'), None))
         return report
     for node in nodes.nodes_from_outputs(
             overcloud.outputs(client, stack.id), lab.nodes_dir):

@@ -47,6 +47,17 @@ ADDED = (
     (r'(- OS::TripleO::Services::NovaCompute)', ('Iscsid',)),
     (r'(- OS::TripleO::Services::NovaCompute)', ('NovaMigrationTarget',)),
 )
+# The schema syncs THT 8.4's tasks make on this overcloud, per release:
+# the fast-forward phase's ocata and pike syncs (bootstrap node), then the
+# queens db-sync containers (docker_config steps 3 and 5). Gnocchi has no
+# FFU sync: THT's `Sync gnocchi DB` needs gnocchi_api_enabled, from
+# `systemctl is-enabled openstack-gnocchi-api`, and newton runs gnocchi's
+# API under httpd. Panko's service is new in the queens roles.
+FFU_SYNCED = ('aodh', 'cinder', 'glance', 'heat', 'keystone', 'nova',
+              'nova_api', 'ovs_neutron')
+EXPECTED_SYNCS = dict({database: ('ocata', 'pike', 'queens')
+                       for database in FFU_SYNCED},
+                      gnocchi=('queens',), panko=('queens',))
 IMAGE = re.compile(r'^Docker\w*Image$')
 IMAGE_NAME = '192.168.24.1:8787/tripleoqueens/centos-binary-%s:current-tripleo'
 

@@ -20,7 +20,9 @@ import shutil
 import jinja2
 import yaml
 
+from tripleo_ffu_lab import bundles
 from tripleo_ffu_lab import cluster
+from tripleo_ffu_lab import dbsync
 from tripleo_ffu_lab import procs
 from tripleo_ffu_lab import tht
 from tripleo_ffu_lab import nodes as lab_nodes
@@ -263,3 +265,18 @@ def write_cluster(lab, found, outputs):
     return cluster.write_newton_cluster(
         directory, [(node.hostname, node.root) for node in members],
         vips(outputs))
+
+
+def overcloud_left(lab, bootstrap):
+    """What the HA overcloud's shared state still has of newton ([] when
+    nothing, or with no cluster): the cluster (bundles.problems), and the
+    db-sync journal (each schema synced once per release, on the
+    bootstrap node's name `bootstrap`, in order, every sync THT makes)."""
+    path = os.path.join(cluster_dir(lab), 'cib.json')
+    if not os.path.isfile(path):
+        return []
+    with cluster.locked(path, write=False) as cib:
+        found = ['cluster: %s' % problem for problem in bundles.problems(cib)]
+    entries = dbsync.read(dbsync.journal_path(None, path))
+    return found + ['database: %s' % problem for problem in dbsync.problems(
+        entries, bootstrap, tht_ha.EXPECTED_SYNCS)]

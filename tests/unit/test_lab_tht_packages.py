@@ -247,6 +247,14 @@ def test_the_ha_labs_controllers_share_the_cluster_from_the_start(
         journal = dbsync.journal_path(lab.nodes_dir, path)
         dbsync.append(journal, names[0], 'keystone-manage db_sync',
                       'keystone', 'ocata')
+        assert 'database: keystone synced at ocata on ' not in ' '.join(
+            tht_packages.overcloud_left(lab, names[0]))
+        left = tht_packages.overcloud_left(lab, names[1])
+        assert 'cluster: newton resource galera-master still in the ' \
+            'cluster' in left
+        assert 'database: keystone synced on %s, not on the bootstrap ' \
+            'node %s (keystone-manage db_sync)' % (names[0], names[1]) in left
+        assert 'database: panko never synced at queens' in left
         control.reset(lab, nodes_only=True)
         assert dbsync.read(journal) == []
 
