@@ -1,11 +1,14 @@
 """Nothing THT's tasks do may change the lab machine: the stand-ins for
-group, user, seboolean, getent, filesystem, ip, setfacl, crontab and
-pgrep, run by the real ansible-playbook on a lab node; and the guard:
+group, user, seboolean, getent, filesystem, ip, setfacl, crontab, pgrep
+and cinder's losetup/pvcreate/vgcreate, run by the real ansible-playbook on a lab node; and the guard:
 every module and every command THT 8.4's tasks of the HA overcloud's
 services use has a lab stand-in, or is on a short allow-list."""
 
+import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 import yaml
@@ -70,18 +73,42 @@ PLAYBOOK = [{
                   "$pid; done"},
         {'copy': {'content': '{{ neutron_user_avail }} {{ again.stderr }}',
                   'dest': '/root/host-result'}},
+        # cinder-common.yaml's LVM backend (host prep; `creates:
+        # /dev/loop2` left out: that device may exist on this machine).
+        {'name': 'cinder create LVM volume group dd',
+         'command': 'dd if=/dev/zero of=/var/lib/cinder/cinder-volumes '
+                    'bs=1 count=0 seek=10280M',
+         'args': {'creates': '/var/lib/cinder/cinder-volumes'}},
+        {'name': 'cinder create LVM volume group',
+         'shell': 'if ! losetup /dev/loop2; then\n'
+                  '  losetup /dev/loop2 /var/lib/cinder/cinder-volumes\n'
+                  'fi\n'
+                  'if ! pvdisplay | grep cinder-volumes; then\n'
+                  '  pvcreate /dev/loop2\n'
+                  'fi\n'
+                  'if ! vgdisplay | grep cinder-volumes; then\n'
+                  '  vgcreate cinder-volumes /dev/loop2\n'
+                  'fi\n',
+         'args': {'executable': '/bin/bash'}},
     ],
 }]
 
 
+def _loop_devices():
+    losetup = shutil.which('losetup', path='/usr/sbin:/sbin:/usr/bin:/bin')
+    return losetup and subprocess.run(
+        [losetup, '-a'], capture_output=True, text=True).stdout
+
+
 def test_thts_host_changes_stay_in_the_node_tree(tmp_path):
-    before = _system_state(SYSTEM_PATHS)
+    before = _system_state(SYSTEM_PATHS), _loop_devices()
     root = _tree(tmp_path / 'nodes', 'overcloud-controller-0')
     (root / 'etc/passwd').write_text(
         'root:x:0:0:root:/root:/bin/bash\n'
         'neutron:x:994:991::/var/lib/neutron:/sbin/nologin\n')
     (root / 'etc/group').write_text('root:x:0:\n')
     (root / 'var/lib/neutron/dhcp').mkdir(parents=True)
+    (root / 'var/lib/cinder').mkdir(parents=True)
     (root / 'var/spool/cron').mkdir(parents=True)
     (root / 'var/spool/cron/ceilometer').write_text('0 0 * * * expirer\n')
     (root / 'run/services').mkdir(parents=True)
@@ -93,7 +120,11 @@ def test_thts_host_changes_stay_in_the_node_tree(tmp_path):
     work = tmp_path / 'run'
     work.mkdir()
     _run_playbook(work, inventory, PLAYBOOK)
-    assert _system_state(SYSTEM_PATHS) == before
+    assert (_system_state(SYSTEM_PATHS), _loop_devices()) == before
+    lvm = json.loads((root / 'var/lib/lab/lvm.json').read_text())
+    assert lvm == {'loops': {'/dev/loop2': str(
+        root / 'var/lib/cinder/cinder-volumes')}, 'pvs': ['/dev/loop2'],
+        'vgs': {'cinder-volumes': ['/dev/loop2']}}
     assert 'qemu:x:107:' in (root / 'etc/group').read_text()
     assert 'qemu:x:107:107::/home/qemu:/sbin/nologin' in (
         root / 'etc/passwd').read_text()

@@ -137,8 +137,17 @@ def sections(root, relative):
         for part in task_lists([value]):
             merged.update(part)
         value = merged
-    return {section: list(task_lists(value.get(section)))
-            for section in SECTIONS if value.get(section)}
+    found = {section: list(task_lists(value.get(section)))
+             for section in SECTIONS if value.get(section)}
+    # A nested template's outputs that a role_data takes a section from
+    # (cinder-common.yaml's cinder_volume_host_prep_tasks, through
+    # get_attr): every output named *_tasks.
+    for name, output in sorted((template.get('outputs') or {}).items()):
+        if name != 'role_data' and name.endswith('_tasks'):
+            tasks = list(task_lists((output or {}).get('value')))
+            if tasks:
+                found[name] = tasks
+    return found
 
 
 def common_tasks(root, relative):
