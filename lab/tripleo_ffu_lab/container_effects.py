@@ -7,8 +7,9 @@
   container runs and exits 0, as THT's wrapper does.
 * `*_init_bundle` (puppet's bundle profile): the bundle in the cluster,
   from the bootstrap node (bundles.py).
-* A db-sync container: its schema synced at queens in the overcloud's
-  db-sync journal (dbsync.py), which needs the database running here.
+* A db-sync container: its schema at queens (var/lib/mysql/<db>.schema)
+  and the sync in the overcloud's db-sync journal (dbsync.py), which
+  needs the database running here.
 
 Standard library only: bin/lab-node loads it on a node.
 """
@@ -88,5 +89,10 @@ def start(root, node, name, config):
     if name in DB_SYNCS:
         if not dbsync.database_runs(root):
             raise cluster.Error(CANT_CONNECT)
+        database = DB_SYNCS[name]
+        schema = os.path.join(root, 'var/lib/mysql/%s.schema' % database)
+        os.makedirs(os.path.dirname(schema), exist_ok=True)
+        with open(schema, 'w') as out:
+            out.write(RELEASE + '\n')
         dbsync.append(dbsync.journal_path(root, cluster.cib_path(root)),
-                      node, 'container %s' % name, DB_SYNCS[name], RELEASE)
+                      node, 'container %s' % name, database, RELEASE)

@@ -105,6 +105,9 @@ def test_db_syncs_run_on_the_bootstrap_node_once_the_database_runs(lab):
              entry['command']) for entry in dbsync.read(journal)] == [
         (NODES[0], 'nova', 'queens', 'container nova_db_sync'),
         (NODES[0], 'gnocchi', 'queens', 'container gnocchi_db_sync')]
+    assert (roots[NODES[0]] / 'var/lib/mysql/gnocchi.schema').read_text() \
+        == 'queens\n'
+    assert not (roots[NODES[1]] / 'var/lib/mysql/gnocchi.schema').exists()
 
 
 def test_the_cluster_an_ffu_leaves(lab):
