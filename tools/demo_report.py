@@ -2,9 +2,9 @@
 upgraded, and a summary of the FFU: nodes, services, tasks run and time
 per phase.
 
-  demo_report.py CONFIG_DIR PHASES_FILE < `tripleo-ffu-lab status --format json`
+  demo_report.py CONFIG_DIR PHASES < `tripleo-ffu-lab status --format json`
 
-PHASES_FILE: one line per phase the demo ran, "<seconds>\t<label>\t<log>"
+PHASES: a file of one line per phase the demo ran, "<seconds>\t<label>\t<log>"
 (log: the Ansible log of a run, or -). Exits 1, saying what is left, when
 a node or the overcloud's shared state is not upgraded.
 """
@@ -60,8 +60,8 @@ def services(config_dir, role):
 def summary(report, config_dir, phases):
     roles = collections.Counter(node['role'] for node in report['nodes'])
     lines = ['Summary',
-             '  nodes:    %s' % ', '.join('%d %s' % (count, role)
-                                         for role, count in roles.items()),
+             '  nodes:    %s' % ', '.join(
+                 '%d %s' % (count, role) for role, count in roles.items()),
              '  services: %s (queens RoleData)' % ', '.join(
                  '%s %s' % (role, services(config_dir, role))
                  for role in roles),

@@ -4,14 +4,15 @@ cluster must hold once the FFU is done (bundles.problems)."""
 
 import json
 
+from tests.unit import test_lab_cluster
 from tests.unit.test_lab_cluster import NODES
 from tests.unit.test_lab_cluster import _cib
 from tests.unit.test_lab_cluster import _run
-from tests.unit.test_lab_cluster import lab  # noqa: F401  (fixture)
 from tripleo_ffu_lab import bundles
 from tripleo_ffu_lab import cluster
 from tripleo_ffu_lab import dbsync
 
+lab = test_lab_cluster.lab  # the fixture: three controllers on a cluster
 IMAGE = '192.168.24.1:8787/tripleoqueens/centos-binary-%s:current-tripleo'
 
 

@@ -1,8 +1,9 @@
 """Nothing THT's tasks do may change the lab machine: the stand-ins for
 group, user, seboolean, getent, filesystem, ip, setfacl, crontab, pgrep
-and cinder's losetup/pvcreate/vgcreate, run by the real ansible-playbook on a lab node; and the guard:
-every module and every command THT 8.4's tasks of the HA overcloud's
-services use has a lab stand-in, or is on a short allow-list."""
+and cinder's losetup/pvcreate/vgcreate, run by the real ansible-playbook
+on a lab node; and the guard: every module and every command THT 8.4's
+tasks of the HA overcloud's services use has a lab stand-in, or is on a
+short allow-list."""
 
 import json
 import os
