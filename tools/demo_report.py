@@ -65,15 +65,15 @@ def summary(report, config_dir, phases):
              '  services: %s (queens RoleData)' % ', '.join(
                  '%s %s' % (role, services(config_dir, role))
                  for role in roles),
-             '  %-52s %8s %10s' % ('phase', 'seconds', 'tasks run')]
+             '  %8s %10s  %s' % ('seconds', 'tasks run', 'phase')]
     total_seconds = total_tasks = 0
     for seconds, label, log in phases:
         tasks = sum(tasks_run(log).values())
         total_seconds += seconds
         total_tasks += tasks
-        lines.append('  %-52s %8d %10s' % (label, seconds,
-                                           tasks if log != '-' else ''))
-    lines.append('  %-52s %8d %10d' % ('all', total_seconds, total_tasks))
+        lines.append('  %8d %10s  %s' % (seconds, tasks if log != '-'
+                                         else '', label))
+    lines.append('  %8d %10d  %s' % (total_seconds, total_tasks, 'all'))
     return '\n'.join(lines)
 
 
