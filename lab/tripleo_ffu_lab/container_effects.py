@@ -43,8 +43,6 @@ DB_SYNCS = {
 }
 # The release of the containers' images.
 RELEASE = 'queens'
-CANT_CONNECT = ("(pymysql.err.OperationalError) (2003, \"Can't connect to "
-                "MySQL server ([Errno 111] Connection refused)\")")
 
 
 def command(root, name, config):
@@ -78,21 +76,16 @@ def start(root, node, name, config):
     if command(root, name, config)[:1] == [BOOTSTRAP_EXEC] and \
             not bootstrap:
         return
+    cib = cluster.cib_path(root)
     if name in bundles.BUNDLES:
-        path = cluster.cib_path(root)
-        if path is None:
+        if cib is None:
             raise cluster.Error('Error: cluster is not currently running '
                                 'on this node')
         if bootstrap:
-            with cluster.locked(path) as cib:
-                bundles.create(cib, node, name, config.get('image'))
+            with cluster.locked(cib) as state:
+                bundles.create(state, node, name, config.get('image'))
     if name in DB_SYNCS:
         if not dbsync.database_runs(root):
-            raise cluster.Error(CANT_CONNECT)
-        database = DB_SYNCS[name]
-        schema = os.path.join(root, 'var/lib/mysql/%s.schema' % database)
-        os.makedirs(os.path.dirname(schema), exist_ok=True)
-        with open(schema, 'w') as out:
-            out.write(RELEASE + '\n')
-        dbsync.append(dbsync.journal_path(root, cluster.cib_path(root)),
-                      node, 'container %s' % name, database, RELEASE)
+            raise cluster.Error(dbsync.CANT_CONNECT)
+        dbsync.synced(root, dbsync.journal_path(root, cib), node,
+                      'container %s' % name, DB_SYNCS[name], RELEASE)

@@ -19,6 +19,10 @@ import os
 import time
 
 JOURNAL = 'db-sync.journal'
+# What a sync prints when no database runs on its node (pymysql's error).
+CANT_CONNECT = ("(pymysql.err.OperationalError) (2003, \"Can't connect to "
+                "MySQL server on 'localhost' ([Errno 111] Connection "
+                "refused)\")")
 # The releases an FFU syncs through, in order.
 RELEASES = ('newton', 'ocata', 'pike', 'queens')
 
@@ -44,6 +48,16 @@ def append(path, node, command, database, release):
         finally:
             fcntl.flock(out, fcntl.LOCK_UN)
     return entry
+
+
+def synced(root, journal, node, command, database, release):
+    """A sync of database to release on the node at root: its schema file
+    (var/lib/mysql/<database>.schema) and a line in the journal."""
+    schema = os.path.join(root, 'var/lib/mysql/%s.schema' % database)
+    os.makedirs(os.path.dirname(schema), exist_ok=True)
+    with open(schema, 'w') as out:
+        out.write('%s\n' % release)
+    return append(journal, node, command, database, release)
 
 
 def database_runs(root):
