@@ -81,3 +81,35 @@ def test_run_ping_says_as_whom(user, key, said):
     options = run.Options(stack='overcloud', config_dir='/cfg',
                           ssh_user=user, ssh_key=key)
     assert reach._as_whom(options, '--ssh-user and --ssh-key') == said
+
+
+def test_what_ssh_said_rather_than_a_broken_pipe(tmp_path):
+    """Ansible's write to an ssh that has already refused the login fails
+    with EPIPE on some items: the message is ssh's, from any other."""
+    def item(said):
+        return {'unreachable': True, 'msg': 'Data could not be sent to '
+                'remote host "127.0.2.1". Make sure this host can be '
+                'reached over ssh: %s' % said}
+    runner = _runner(4, {'dark': {'c-0': 1, 'c-1': 1}}, [
+        {'event': 'runner_on_unreachable', 'event_data': {'res': {
+            'msg': 'All items completed', 'results': [
+                item('[Errno 32] Broken pipe')]}}},
+        {'event': 'runner_on_unreachable', 'event_data': {'res': {
+            'msg': 'All items completed', 'results': [
+                item('heat-admin@127.0.2.2: Permission denied '
+                     '(publickey).\r\n')]}}}])
+    with pytest.raises(WorkflowError, match=r'with key /k: Data could not '
+                       r'be sent .* heat-admin@127.0.2.2: Permission denied '
+                       r'\(publickey\). Give'):
+        _prep(tmp_path, runner, ssh_user='heat-admin', ssh_key='/k')
+
+
+def test_only_a_broken_pipe_is_still_said(tmp_path):
+    runner = _runner(4, {'dark': {'c-0': 1}}, [
+        {'event': 'runner_on_unreachable', 'event_data': {'res': {
+            'msg': 'Data could not be sent to remote host "c-0". Make sure '
+                   'this host can be reached over ssh: [Errno 32] Broken '
+                   'pipe'}}}])
+    with pytest.raises(WorkflowError, match=r'ssh: \[Errno 32\] Broken pipe. '
+                       'Give'):
+        _prep(tmp_path, runner, ssh_user='heat-admin', ssh_key='/k')

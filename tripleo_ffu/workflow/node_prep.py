@@ -6,6 +6,7 @@ legacy hiera hook and data (the FFU demo's manual workaround).
 """
 
 import os
+import re
 
 from tripleo_ffu.workflow import ansible
 from tripleo_ffu.workflow import files
@@ -19,6 +20,8 @@ LEGACY_FILES = [
     '/usr/libexec/os-refresh-config/configure.d/40-hiera-datafiles',
 ]
 LEGACY_GLOBS = [('/etc/puppet/hieradata', '*.yaml')]
+# Ansible's own OSError on the ssh pipe, e.g. "...: [Errno 32] Broken pipe".
+ANSIBLE_OS_ERROR = re.compile(r'\[Errno \d+\] [^:]*$')
 
 
 def playbook(hosts):
@@ -65,7 +68,14 @@ def run(config_dir, inventory_path, hosts, ssh_key=None,
 
 def _unreachable_message(runner):
     """What ssh said for the first node it could not reach (a looped
-    task says it per item)."""
+    task says it per item).
+
+    Ansible writes the module to ssh's stdin; when ssh has already quit
+    (a refused login), that write may fail first and the item says only
+    Ansible's own "[Errno 32] Broken pipe": ssh's words, from another
+    item or node, are preferred to it.
+    """
+    said = []
     for event in runner.events:
         if event.get('event') == 'runner_on_unreachable':
             result = (event.get('event_data') or {}).get('res') or {}
@@ -73,8 +83,9 @@ def _unreachable_message(runner):
                 message = str((item or {}).get('msg') or '').strip()
                 if message and item.get('unreachable', True) and \
                         message != 'All items completed':
-                    return message.splitlines()[-1][:300]
-    return 'unreachable'
+                    said.append(message.splitlines()[-1][:300])
+    from_ssh = [line for line in said if not ANSIBLE_OS_ERROR.search(line)]
+    return (from_ssh or said or ['unreachable'])[0]
 
 
 def login_failed(hosts, ssh_user, ssh_key, said,
