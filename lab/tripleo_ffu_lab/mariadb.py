@@ -57,5 +57,12 @@ def create_database(lab, name, user, password):
     procs.run(_client(lab), 'creating the %s database' % name, input=sql)
 
 
+def query(lab, sql, what):
+    """The rows (tuples of text) a query returns, through the socket."""
+    out = procs.run(_client(lab) + ['--batch', '--skip-column-names'],
+                    what, input=sql)
+    return [tuple(line.split('\t')) for line in out.splitlines() if line]
+
+
 def stop(lab):
     return procs.stop(lab, NAME, timeout=30)

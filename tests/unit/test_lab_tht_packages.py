@@ -134,14 +134,17 @@ def test_the_lab_registry_points_at_the_lab_templates():
         assert os.path.isfile(os.path.join(tht_packages.DATA, path))
 
 
-def test_the_agent_completes_only_the_waiting_deployments():
+def test_the_agent_completes_the_deployments_heats_database_has_waiting():
     heat = mock.Mock()
-    heat.software_deployments.list.return_value = [
-        mock.Mock(id='a', status='IN_PROGRESS'),
-        mock.Mock(id='b', status='COMPLETE'),
-        mock.Mock(id='c', status='FAILED')]
     heat.software_configs.get.return_value = mock.Mock(outputs=[])
-    assert agent.complete_waiting(heat) == 1
+    rows = [('a', 'config-a')]
+    with mock.patch('tripleo_ffu_lab.mariadb.query',
+                    return_value=rows) as query:
+        waiting = agent.waiting('the lab')
+        assert agent.complete_waiting(heat, waiting) == 1
+    assert "WHERE status = 'IN_PROGRESS'" in query.call_args.args[1]
+    heat.software_deployments.list.assert_not_called()
+    heat.software_configs.get.assert_called_once_with('config-a')
     heat.software_deployments.update.assert_called_once_with(
         'a', status='COMPLETE', status_reason=agent.REASON,
         output_values=agent.DONE)
@@ -158,17 +161,14 @@ def test_the_agent_reports_host_keys_as_thts_ssh_host_pub_key_does(
     keys = sshd.public_host_keys(None, str(tmp_path))
     assert keys == {'ecdsa': 'ecdsa-sha2-nistp256 AAAAE2Vj lab'}
     heat = mock.Mock()
-    heat.software_deployments.list.return_value = [
-        mock.Mock(id='keys', status='IN_PROGRESS'),
-        mock.Mock(id='other', status='IN_PROGRESS')]
     configs = {'keys': [{'name': 'rsa'}, {'name': 'ecdsa'},
                         {'name': 'ed25519'}],
                'other': [{'name': 'result'}]}
-    heat.software_deployments.list.return_value[0].config_id = 'keys'
-    heat.software_deployments.list.return_value[1].config_id = 'other'
     heat.software_configs.get.side_effect = lambda config_id: mock.Mock(
         outputs=configs[config_id])
-    assert agent.complete_waiting(heat, keys) == 2
+    assert agent.complete_waiting(heat, [
+        agent.Waiting('keys', 'keys'), agent.Waiting('other', 'other')],
+        keys) == 2
     reported = {call.args[0]: call.kwargs['output_values'] for call in
                 heat.software_deployments.update.call_args_list}
     assert reported['keys'] == dict(
