@@ -44,6 +44,9 @@ def config_text(lab, heat_port, db_port, db_password):
             'deferred_auth_method': 'password',
             'rpc_response_timeout': '600',
             'max_json_body_size': '8388608',
+            # As a queens undercloud: its upgrade from newton (whose Heat
+            # ran the legacy engine) migrates the overcloud stack to
+            # convergence (instack-undercloud's migrate_convergence_1).
             'convergence_engine': 'true',
             # No agent runs on a lab node: a software deployment (THT's
             # stacks have hundreds) completes as soon as Heat has made it.
