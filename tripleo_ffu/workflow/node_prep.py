@@ -67,8 +67,9 @@ def run(config_dir, inventory_path, hosts, ssh_key=None,
 
 
 def _unreachable_message(runner):
-    """What ssh said for the first node it could not reach (a looped
-    task says it per item).
+    """What ssh said for a node it could not reach: the first message
+    from ssh, in the order Ansible reported them (a looped task says it
+    per item).
 
     Ansible writes the module to ssh's stdin; when ssh has already quit
     (a refused login), that write may fail first and the item says only
