@@ -343,7 +343,7 @@ def test_the_control_plane_then_the_computes(procedure):
                                         'overcloud-controller-1',
                                         'overcloud-controller-2'}
     out = _ok(procedure['compute 0'])
-    assert 'All 1 nodes answer.' in out
+    assert '%s answers.' % COMPUTES[0] in out
     releases = procedure['releases after compute 0']
     assert releases[COMPUTES[0]] == 'queens' != releases[COMPUTES[1]]
     assert 'Left: overcloud-novacompute-1 (upgrade, deploy, post-upgrade)' \
@@ -357,7 +357,7 @@ def test_a_failed_batch_goes_on_with_resume(procedure):
         'upgrade-1)' in failed.stdout
     resumed = _ok(procedure['resume'])
     assert 'Resuming at upgrade-1 on overcloud-novacompute-1' in resumed
-    assert 'All 1 nodes answer.' in resumed
+    assert 'overcloud-novacompute-1 answers.' in resumed
     assert 'Every node has been through every phase; next: openstack ' \
         'overcloud ffwd-upgrade converge' in resumed
     status = procedure['status before converge']

@@ -113,3 +113,17 @@ def test_only_a_broken_pipe_is_still_said(tmp_path):
     with pytest.raises(WorkflowError, match=r'ssh: \[Errno 32\] Broken pipe. '
                        'Give'):
         _prep(tmp_path, runner, ssh_user='heat-admin', ssh_key='/k')
+
+
+@pytest.mark.parametrize('answered,said', [
+    (['c-0'], 'c-0 answers.'),
+    (['c-0', 'c-1'], 'All 2 nodes answer.'),
+])
+def test_run_ping_says_who_answers(tmp_path, answered, said):
+    options = run.Options(stack='overcloud', config_dir=str(tmp_path))
+    runner = _runner(0, {'ok': {host: 1 for host in answered}})
+    lines = []
+    with mock.patch('tripleo_ffu.workflow.ansible.run_playbook',
+                    return_value=runner):
+        reach.ping(options, str(tmp_path / 'inventory.yaml'), lines.append)
+    assert lines == [said]

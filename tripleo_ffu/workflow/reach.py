@@ -74,7 +74,8 @@ def ping(options, inventory_path, say, advice='nothing was run',
             'reachable over SSH as the inventory says (%s)%s'
             % (', '.join(down) or 'no node in group %s' % options.stack,
                advice, inventory_path, _as_whom(options, users)))
-    say('All %d nodes answer.' % len(answered))
+    say('%s answers.' % answered[0] if len(answered) == 1
+        else 'All %d nodes answer.' % len(answered))
 
 
 def _as_whom(options, users):
