@@ -2,8 +2,9 @@
 """`run` with the stack's playbooks, with the plan, and with the limit.
 
 For each size, on the lab (`tripleo-ffu-lab`, started by this script at
-the size's node counts and bulk services, then redeployed at newton and
-prepared through the real CLI), three runs of the whole FFU from the same
+the size's node counts and bulk services, or with THT's default HA
+overcloud for size ha, then redeployed at newton and prepared through the
+real CLI), three runs of the whole FFU from the same
 newton nodes, each through `openstack overcloud ffwd-upgrade run
 --whole-upgrade` (every node through every phase in one run):
 
@@ -40,6 +41,8 @@ sys.path.insert(0, ROOT)
 from tripleo_ffu_lab import heat as lab_heat  # noqa: E402
 from tripleo_ffu_lab import layout  # noqa: E402
 from tripleo_ffu_lab import standins  # noqa: E402
+from tripleo_ffu_lab import tht_ha  # noqa: E402
+from tripleo_ffu_lab import tht_packages  # noqa: E402
 from tripleo_ffu.workflow import fixers  # noqa: E402
 from tripleo_ffu.workflow import phases  # noqa: E402
 from tripleo_ffu.workflow import plan  # noqa: E402
@@ -48,10 +51,13 @@ from tripleo_ffu.workflow import task_lists  # noqa: E402
 from tripleo_ffu.workflow import run  # noqa: E402
 
 BIN = os.path.join(ROOT, '.venv', 'bin')
-# name: (controllers, computes, bulk services, tasks per bulk service)
+# name: (controllers, computes, bulk services, tasks per bulk service,
+# templates): the lab's own small templates with bulk services, or THT's
+# packages (5.3 deployed, 8.4 for prepare) with their default HA services.
 SIZES = {
-    'small': (3, 2, 2, 100),
-    'large': (3, 17, 10, 100),
+    'small': (3, 2, 2, 100, 'lab'),
+    'large': (3, 17, 10, 100, 'lab'),
+    'ha': (3, 2, 0, 0, tht_ha.NAME),
 }
 ARMS = ('plan', 'limit', 'stack')
 EVALUATED = ('ok', 'skipped', 'failed', 'unreachable')
@@ -105,17 +111,23 @@ class Bench:
                             + list(args), 'lab-' + args[0])
 
     def deploy(self, size):
-        controllers, computes, services, tasks = SIZES[size]
-        self.lab_cli('up', '--controllers', str(controllers),
-                     '--computes', str(computes), '--extra-services',
-                     str(services), '--tasks-per-service', str(tasks))
-        self.lab_cli('reset')
+        controllers, computes, services, tasks, templates = SIZES[size]
+        # A new lab's stack is freshly deployed; an earlier one's nodes
+        # may be anywhere: redeploy it.
+        fresh = not os.path.exists(self.lab.path('lab.json'))
+        up = ['up', '--controllers', str(controllers), '--computes',
+              str(computes), '--tht', templates]
+        if templates == 'lab':
+            up += ['--extra-services', str(services), '--tasks-per-service',
+                   str(tasks)]
+        self.lab_cli(*up)
+        if not fresh:
+            self.lab_cli('reset')
         config_dir = os.path.join(self.work, size, 'config')
         shutil.rmtree(config_dir, ignore_errors=True)
         seconds = self.command([
-            'openstack', 'overcloud', 'ffwd-upgrade', 'prepare',
-            '--templates', self.lab.queens_templates,
-            '-e', self.lab.lab_environment,
+            'openstack', 'overcloud', 'ffwd-upgrade', 'prepare'] +
+            upgrade_arguments(self.lab, templates) + [
             '--overcloud-ssh-user', getpass.getuser(),
             '--overcloud-ssh-key', self.lab.ssh_key,
             '--config-dir', config_dir, '--credentials-dir', self.work,
@@ -140,6 +152,25 @@ class Bench:
             log_name, cap)
         new = [path for path in _artifacts(config_dir) if path not in before]
         return seconds, _stats(new), new
+
+
+def upgrade_arguments(lab, templates):
+    """The templates and environments prepare takes for the lab's stack
+    (as `tripleo-ffu-lab status` says them)."""
+    if templates == 'lab':
+        return ['--templates', lab.queens_templates, '-e',
+                lab.lab_environment]
+    return tht_packages.upgrade_arguments(lab, templates)
+
+
+def default_lab_dir(sizes):
+    """The lab dir of sizes, all on one kind of templates (a lab dir holds
+    one kind of overcloud): ha's beside the default one."""
+    kinds = {SIZES[size][4] for size in sizes}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    return layout.default_lab_dir() + ('' if kind == 'lab' else '-' + kind)
 
 
 def _artifacts(config_dir):
@@ -288,7 +319,7 @@ def bench_size(bench, size, deploy=True, arms=ARMS, stack_cap=None):
     else:  # the config dir of an earlier invocation, prepared on the lab
         config_dir, prepare_seconds = os.path.join(
             bench.work, size, 'config'), float('nan')
-    controllers, computes, _, _ = SIZES[size]
+    controllers, computes = SIZES[size][:2]
     results = {}
     limit_dir = os.path.join(bench.work, size, 'limit')
     for arm in arms:
@@ -339,9 +370,15 @@ def bench_size(bench, size, deploy=True, arms=ARMS, stack_cap=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--lab-dir', default=layout.default_lab_dir())
+    parser.add_argument('--lab-dir',
+                        help='default: %s, or %s-%s for size ha (a lab dir '
+                             'holds one kind of overcloud)' % (
+                                 layout.default_lab_dir(),
+                                 layout.default_lab_dir(), tht_ha.NAME))
     parser.add_argument('--sizes', default='small,large',
-                        help='comma-separated, of: %s' % ', '.join(SIZES))
+                        help='comma-separated, of: %s (ha: THT 5.3\'s '
+                             'default HA overcloud, 3 controllers and 2 '
+                             'computes, on its own)' % ', '.join(SIZES))
     parser.add_argument('--arms', default=','.join(ARMS),
                         help='comma-separated, in order, of: %s (plan '
                              'before limit)' % ', '.join(ARMS))
@@ -360,7 +397,10 @@ def main():
     unknown = [size for size in sizes if size not in SIZES]
     if unknown:
         parser.error('unknown size(s): %s' % ', '.join(unknown))
-    bench = Bench(options.lab_dir, os.path.join(options.lab_dir, 'bench'))
+    lab_dir = options.lab_dir or default_lab_dir(sizes)
+    if not lab_dir:
+        parser.error('size ha runs on a lab of its own: give it alone')
+    bench = Bench(lab_dir, os.path.join(lab_dir, 'bench'))
     print('Bench dir (configs and every command\'s output): %s' % bench.work)
     arms = options.arms.split(',')
     if set(arms) - set(ARMS) or not arms or arms[0] != 'plan':
