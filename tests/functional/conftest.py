@@ -249,7 +249,9 @@ def prepared(lab, tmp_path_factory):
     Session-wide: the test files after test_lab.py (which redeploys the
     stack) share it; their tests may reset the nodes, never the stack.
     """
-    config_dir = str(tmp_path_factory.mktemp('ffu') / 'config')
+    # A dot in the path, as in /home/jane.doe: tripleo-common's download
+    # names files by whether the whole path has one.
+    config_dir = str(tmp_path_factory.mktemp('ffu.d') / 'config')
     legacy = legacy_passwords(lab)
     result = lab.openstack(*prepare_args(lab, config_dir, '--yes'),
                            timeout=1200)

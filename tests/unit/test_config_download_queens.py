@@ -79,3 +79,15 @@ def test_a_stack_with_group_vars_keeps_them(tmp_path):
     assert _read(config_dir, 'group_vars', 'Controller') == {
         'x': 1, 'Controller_pre_deployments': [],
         'Controller_post_deployments': []}
+
+
+def test_a_config_dir_with_a_dot_in_its_path_gets_the_yaml_names(tmp_path):
+    """tripleo-common adds .yaml only to a path without any dot."""
+    config_dir = str(tmp_path / 'jane.doe' / 'config')
+    config_download.download(_Heat(_queens_outputs()), 'overcloud',
+                             config_dir)
+    assert _read(config_dir, 'upgrade_steps_playbook.yaml') == [
+        {'hosts': 'overcloud'}]
+    assert not os.path.exists(os.path.join(config_dir,
+                                           'upgrade_steps_playbook'))
+    assert _read(config_dir, 'Controller', 'deploy_steps_tasks.yaml')

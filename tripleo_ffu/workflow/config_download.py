@@ -51,6 +51,11 @@ def _queens_config_class():
     A null task (THT queens' boot-params-service deploy_steps_tasks with
     no KernelArgs, kept by Heat) is dropped: Ansible skips it, but
     today's Config splits deploy_steps_tasks by step with task.get().
+
+    Config adds `.yaml` to each RoleConfig file's name only when the whole
+    path has no dot: in a config dir such as /home/jane.doe/... it wrote
+    `fast_forward_upgrade_playbook` and the like, which nothing reads.
+    They get their `.yaml` here, wherever the config dir is.
     """
     from tripleo_common.utils import config as tripleo_config
 
@@ -69,10 +74,17 @@ def _queens_config_class():
             return stack
 
         def write_config(self, stack, name, config_dir, config_type=None):
+            self._named = {
+                os.path.join(config_dir, name): os.path.join(
+                    config_dir, name + '.yaml')
+                for name in self.get_role_config() if '.' not in name}
             written = super().write_config(stack, name, config_dir,
                                            config_type)
             _queens_deployment_vars(config_dir)
             return written
+
+        def _open_file(self, path):
+            return super()._open_file(self._named.get(path, path))
 
     return QueensConfig
 
