@@ -73,14 +73,21 @@ class Bench:
         os.makedirs(work, exist_ok=True)
 
     def _env(self):
-        port = self.lab.load_state()['ports']['heat']
+        state = self.lab.load_state()
         # As the lab's stackrc sets it: its stand-ins keep THT's tasks in
-        # the node trees.
-        return dict(os.environ, OS_AUTH_TYPE='none',
-                    OS_ENDPOINT=lab_heat.endpoint(port),
-                    TRIPLEO_FFU_LAB_DIR=self.lab.root,
-                    PATH=BIN + os.pathsep + os.environ['PATH'],
-                    **standins.ansible_environment())
+        # the node trees; the THT packages' nodes get their sshd's port,
+        # Python and address map from it too.
+        env = dict(os.environ, OS_AUTH_TYPE='none',
+                   OS_ENDPOINT=lab_heat.endpoint(state['ports']['heat']),
+                   TRIPLEO_FFU_LAB_DIR=self.lab.root,
+                   PATH=BIN + os.pathsep + os.environ['PATH'],
+                   **standins.ansible_environment())
+        if state.get('tht', 'lab') != 'lab':
+            env.update({name: str(value) for name, value in
+                        standins.node_settings(
+                            tht_packages.addresses_file(self.lab),
+                            state['ports']['sshd']).items()})
+        return env
 
     def command(self, args, log_name, cap=None):
         """Run args; its output goes to a log in the bench dir. With cap
