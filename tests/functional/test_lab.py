@@ -149,6 +149,24 @@ def test_every_node_answers_ansible_ping_over_ssh(lab, tmp_path):
     assert sorted(answered) == sorted(inventory.hosts(built, 'overcloud'))
 
 
+def test_the_labs_heat_pauses_briefly(lab):
+    """heat-all's plugin shortens the pauses of Heat 24's engine (a lab
+    whose Heat renamed them would silently lose the plugin's effect)."""
+    layout_lab = layout.Lab(lab.root)
+    check = subprocess.run(
+        [os.path.join(layout_lab.heat_venv, 'bin', 'python'), '-c',
+         'import sys; sys.path.insert(0, %r)\n'
+         'import lab_pace\n'
+         'from heat.engine import scheduler, stack\n'
+         'assert scheduler.TaskRunner._sleep is lab_pace._paced_task_sleep\n'
+         'assert isinstance(stack.eventlet, lab_pace._Paced)\n'
+         'assert stack.eventlet.queue is lab_pace.eventlet.queue\n'
+         'print(lab_pace.PAUSE)' % heat.PLUGINS],
+        capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    assert float(check.stdout) < 1
+
+
 def test_stackrc_and_passwords_are_private(lab):
     for name in ('stackrc', 'passwords.yaml', 'lab-environment.yaml',
                  'lab.json', 'heat/heat.conf'):
