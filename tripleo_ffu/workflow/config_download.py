@@ -75,9 +75,10 @@ def _queens_config_class():
 
         def write_config(self, stack, name, config_dir, config_type=None):
             self._named = {
-                os.path.join(config_dir, name): os.path.join(
-                    config_dir, name + '.yaml')
-                for name in self.get_role_config() if '.' not in name}
+                os.path.join(config_dir, config_name): os.path.join(
+                    config_dir, config_name + '.yaml')
+                for config_name in self.get_role_config()
+                if '.' not in config_name}
             written = super().write_config(stack, name, config_dir,
                                            config_type)
             _queens_deployment_vars(config_dir)
