@@ -38,6 +38,7 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tripleo_ffu_lab import control  # noqa: E402
 from tripleo_ffu_lab import heat as lab_heat  # noqa: E402
 from tripleo_ffu_lab import layout  # noqa: E402
 from tripleo_ffu_lab import standins  # noqa: E402
@@ -82,11 +83,8 @@ class Bench:
                    TRIPLEO_FFU_LAB_DIR=self.lab.root,
                    PATH=BIN + os.pathsep + os.environ['PATH'],
                    **standins.ansible_environment())
-        if state.get('tht', 'lab') != 'lab':
-            env.update({name: str(value) for name, value in
-                        standins.node_settings(
-                            tht_packages.addresses_file(self.lab),
-                            state['ports']['sshd']).items()})
+        env.update({name: str(value) for name, value in
+                    control.node_settings(self.lab, state).items()})
         return env
 
     def command(self, args, log_name, cap=None):
@@ -121,7 +119,7 @@ class Bench:
         controllers, computes, services, tasks, templates = SIZES[size]
         # A new lab's stack is freshly deployed; an earlier one's nodes
         # may be anywhere: redeploy it.
-        fresh = not os.path.exists(self.lab.path('lab.json'))
+        fresh = not self.lab.exists()
         up = ['up', '--controllers', str(controllers), '--computes',
               str(computes), '--tht', templates]
         if templates == 'lab':

@@ -164,13 +164,18 @@ def _node_addresses(lab, state):
     return sorted(node_addresses(lab, state).values())
 
 
+def node_settings(lab, state):
+    """The ANSIBLE_* settings the THT packages lab's stackrc adds ({} with
+    the lab's own templates)."""
+    if not _packages(state):
+        return {}
+    return standins.node_settings(tht_packages.addresses_file(lab),
+                                  state['ports']['sshd'])
+
+
 def _write_stackrc(lab, state):
-    settings = None
-    if _packages(state):
-        settings = standins.node_settings(tht_packages.addresses_file(lab),
-                                          state['ports']['sshd'])
     files.write_private(lab.stackrc, stackrc_text(
-        lab, state['ports']['heat'], settings))
+        lab, state['ports']['heat'], node_settings(lab, state)))
 
 
 def start_services(lab, state):
