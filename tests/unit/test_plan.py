@@ -157,9 +157,12 @@ def test_pinned_tasks_only_where_they_can_run(written):
     assert where('Controller ocata only') == ['ffu-ocata-2']
     assert where('Controller db sync') == ['ffu-ocata-8', 'ffu-pike-8']
     assert where('Controller upgrade 2') == ['upgrade-2']
-    # A task that registers stays where it cannot run: skipped, it still
-    # sets its variable, as under the stack's playbook.
-    assert len(where('Controller check')) == 2 * len(FFU_STEPS)
+    # A task that registers stays where it cannot run (skipped, it still
+    # sets its variable, as under the stack's playbook) up to the phase's
+    # last task that reads the variable: pike's "stop" of step 1.
+    assert where('Controller check') == [
+        'ffu-ocata-%s' % step for step in FFU_STEPS] + [
+        'ffu-pike-0', 'ffu-pike-1']
     # An `or` is never read.
     assert len(where('Controller either')) == 2 * len(FFU_STEPS)
 
@@ -540,7 +543,8 @@ def test_a_static_import_under_a_false_condition_keeps_its_registers(
              {'name': 'p', 'debug': {}}]
     root, infos = _small(tmp_path, [
         {'include_tasks': 'steps.yaml', 'with_sequence': 'start=1 end=2',
-         'loop_control': {'loop_var': 'step'}}],
+         'loop_control': {'loop_var': 'step'}},
+        {'name': 'read', 'debug': {'var': 'r'}}],
         {'steps.yaml': [
             {'import_tasks': 'imported.yaml', 'when': 'step|int == 1'},
             {'include_tasks': 'included.yaml', 'when': 'step|int == 1'}],

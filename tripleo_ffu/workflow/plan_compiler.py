@@ -26,6 +26,7 @@ from tripleo_ffu.workflow import fixers
 from tripleo_ffu.workflow import phases
 from tripleo_ffu.workflow import plan
 from tripleo_ffu.workflow import plan_file
+from tripleo_ffu.workflow import plan_liveness
 from tripleo_ffu.workflow import plan_walk
 from tripleo_ffu.workflow import task_lists
 from tripleo_ffu.workflow import yamlfile
@@ -87,7 +88,7 @@ class Compiler:
 
     def compile(self):
         """(playbook, [Play]): every phase's plays, in order."""
-        playbook, infos = [], []
+        playbook, infos, segments = [], [], []
         for phase, relative in phases.PHASE_PLAYBOOKS:
             plays = plan_file.load_yaml(self.config_dir, relative)
             if not isinstance(plays, list) or not plays:
@@ -104,10 +105,15 @@ class Compiler:
                         % (relative, index + 1))
                 base = phase if len(plays) == 1 else '%s.%d' % (phase,
                                                                 index + 1)
-                for compiled, info in _Segments(self, phase, base, play,
-                                                relative).plays():
-                    playbook.append(compiled)
-                    infos.append(info)
+                segments.append(_Segments(self, phase, base, play,
+                                          relative))
+        walked = plan_liveness.prune(
+            [(segment.phase, segment.play, segment.nodes)
+             for segment in segments])
+        for segment, nodes in zip(segments, walked):
+            for compiled, info in segment.plays(nodes):
+                playbook.append(compiled)
+                infos.append(info)
         return playbook, infos
 
     def _scan(self, plays):
@@ -159,6 +165,11 @@ class _Segments:
         self.base = base
         self.play = play
         self.relative = relative
+        # The play walked (None: kept whole), before any later play is.
+        self.nodes = None
+        if not any(key in play for key in task_lists.OTHER_PLAY_KEYS):
+            self.nodes = plan_walk.PlayWalk(compiler, play).tasks(
+                play.get('tasks') or [], relative, (), True, True, 0)
 
     def _header(self, play_id, resume):
         header = {key: copy.deepcopy(value) for key, value in
@@ -175,12 +186,10 @@ class _Segments:
         header['vars'] = play_vars
         return header
 
-    def plays(self):
-        if any(key in self.play for key in task_lists.OTHER_PLAY_KEYS):
+    def plays(self, nodes):
+        """The plan plays of the walked nodes (as pruned)."""
+        if nodes is None:
             return [self._whole()]
-        walk = plan_walk.PlayWalk(self.compiler, self.play)
-        nodes = walk.tasks(self.play.get('tasks') or [], self.relative, (),
-                           True, True, 0)
         groups = []
         for leaf in plan_walk.leaves(nodes):
             if not groups or groups[-1][0] != leaf.bindings:

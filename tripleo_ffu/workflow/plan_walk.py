@@ -24,6 +24,8 @@ class Leaf:
     task: dict
     bindings: tuple
     origin: str
+    # Provably skipped where it stands: kept only for what it registers.
+    never: bool = False
 
 
 @dataclasses.dataclass
@@ -248,7 +250,9 @@ class PlayWalk:
                 self.facts.pop(name, None)
         if isinstance(task.get('register'), str):
             self.facts.pop(task['register'], None)
-        return [Leaf(kept[0], bindings, relative)] if kept else []
+        never = conditions.provably_false(
+            task.get('when'), *_own_pins(task, release, step, weak))
+        return [Leaf(kept[0], bindings, relative, never)] if kept else []
 
     def _learn(self, facts, bindings):
         """A set_fact every node runs, from known values, is known."""
@@ -328,12 +332,13 @@ class PlayWalk:
 
 def _registering(nodes):
     """The nodes that register something (a skipped task still sets its
-    variable), includes holding such nodes cut down to them."""
+    variable), includes holding such nodes cut down to them; each of
+    these leaves never runs."""
     kept = []
     for node in nodes:
         if isinstance(node, Leaf):
             if task_lists.registers([node.task]):
-                kept.append(node)
+                kept.append(dataclasses.replace(node, never=True))
             continue
         children = _registering(node.children)
         if children:
