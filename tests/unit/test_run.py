@@ -442,6 +442,12 @@ def test_ansible_finds_queens_modules_when_the_undercloud_has_them(
     assert 'ANSIBLE_LIBRARY' not in ansible.environment()
 
 
+def test_ansible_polls_for_results_as_tripleo_common_does():
+    """Ansible's 0.001 s keeps a CPU busy; tripleo-common sets 0.01."""
+    from tripleo_ffu.workflow import ansible
+    assert ansible.environment()['ANSIBLE_INTERNAL_POLL_INTERVAL'] == '0.01'
+
+
 # Runs limited to some nodes (--roles, --nodes, --limit)
 
 LIMITED_INVENTORY = {
