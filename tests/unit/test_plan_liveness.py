@@ -72,6 +72,18 @@ def test_a_computed_name_keeps_only_the_names_it_can_build(tmp_path):
     assert names['ffu-3'] == ['every']
 
 
+@pytest.mark.parametrize('include', [
+    {'name': 'i', 'include_tasks': '{{ which }}.yaml'},
+    {'name': 'i', 'include_tasks': 'other.yaml',
+     'with_items': '{{ groups.all }}'},
+])
+def test_an_include_the_walk_cannot_follow_may_read_anything(
+        tmp_path, include):
+    names = _names(tmp_path, [CHECK, EVERY], [include],
+                   {'other.yaml': [{'name': 'o', 'debug': {}}]})
+    assert names['ffu-3'] == ['check', 'every']
+
+
 def test_play_vars_are_read_by_every_task(tmp_path):
     playbook = [{'hosts': 'overcloud', 'gather_facts': False,
                  'vars': {'lazy': '{{ check.rc }}'}, 'tasks': [STEPS]}]

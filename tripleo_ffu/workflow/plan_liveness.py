@@ -16,8 +16,10 @@ read.
 a later task (its name, condition, arguments, vars), in any play's header
 (lazily templated play vars), and every name that a dynamic variable
 lookup (`vars[...]`, `lookup('vars', ...)`, `hostvars[h][...]`) could
-build from its string fragments; a dynamic lookup with no fragment, or a
-play the plan keeps whole (roles), keeps everything.
+build from its string fragments; a dynamic lookup with no fragment, an
+include the walk could not follow (a templated file name, a loop over
+host variables) or a play the plan keeps whole (roles) keeps everything
+before it.
 """
 
 import dataclasses
@@ -122,6 +124,10 @@ def _prune(nodes, reads):
                     reads.read(name) for name in names):
                 continue
             reads.add_task(node.task, but=('register',))
+            if task_lists.include_key(node.task):
+                # An include the walk could not follow: its tasks are
+                # not known here.
+                reads.everything = True
             kept.append(node)
             continue
         children = _prune(node.children, reads)
