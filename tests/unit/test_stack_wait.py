@@ -112,3 +112,41 @@ def test_a_signal_while_waiting_says_heat_goes_on(signum, name, code):
     assert raised.value.exit_code == code
     assert signal.getsignal(signal.SIGTERM) is before
     assert signal.getsignal(signal.SIGINT) is before_int
+
+
+def test_a_signal_while_heat_accepts_the_update_ends_the_wait_after_it():
+    """Found in CI: Heat starts the update before its answer arrives, and
+    Ctrl-C then came before the wait's handler. The signal waits for the
+    answer (the update is Heat's), then ends the wait with the same line;
+    the wait itself never starts."""
+    heat = mock.Mock()
+    accepted = []
+
+    def update(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        accepted.append(True)
+    heat.stacks.update.side_effect = update
+    with mock.patch.object(overcloud_stack, '_wait') as wait, \
+            _events(['e0']):
+        with pytest.raises(errors.Interrupted) as raised:
+            overcloud_stack.update(heat, STACK, {}, {}, {}, 10)
+    assert accepted == [True]
+    assert not wait.called
+    assert str(raised.value).startswith(
+        'SIGINT: stopped waiting for the update of stack overcloud, but '
+        'Heat goes on with it')
+    assert raised.value.exit_code == 130
+
+
+def test_a_second_signal_while_heat_accepts_the_update_does_not_wait():
+    heat = mock.Mock()
+
+    def update(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    heat.stacks.update.side_effect = update
+    with _events(['e0']):
+        with pytest.raises(errors.Interrupted) as raised:
+            overcloud_stack.update(heat, STACK, {}, {}, {}, 10)
+    assert raised.value.exit_code == 143

@@ -179,14 +179,19 @@ def update(heat, stack, template, files, environment, timeout_minutes,
     from heatclient import exc as heat_exc
     marker = last_event_id(heat, stack)
     try:
-        heat.stacks.update(stack.id, template=template, files=files,
-                           environment=environment, existing=True,
-                           timeout_mins=timeout_minutes)
-    except heat_exc.HTTPException as exc:
-        raise WorkflowError('Heat refused the update of %s: %s; the stack '
-                            'is unchanged' % (stack.stack_name, exc))
-    try:
-        with _signals_stop_waiting():
+        with _signals_stop_waiting() as held:
+            # Heat may start the update before its answer arrives: a
+            # signal during the request waits for it, then ends the wait.
+            held.hold = True
+            try:
+                heat.stacks.update(stack.id, template=template, files=files,
+                                   environment=environment, existing=True,
+                                   timeout_mins=timeout_minutes)
+            except heat_exc.HTTPException as exc:
+                raise WorkflowError(
+                    'Heat refused the update of %s: %s; the stack is '
+                    'unchanged' % (stack.stack_name, exc))
+            held.release()
             ready = _wait(heat, stack, marker, stall_minutes)
     except _Stopped as stopped:
         raise Interrupted(
@@ -219,19 +224,37 @@ class _Stopped(BaseException):
         self.signum = signum
 
 
+class _Held:
+    """A signal that came while `hold` is set, raised on release."""
+
+    def __init__(self):
+        self.hold = False
+        self.signum = None
+
+    def stop(self, signum, frame):
+        if self.hold and self.signum is None:
+            self.signum = signum  # a second one does not wait
+            return
+        raise _Stopped(signum)
+
+    def release(self):
+        self.hold = False
+        if self.signum is not None:
+            raise _Stopped(self.signum)
+
+
 @contextlib.contextmanager
 def _signals_stop_waiting():
     """SIGINT and SIGTERM end the wait (Heat's update goes on)."""
-    def stop(signum, frame):
-        raise _Stopped(signum)
+    held = _Held()
     previous = {}
     try:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, stop)
+            previous[signum] = signal.signal(signum, held.stop)
     except ValueError:
         pass  # not the main thread: the signals stay as they were
     try:
-        yield
+        yield held
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
