@@ -84,29 +84,22 @@ def test_an_include_the_walk_cannot_follow_may_read_anything(
     assert names['ffu-3'] == ['check', 'every']
 
 
+def _ffu_playbook(*plays):
+    return {'fast_forward_upgrade_playbook.yaml': list(plays)}
+
+
 def test_play_vars_are_read_by_every_task(tmp_path):
-    playbook = [{'hosts': 'overcloud', 'gather_facts': False,
-                 'vars': {'lazy': '{{ check.rc }}'}, 'tasks': [STEPS]}]
-    root, _ = test_plan._small(tmp_path, [], {
-        'steps.yaml': [CHECK, EVERY],
-        'fast_forward_upgrade_playbook.yaml': playbook})
-    ffu3, = [play for play in plan_file.load(root)
-             if play['name'] == 'ffu-3']
-    assert [task['name'] for task in test_plan._included(
-        root, ffu3['tasks'])] == ['check', 'every']
+    names = _names(tmp_path, [CHECK, EVERY], files=_ffu_playbook({
+        'hosts': 'overcloud', 'gather_facts': False,
+        'vars': {'lazy': '{{ check.rc }}'}, 'tasks': [STEPS]}))
+    assert names['ffu-3'] == ['check', 'every']
 
 
 def test_a_play_of_roles_keeps_every_register_of_its_phase(tmp_path):
-    roles = {'hosts': 'overcloud', 'roles': ['some_role']}
-    playbook = [{'hosts': 'overcloud', 'gather_facts': False,
-                 'tasks': [STEPS]}, roles]
-    root, _ = test_plan._small(tmp_path, [], {
-        'steps.yaml': [CHECK, EVERY],
-        'fast_forward_upgrade_playbook.yaml': playbook})
-    ffu3, = [play for play in plan_file.load(root)
-             if play['name'] == 'ffu.1-3']
-    assert [task['name'] for task in test_plan._included(
-        root, ffu3['tasks'])] == ['check', 'every']
+    names = _names(tmp_path, [CHECK, EVERY], files=_ffu_playbook(
+        {'hosts': 'overcloud', 'gather_facts': False, 'tasks': [STEPS]},
+        {'hosts': 'overcloud', 'roles': ['some_role']}))
+    assert names['ffu.1-3'] == ['check', 'every']
 
 
 @pytest.mark.parametrize('task, names', [
