@@ -179,10 +179,9 @@ def update(heat, stack, template, files, environment, timeout_minutes,
     from heatclient import exc as heat_exc
     marker = last_event_id(heat, stack)
     try:
+        # Heat may start the update before its answer arrives: a signal
+        # during the request waits for it, then ends the wait.
         with _signals_stop_waiting() as held:
-            # Heat may start the update before its answer arrives: a
-            # signal during the request waits for it, then ends the wait.
-            held.hold = True
             try:
                 heat.stacks.update(stack.id, template=template, files=files,
                                    environment=environment, existing=True,
@@ -225,10 +224,10 @@ class _Stopped(BaseException):
 
 
 class _Held:
-    """A signal that came while `hold` is set, raised on release."""
+    """A signal that came before release, raised on release."""
 
     def __init__(self):
-        self.hold = False
+        self.hold = True
         self.signum = None
 
     def stop(self, signum, frame):
